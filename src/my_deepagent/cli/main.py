@@ -1,0 +1,81 @@
+"""The root `mda` command: wires the command groups and turns errors into one line.
+
+`run()` is the console-script entry point. It runs typer without its standalone
+mode so that every failure, a usage error or an `MdaError`, becomes one line on
+stderr and exit code 2 (or the error's own code), never a traceback. It ends the
+process with `os._exit`: the Temporal client's native runtime can crash at
+interpreter exit (sdk-python issue 300).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from my_deepagent.cli import personas, server, templates
+
+app = typer.Typer(
+    name="mda",
+    help="Durable coding agents on Temporal: agent runs with approval gates, and sessions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(server.app, name="server")
+app.add_typer(templates.app, name="templates")
+app.add_typer(personas.app, name="personas")
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    """Durable coding agents on Temporal."""
+    if version:
+        from my_deepagent import __version__
+
+        typer.echo(f"mda {__version__}")
+        raise typer.Exit(0)
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"mda: error: {' '.join(message.split())}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (tests call this in-process)."""
+    from typer._click import exceptions as click_errors
+
+    from my_deepagent.errors import MdaError
+
+    try:
+        app(args=argv, prog_name="mda", standalone_mode=False)
+    except MdaError as exc:
+        return _fail(exc.message, exc.exit_code)
+    except click_errors.NoArgsIsHelpError:
+        # `mda server` alone: typer has printed the group's help, which is the answer.
+        return 0
+    except click_errors.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        return _fail(exc.format_message() + hint, 2)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        return _fail("aborted", 130)
+    except click_errors.ClickException as exc:
+        return _fail(exc.format_message(), exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

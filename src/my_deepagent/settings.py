@@ -1,0 +1,178 @@
+"""Configuration: `MDA_*` environment variables, then `<config_dir>/config.toml`.
+
+`MDA_HOME` puts every file mda writes under one folder (tests rely on it); without it
+the platform's usual folders are used (platformdirs). The Temporal connection is not
+configured here: it follows the SDK's own `temporalio.envconfig` (`TEMPORAL_ADDRESS`,
+`TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, TLS, the Temporal config file), and when
+none of that names an address mda runs in *embedded mode* (see `temporal_config.py`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "my-deepagent"
+
+
+class Paths(BaseModel):
+    """Where mda keeps its files. Every path mda writes is derived from these."""
+
+    model_config = ConfigDict(frozen=True)
+
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+    run_dir: Path
+
+    @classmethod
+    def resolve(cls, home: Path | None) -> Paths:
+        if home is not None:
+            home = home.expanduser().resolve()
+            return cls(
+                config_dir=home / "config",
+                data_dir=home / "data",
+                log_dir=home / "logs",
+                run_dir=home / "run",
+            )
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
+            log_dir=Path(platformdirs.user_log_dir(APP_NAME)),
+            run_dir=Path(platformdirs.user_state_dir(APP_NAME)) / "run",
+        )
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def database_file(self) -> Path:
+        return self.data_dir / "mda.db"
+
+    @property
+    def temporal_database_file(self) -> Path:
+        return self.data_dir / "temporal.db"
+
+    @property
+    def worktrees_dir(self) -> Path:
+        return self.data_dir / "worktrees"
+
+    @property
+    def projects_dir(self) -> Path:
+        return self.data_dir / "projects"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def user_templates_dir(self) -> Path:
+        return self.config_dir / "templates"
+
+    @property
+    def user_personas_dir(self) -> Path:
+        return self.config_dir / "personas"
+
+    @property
+    def user_schemas_dir(self) -> Path:
+        return self.config_dir / "schemas"
+
+
+def _home_from_env() -> Path | None:
+    raw = os.environ.get("MDA_HOME", "").strip()
+    return Path(raw) if raw else None
+
+
+class Settings(BaseSettings):
+    """Every setting of mda. Read once per process with `get_settings()`."""
+
+    model_config = SettingsConfigDict(env_prefix="MDA_", extra="ignore", frozen=True)
+
+    home: Path | None = Field(default=None, description="Put every mda file under this folder.")
+    lang: Literal["en", "ko"] = "en"
+
+    # Embedded Temporal dev server (used only when no Temporal address is configured).
+    temporal_port: int = Field(default=7233, ge=1, le=65535)
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    temporal_retention_days: int = Field(default=30, ge=1, le=3650)
+    temporal_start_timeout_s: float = Field(default=20.0, gt=0)
+
+    # Model providers. Keys are read on the worker side only, never sent to workflows.
+    openrouter_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    openai_compatible_api_key: SecretStr | None = None
+    openai_compatible_base_url: str | None = None
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    model_timeout_s: float = Field(default=600.0, gt=0)
+    scripted_latency_ms: int = Field(default=0, ge=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Paths.resolve(_home_from_env()).config_file
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    @cached_property
+    def paths(self) -> Paths:
+        return Paths.resolve(self.home)
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process's settings, read on first use."""
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def load_settings() -> Settings:
+    """Read settings now; a malformed value or config file is a one-line `ConfigError`."""
+    from pydantic import ValidationError
+
+    from my_deepagent.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(
+            f"invalid setting {field!r}: {err['msg']} "
+            f"(fix MDA_{field.upper()} or {Paths.resolve(_home_from_env()).config_file})"
+        ) from None
+    except ValueError as exc:  # malformed TOML
+        raise ConfigError(
+            f"cannot read {Paths.resolve(_home_from_env()).config_file}: {exc} (fix the TOML syntax)"
+        ) from None
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    global _settings
+    _settings = None
