@@ -1,13 +1,25 @@
-"""Shared fixtures. Every test gets its own MDA_HOME so no test sees another's files."""
+"""Shared fixtures. Every test gets its own MDA_HOME so no test sees another's files.
+
+Temporal: one real dev server for the whole session (`temporal_server`), started by
+mda's own `server.py`; `temporal_client` connects to it; `configured_temporal` points
+mda's configuration (TEMPORAL_ADDRESS) at it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from my_deepagent.settings import reset_settings
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from my_deepagent.server import EmbeddedServerConfig, ServerInfo
 
 _MDA_ENV_PREFIXES = ("MDA_", "TEMPORAL_")
 
@@ -27,3 +39,71 @@ def mda_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     reset_settings()
     yield home
     reset_settings()
+
+
+@dataclass(frozen=True)
+class TemporalTestServer:
+    """The session's Temporal dev server, started by mda's own `server.py`."""
+
+    config: EmbeddedServerConfig
+    info: ServerInfo
+
+    @property
+    def address(self) -> str:
+        return self.info.address
+
+    @property
+    def namespace(self) -> str:
+        return self.config.namespace
+
+
+@pytest.fixture(scope="session")
+async def temporal_server(
+    tmp_path_factory: pytest.TempPathFactory, unused_tcp_port_factory: Callable[[], int]
+) -> AsyncIterator[TemporalTestServer]:
+    """One embedded Temporal dev server for the whole run, on free loopback ports.
+
+    Use a fresh task queue and workflow id per test. Stopped (SIGTERM) at session end.
+    """
+    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
+    from my_deepagent.settings import Paths
+
+    config = EmbeddedServerConfig(
+        paths=Paths.resolve(tmp_path_factory.mktemp("temporal-session")),
+        port=unused_tcp_port_factory(),
+        ui_port=unused_tcp_port_factory(),
+        start_timeout_s=60.0,  # a loaded 2-core CI box
+    )
+    result = await start_server(config)
+    try:
+        yield TemporalTestServer(config=config, info=result.info)
+    finally:
+        stop_server(config)
+
+
+@pytest.fixture(scope="session")
+async def temporal_client(temporal_server: TemporalTestServer) -> Client:
+    """A client of the session server, with mda's (pydantic) data converter."""
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    return await Client.connect(
+        temporal_server.address,
+        namespace=temporal_server.namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+@pytest.fixture
+def configured_temporal(
+    mda_home: Path, temporal_server: TemporalTestServer, monkeypatch: pytest.MonkeyPatch
+) -> TemporalTestServer:
+    """`mda_home`, with TEMPORAL_ADDRESS naming the session server.
+
+    mda code under test (and `mda` subprocesses) then runs in configured mode against
+    the shared server instead of starting an embedded one per test.
+    """
+    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
+    monkeypatch.setenv("TEMPORAL_NAMESPACE", temporal_server.namespace)
+    reset_settings()
+    return temporal_server

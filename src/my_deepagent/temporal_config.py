@@ -1,0 +1,121 @@
+"""Which Temporal server mda talks to, and the one way to get a client for it.
+
+The connection follows the SDK's own `temporalio.envconfig`: `TEMPORAL_ADDRESS`,
+`TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, the `TEMPORAL_TLS*` variables, and the
+profile (`TEMPORAL_PROFILE`) of the Temporal config file (`TEMPORAL_CONFIG_FILE`,
+by default `~/.config/temporalio/temporal.toml`), the same settings the `temporal`
+CLI reads. So one install talks to the embedded server, docker-compose or Temporal
+Cloud without mda-specific settings.
+
+When none of that names an address, mda is in *embedded mode*: it runs its own dev
+server on loopback (`server.py`) and never talks to a server it did not start. The
+namespace still comes from the profile (default `default`); TLS and API key settings
+without an address are ignored, since the embedded server is plain loopback gRPC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
+from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
+
+from my_deepagent.errors import ConfigError, ServerError
+
+CONFIGURED_CONNECT_TIMEOUT = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class TemporalTarget:
+    """The outcome of reading the Temporal client configuration (no network involved)."""
+
+    mode: Literal["embedded", "configured"]
+    namespace: str
+    connect_config: ClientConnectConfig
+    """For configured mode: the arguments for `Client.connect` (address, TLS, API key)."""
+
+    @property
+    def address(self) -> str | None:
+        """The configured address; None in embedded mode (the server decides its port)."""
+        return self.connect_config.get("target_host")
+
+
+def load_target() -> TemporalTarget:
+    """Read the Temporal profile from the environment and the Temporal config file."""
+    try:
+        profile = ClientConfigProfile.load()
+    except RuntimeError as exc:  # the bridge's ConfigError: bad TOML, unknown profile
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
+        raise ConfigError(
+            f"cannot load the Temporal client configuration: {first_line} "
+            "(fix TEMPORAL_CONFIG_FILE or TEMPORAL_PROFILE)"
+        ) from None
+    connect_config = profile.to_client_connect_config()
+    namespace = profile.namespace or "default"
+    mode: Literal["embedded", "configured"] = "configured" if profile.address else "embedded"
+    return TemporalTarget(mode=mode, namespace=namespace, connect_config=connect_config)
+
+
+async def connect_client(
+    *, data_converter: DataConverter = pydantic_data_converter, target: TemporalTarget | None = None
+) -> Client:
+    """A client for mda's Temporal server, starting the embedded one if that is the mode.
+
+    The default data converter is the pydantic one: workflow and activity inputs are
+    pydantic models, and the worker must use the same converter as every client.
+    """
+    target = target or load_target()
+    if target.mode == "embedded":
+        from my_deepagent.server import EmbeddedServerConfig, ensure_server
+
+        info = await ensure_server(EmbeddedServerConfig.from_settings(namespace=target.namespace))
+        return await Client.connect(
+            info.address, namespace=target.namespace, data_converter=data_converter
+        )
+    return await connect_configured(target, data_converter=data_converter)
+
+
+async def connect_configured(
+    target: TemporalTarget, *, data_converter: DataConverter = pydantic_data_converter
+) -> Client:
+    """Connect to the configured server; unreachable is a one-line `ServerError`."""
+    config = target.connect_config
+    address = config["target_host"]
+    try:
+        return await Client.connect(
+            address,
+            namespace=target.namespace,
+            api_key=config.get("api_key"),
+            tls=config.get("tls"),
+            rpc_metadata=config.get("rpc_metadata", {}),
+            data_converter=data_converter,
+            connect_timeout=CONFIGURED_CONNECT_TIMEOUT,
+        )
+    except RuntimeError as exc:
+        raise ServerError(
+            f"cannot reach the Temporal server at {address} ({connect_failure_reason(exc)}); "
+            "fix TEMPORAL_ADDRESS (or the Temporal config profile), "
+            "or unset it to use mda's embedded server"
+        ) from None
+
+
+def connect_failure_reason(exc: BaseException) -> str:
+    """A few words for a `Client.connect` failure (the SDK's message is a Rust debug dump)."""
+    text = str(exc)
+    lowered = text.lower()
+    for needle, reason in (
+        ("connection refused", "connection refused"),
+        ("dns error", "unknown host"),
+        ("timed out", "timed out"),
+        ("deadline", "timed out"),
+        ("certificate", "TLS certificate rejected"),
+        ("tls", "TLS handshake failed"),
+    ):
+        if needle in lowered:
+            return reason
+    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first_line[:160]
