@@ -13,14 +13,23 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print a table for people; plain text when stdout is not a terminal."""
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    no_wrap: Sequence[str] = (),
+) -> None:
+    """Print a table for people; plain text when stdout is not a terminal.
+
+    Columns named in `no_wrap` (ids people copy) are never wrapped or cut.
+    """
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in no_wrap)
     for row in rows:
         table.add_row(*row)
     Console().print(table)

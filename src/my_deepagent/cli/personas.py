@@ -1,7 +1,90 @@
-"""`mda personas` commands."""
+"""`mda personas`: list and show the personas roles can be bound to."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import typer
 
-app = typer.Typer(help="personas", no_args_is_help=True)
+if TYPE_CHECKING:
+    from my_deepagent.domain import Catalog, Persona
+
+app = typer.Typer(
+    help="Personas: the models and prompts that fill a template's roles.", no_args_is_help=True
+)
+
+_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+@app.command("list")
+def list_personas(as_json: bool = _JSON) -> None:
+    """List the personas, shipped and your own (<config>/personas)."""
+    from my_deepagent.cli.output import print_json, print_table
+    from my_deepagent.domain.catalog import load_user_catalog
+
+    catalog = load_user_catalog()
+    personas = catalog.personas()
+    if as_json:
+        print_json([persona_json(p, catalog) for p in personas])
+        return
+    print_table(
+        "Personas",
+        ["ref", "model", "capabilities", "source"],
+        [
+            (
+                p.ref,
+                p.model,
+                ", ".join(p.capabilities),
+                catalog.source("persona", p.ref).origin,
+            )
+            for p in personas
+        ],
+        no_wrap=("ref",),
+    )
+
+
+@app.command("show")
+def show_persona(
+    ref: str = typer.Argument(
+        ..., metavar="ID[@VERSION]", help="Persona id, newest version unless @VERSION."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Show a persona: model, capabilities, limits, hash and system prompt."""
+    from my_deepagent.cli.output import print_json
+    from my_deepagent.domain.catalog import load_user_catalog
+
+    catalog = load_user_catalog()
+    persona = catalog.persona(ref)
+    if as_json:
+        print_json(persona_json(persona, catalog))
+        return
+    source = catalog.source("persona", persona.ref)
+    limits = persona.limits
+    temperature = "provider default" if persona.temperature is None else f"{persona.temperature:g}"
+    lines = [
+        f"{persona.ref}  ({source.origin}: {source.path})",
+        f"hash: {persona.hash}",
+        persona.description,
+        "",
+        f"model: {persona.model} (provider {persona.provider})",
+        f"capabilities: {', '.join(persona.capabilities)}",
+        f"limits: max ${limits.max_cost_per_call_usd:g} per call, {limits.max_tokens} output "
+        f"tokens per call, {limits.max_model_calls} model calls per phase or turn",
+        f"temperature: {temperature}",
+        "",
+        "system prompt:",
+        *(f"  | {line}" for line in persona.system_prompt.strip().splitlines()),
+    ]
+    typer.echo("\n".join(lines))
+
+
+def persona_json(persona: Persona, catalog: Catalog) -> dict[str, Any]:
+    source = catalog.source("persona", persona.ref)
+    return {
+        "ref": persona.ref,
+        "hash": persona.hash,
+        "provider": persona.provider,
+        "source": {"origin": source.origin, "path": source.path},
+        **persona.model_dump(mode="json", by_alias=True),
+    }

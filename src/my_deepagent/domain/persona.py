@@ -1,0 +1,107 @@
+"""Personas (PRODUCT R2): who does the work in a role.
+
+A persona is a model (`provider:model`), the capabilities it offers for binding, its
+limits and its system prompt. Capabilities are a closed set so that a typo in a YAML
+file fails at load time instead of silently leaving a role without a candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Literal, cast, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from my_deepagent.domain.hashing import content_hash
+from my_deepagent.domain.problems import FieldProblem
+from my_deepagent.domain.refs import AssetId, Version, format_ref
+
+Capability = Literal[
+    "spec_write",
+    "phase_planning",
+    "code_review",
+    "evidence_check",
+    "verify",
+    "reproduce",
+    "code_edit",
+    "test_write",
+    "chat",
+    "summarize",
+]
+CAPABILITIES: tuple[str, ...] = get_args(Capability)
+
+Provider = Literal["openrouter", "openai", "anthropic", "openai-compatible", "scripted"]
+PROVIDERS: tuple[str, ...] = get_args(Provider)
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Limits(BaseModel):
+    """Per-call ceilings the agent layer enforces for this persona."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_cost_per_call_usd: float = Field(gt=0, le=100)
+    max_tokens: int = Field(ge=1, le=1_000_000, description="Output tokens per model call.")
+    max_model_calls: int = Field(
+        default=50, ge=1, le=10_000, description="Model calls per phase attempt or chat turn."
+    )
+
+
+class Persona(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: AssetId
+    version: Version
+    description: Text
+    model: str = Field(description="provider:model, e.g. openrouter:deepseek/deepseek-chat")
+    capabilities: tuple[Capability, ...] = Field(min_length=1)
+    limits: Limits
+    system_prompt: Text
+    temperature: float | None = Field(default=None, ge=0, le=2)
+
+    @field_validator("model")
+    @classmethod
+    def _check_model(cls, value: str) -> str:
+        provider, sep, name = value.partition(":")
+        if not sep or not name.strip() or name != name.strip():
+            raise FieldProblem(
+                "",
+                f"{value!r} is not provider:model (write for example "
+                f"openrouter:deepseek/deepseek-chat; providers: {', '.join(PROVIDERS)})",
+            )
+        if provider not in PROVIDERS:
+            raise FieldProblem(
+                "",
+                f"unknown provider {provider!r} in {value!r} (use one of {', '.join(PROVIDERS)})",
+            )
+        return value
+
+    @field_validator("capabilities")
+    @classmethod
+    def _unique_capabilities(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        seen: set[str] = set()
+        for index, capability in enumerate(value):
+            if capability in seen:
+                raise FieldProblem(f"[{index}]", f"{capability!r} is listed twice (remove one)")
+            seen.add(capability)
+        return value
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.id, self.version)
+
+    @property
+    def provider(self) -> Provider:
+        return cast(Provider, self.model.partition(":")[0])
+
+    @property
+    def model_name(self) -> str:
+        return self.model.partition(":")[2]
+
+    @property
+    def hash(self) -> str:
+        return content_hash(self)
+
+    def can_fill(self, required: Sequence[str]) -> bool:
+        return set(required) <= set(self.capabilities)
