@@ -1,0 +1,151 @@
+"""Model providers: `provider:model` strings to chat model instances, on the worker.
+
+Personas name a model as `openrouter:anthropic/claude-sonnet-4`, `openai:gpt-4.1`,
+`anthropic:claude-sonnet-4-5`, `openai-compatible:qwen2.5-coder` or `scripted:<name>`.
+Only the worker builds instances, with keys from its own settings, so no key ever
+enters a workflow input or history.
+
+Instances are built here rather than by passing the string to `create_deep_agent`:
+there `"openai:..."` selects the Responses API, which OpenRouter and local servers
+do not speak. Every client has SDK retries off (`max_retries=0`): Temporal retries the
+activity, and `provider_errors` tells it whether and when. Base URLs of the hosted
+providers are explicit so that an unrelated `OPENAI_BASE_URL` in the environment can
+never redirect a key mda was given for openai.com.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from my_deepagent.errors import ConfigError
+from my_deepagent.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+Provider = Literal["openrouter", "openai", "anthropic", "openai-compatible", "scripted"]
+PROVIDERS: tuple[str, ...] = get_args(Provider)
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+OPENROUTER_HEADERS = {"X-Title": "my-deepagent"}
+"""OpenRouter's app attribution header; no HTTP-Referer, mda has no canonical URL."""
+KEYLESS_PLACEHOLDER = "not-needed"
+"""Sent as the key to an openai-compatible server configured without one (local servers
+ignore it, but the OpenAI SDK refuses to build a client with no key at all)."""
+
+
+class ModelSpec(BaseModel):
+    """A parsed `provider:model` string. The model part may itself contain colons."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: Provider
+    model: str
+
+    @classmethod
+    def parse(cls, text: str) -> ModelSpec:
+        provider, sep, model = text.strip().partition(":")
+        provider = provider.strip().lower()
+        model = model.strip()
+        if not sep or not model or provider not in PROVIDERS:
+            raise ConfigError(
+                f"invalid model {text!r}: write provider:model with provider one of "
+                f"{', '.join(PROVIDERS)} (e.g. openrouter:anthropic/claude-sonnet-4)"
+            )
+        return cls.model_validate({"provider": provider, "model": model})
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+
+def build_chat_model(spec: ModelSpec | str, settings: Settings | None = None) -> BaseChatModel:
+    """A ready chat model for `spec`; a missing key or base URL is a one-line ConfigError."""
+    if isinstance(spec, str):
+        spec = ModelSpec.parse(spec)
+    settings = settings or get_settings()
+    if spec.provider == "openrouter":
+        return _chat_openai(
+            spec.model,
+            settings,
+            base_url=settings.openrouter_base_url,
+            api_key=_require_key(settings.openrouter_api_key, "openrouter_api_key", settings),
+            default_headers=OPENROUTER_HEADERS,
+        )
+    if spec.provider == "openai":
+        return _chat_openai(
+            spec.model,
+            settings,
+            base_url=OPENAI_BASE_URL,
+            api_key=_require_key(settings.openai_api_key, "openai_api_key", settings),
+        )
+    if spec.provider == "openai-compatible":
+        if not settings.openai_compatible_base_url:
+            raise ConfigError(
+                "MDA_OPENAI_COMPATIBLE_BASE_URL is not set: export it or set "
+                f"openai_compatible_base_url in {settings.paths.config_file} "
+                "(e.g. http://127.0.0.1:8080/v1)"
+            )
+        key = _secret(settings.openai_compatible_api_key) or KEYLESS_PLACEHOLDER
+        return _chat_openai(
+            spec.model, settings, base_url=settings.openai_compatible_base_url, api_key=key
+        )
+    if spec.provider == "anthropic":
+        return _chat_anthropic(
+            spec.model,
+            settings,
+            api_key=_require_key(settings.anthropic_api_key, "anthropic_api_key", settings),
+        )
+    from my_deepagent.agents.scripted import ScriptedChatModel
+
+    return ScriptedChatModel(name=spec.model, latency_ms=settings.scripted_latency_ms)
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value().strip() if value is not None else ""
+
+
+def _require_key(value: SecretStr | None, field: str, settings: Settings) -> str:
+    key = _secret(value)
+    if not key:
+        raise ConfigError(
+            f"MDA_{field.upper()} is not set: export it or set {field} in "
+            f"{settings.paths.config_file} (or use a scripted:<name> model to run offline)"
+        )
+    return key
+
+
+def _chat_openai(
+    model: str,
+    settings: Settings,
+    *,
+    base_url: str,
+    api_key: str,
+    default_headers: dict[str, str] | None = None,
+) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=model,
+        base_url=base_url,
+        api_key=SecretStr(api_key),
+        max_retries=0,
+        timeout=settings.model_timeout_s,
+        stream_usage=True,
+        use_responses_api=False,
+        default_headers=default_headers,
+    )
+
+
+def _chat_anthropic(model: str, settings: Settings, *, api_key: str) -> BaseChatModel:
+    from langchain_anthropic import ChatAnthropic
+
+    return ChatAnthropic(
+        model=model,
+        base_url=ANTHROPIC_BASE_URL,
+        api_key=SecretStr(api_key),
+        max_retries=0,
+        timeout=settings.model_timeout_s,
+    )
