@@ -1,0 +1,228 @@
+"""What the offline `scripted` model answers: a pure function of the conversation.
+
+No counters, no clock, no randomness outside a seed taken from the messages: a call
+that is retried, or replayed from a checkpoint, gets the same answer. The turn is read
+from the latest human message (or, on the first turn, from the system prompt):
+
+- an artifact task (`prompts.artifact_task_prompt`): call `write_file` with an instance
+  of the schema; once the tool reports success, answer with a one-line summary;
+- a repair request (`prompts.repair_prompt`): the same, with an instance seeded by the
+  errors too, using the schema the repair prompt repeats or the earlier task's;
+- chat: if the message names a file ("read README.md", "@src/app.py") and `read_file`
+  is bound, read it and then summarise it; otherwise acknowledge the message, quoting
+  it and the conversation's first message, so tests can see what the model received.
+
+A failed write is tried again once; then the model gives up in words, so a
+broken tool can never make the agent loop.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from my_deepagent.agents.prompts import agent_path, parse_artifact_task, parse_repair_request
+from my_deepagent.agents.schema_instances import SchemaInstanceError, instance_for
+
+WRITE_TOOL = "write_file"
+READ_TOOL = "read_file"
+MAX_WRITE_ATTEMPTS = 2
+QUOTE_CHARS = 160
+SUMMARY_LINES = 3
+
+_MENTION = re.compile(r"(?:^|\s)@([\w./-]*\w)")
+_READ_CUE = re.compile(
+    r"\b(read|show|open|cat|contents?|what'?s in|what is in|look at|summari[sz]e)\b", re.I
+)
+_PATH_LIKE = re.compile(
+    r"(?<![\w@])(/?[\w.-]+(?:/[\w.-]+)*\.[A-Za-z0-9]{1,10}|/?[\w.-]+(?:/[\w.-]+)+)"
+)
+_GUTTER = re.compile(r"^\s*\d+(?:\.\d+)?\s{1,2}")
+_READ_HEADER = re.compile(r"^@@ (.*) @@$")
+"""deepagents' read_file puts `@@ lines 1-44 of 44 | ... @@` above the file's lines."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The model's answer: text, and tool calls as (name, args) in call order."""
+
+    content: str
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def text_of(message: BaseMessage) -> str:
+    if isinstance(message.content, str):
+        return message.content
+    return "\n".join(
+        block if isinstance(block, str) else str(block.get("text", "")) for block in message.content
+    )
+
+
+def _quote(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= QUOTE_CHARS else flat[: QUOTE_CHARS - 3] + "..."
+
+
+@dataclass(frozen=True)
+class _Call:
+    name: str
+    args: dict[str, Any]
+    result: ToolMessage | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result is not None and self.result.status != "error"
+
+
+def _calls_after(messages: Sequence[BaseMessage], start: int) -> list[_Call]:
+    """Tool calls the model made after `start`, each with its result if it has one."""
+    results = {m.tool_call_id: m for m in messages[start:] if isinstance(m, ToolMessage)}
+    return [
+        _Call(call["name"], call["args"], results.get(call["id"] or ""))
+        for message in messages[start:]
+        if isinstance(message, AIMessage)
+        for call in message.tool_calls
+    ]
+
+
+def _targets(call: _Call, tool: str, path: str) -> bool:
+    target = call.args.get("file_path")
+    return call.name == tool and isinstance(target, str) and agent_path(target) == path
+
+
+def decide(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Reply:
+    """The answer to `messages` when the tools in `tool_names` are bound."""
+    humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    start = humans[-1] if humans else 0
+    text = text_of(messages[start]) if humans else ""
+    repair = parse_repair_request(text)
+    if repair is not None:
+        schema = repair.schema or _earlier_schema(messages[:start], repair.path)
+        salt = "repair\n" + "\n".join(repair.errors)
+        return _artifact_reply(messages, start, repair.path, schema, salt, tool_names)
+    task = parse_artifact_task(text)
+    if task is None and len(humans) <= 1:
+        task = next(
+            (
+                parsed
+                for m in messages
+                if isinstance(m, SystemMessage) and (parsed := parse_artifact_task(text_of(m)))
+            ),
+            None,
+        )
+    if task is not None:
+        return _artifact_reply(messages, start, task.path, task.schema, "", tool_names)
+    return _chat_reply(messages, humans, tool_names)
+
+
+def _earlier_schema(messages: Sequence[BaseMessage], path: str) -> dict[str, Any] | None:
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage | SystemMessage):
+            text = text_of(message)
+            task = parse_artifact_task(text)
+            if task is not None and task.path == path:
+                return task.schema
+            repair = parse_repair_request(text)
+            if repair is not None and repair.path == path and repair.schema is not None:
+                return repair.schema
+    return None
+
+
+def _artifact_reply(
+    messages: Sequence[BaseMessage],
+    start: int,
+    path: str,
+    schema: dict[str, Any] | None,
+    salt: str,
+    tool_names: frozenset[str],
+) -> Reply:
+    writes = [c for c in _calls_after(messages, start) if _targets(c, WRITE_TOOL, path)]
+    done = [c for c in writes if c.succeeded]
+    if done:
+        return Reply(f"Wrote {path}: {_describe(done[-1].args.get('content', ''))}.")
+    if schema is None:
+        return Reply(f"I cannot write {path}: no JSON Schema was given for it.")
+    if WRITE_TOOL not in tool_names:
+        return Reply(f"I cannot write {path}: the {WRITE_TOOL} tool is not available.")
+    failed = [c for c in writes if c.result is not None]
+    if len(failed) >= MAX_WRITE_ATTEMPTS:
+        last = failed[-1].result
+        error = _quote(text_of(last)) if last is not None else "no result"
+        return Reply(f"I could not write {path}: {error}")
+    try:
+        instance = instance_for(schema, path, salt)
+    except SchemaInstanceError as exc:
+        return Reply(f"I could not write {path}: {exc}")
+    content = json.dumps(instance, indent=2, ensure_ascii=False) + "\n"
+    verb = "Rewriting" if salt else "Writing"
+    return Reply(f"{verb} {path}.", [(WRITE_TOOL, {"file_path": path, "content": content})])
+
+
+def _describe(content: Any) -> str:
+    try:
+        value = json.loads(content) if isinstance(content, str) else content
+    except json.JSONDecodeError:
+        return f"{len(str(content))} characters"
+    if isinstance(value, dict):
+        return "a JSON object with " + (", ".join(value) if value else "no fields")
+    if isinstance(value, list):
+        return f"a JSON array of {len(value)} items"
+    return f"the JSON value {json.dumps(value)}"
+
+
+def named_file(text: str) -> str | None:
+    """The file a chat message asks to see: an @mention, or a path after a read cue."""
+    mention = _MENTION.search(text)
+    if mention:
+        return agent_path(mention.group(1))
+    if _READ_CUE.search(text):
+        found = _PATH_LIKE.search(text)
+        if found:
+            return agent_path(found.group(1))
+    return None
+
+
+def _chat_reply(
+    messages: Sequence[BaseMessage], humans: list[int], tool_names: frozenset[str]
+) -> Reply:
+    if not humans:
+        return Reply("Hello. Send me a message and I will answer it.")
+    start = humans[-1]
+    text = text_of(messages[start])
+    path = named_file(text)
+    if path is not None and READ_TOOL in tool_names:
+        reads = [c for c in _calls_after(messages, start) if _targets(c, READ_TOOL, path)]
+        answered = [c for c in reads if c.result is not None]
+        if answered:
+            return Reply(_summarise_read(path, answered[-1]))
+        if not reads:
+            return Reply(f"Reading {path}.", [(READ_TOOL, {"file_path": path})])
+    answer = f"You said: “{_quote(text)}”. That is message {len(humans)} of this conversation."
+    if len(humans) > 1:
+        answer += f" Your first message was: “{_quote(text_of(messages[humans[0]]))}”."
+    return Reply(answer)
+
+
+def _summarise_read(path: str, call: _Call) -> str:
+    body = text_of(call.result) if call.result is not None else ""
+    if not call.succeeded or body.startswith("Error"):
+        return f"I could not read {path}: {_quote(body)}"
+    lines = body.splitlines()
+    total: int | None = None
+    for index, line in enumerate(lines[:5]):
+        header = _READ_HEADER.match(line)
+        if header:
+            lines = lines[index + 1 :]
+            of_total = re.search(r"\bof (\d+)\b", header.group(1))
+            total = int(of_total.group(1)) if of_total else None
+            break
+    else:
+        lines = [_GUTTER.sub("", line, count=1) for line in lines]
+    total = len(lines) if total is None else total
+    shown = "\n".join(f"> {line}" for line in lines[:SUMMARY_LINES])
+    return f"{path} has {total} lines. It begins:\n{shown}"
