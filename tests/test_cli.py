@@ -82,7 +82,11 @@ def test_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
 
     env = dict(os.environ, MDA_HOME=str(tmp_path), MDA_TEMPORAL_PORT="not-a-port")
     result = subprocess.run(
-        [*MDA, "server", "status"], capture_output=True, text=True, env=env, timeout=60,
+        [*MDA, "server", "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
         check=False,
     )
     assert result.returncode == 2

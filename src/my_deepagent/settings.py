@@ -167,9 +167,8 @@ def load_settings() -> Settings:
             f"(fix MDA_{field.upper()} or {Paths.resolve(_home_from_env()).config_file})"
         ) from None
     except ValueError as exc:  # malformed TOML
-        raise ConfigError(
-            f"cannot read {Paths.resolve(_home_from_env()).config_file}: {exc} (fix the TOML syntax)"
-        ) from None
+        config_file = Paths.resolve(_home_from_env()).config_file
+        raise ConfigError(f"cannot read {config_file}: {exc} (fix the TOML syntax)") from None
 
 
 def reset_settings() -> None:
