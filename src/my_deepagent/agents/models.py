@@ -15,18 +15,16 @@ never redirect a key mda was given for openai.com.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from my_deepagent.domain.persona import PROVIDERS, Provider
 from my_deepagent.errors import ConfigError
 from my_deepagent.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-Provider = Literal["openrouter", "openai", "anthropic", "openai-compatible", "scripted"]
-PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
