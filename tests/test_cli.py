@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,22 +11,40 @@ import pytest
 
 MDA = [sys.executable, "-m", "my_deepagent"]
 
-HEAVY_MODULES = ("deepagents", "langchain", "langchain_core", "langgraph", "openai")
+HEAVY_MODULES = (
+    "deepagents",
+    "langchain",
+    "langchain_core",
+    "langgraph",
+    "openai",
+    "anthropic",
+    "temporalio",
+    "tiktoken",
+    "jsonschema",
+)
 
 
-def run_mda(*args: str, env_home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    import os
+def isolated_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment with no MDA_* or TEMPORAL_* leaking in, like the `mda_home` fixture."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MDA_", "TEMPORAL_"))}
+    env.update(MDA_HOME=str(home), TEMPORAL_CONFIG_FILE=str(home / "no-temporal.toml"))
+    env.update(extra)
+    return env
 
-    env = dict(os.environ)
-    if env_home is not None:
-        env["MDA_HOME"] = str(env_home)
+
+def run_mda(home: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*MDA, *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        [*MDA, *args],
+        capture_output=True,
+        text=True,
+        env=isolated_env(home, **extra_env),
+        timeout=60,
+        check=False,
     )
 
 
-def test_help_lists_command_groups() -> None:
-    result = run_mda("--help")
+def test_help_lists_command_groups(tmp_path: Path) -> None:
+    result = run_mda(tmp_path, "--help")
     assert result.returncode == 0, result.stderr
     for group in ("server", "templates", "personas"):
         assert group in result.stdout
@@ -49,10 +68,10 @@ def test_help_does_not_import_the_agent_stack_or_the_worker() -> None:
     assert heavy_line == ["HEAVY="], heavy_line
 
 
-def test_version() -> None:
+def test_version(tmp_path: Path) -> None:
     from my_deepagent import __version__
 
-    result = run_mda("--version")
+    result = run_mda(tmp_path, "--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"mda {__version__}"
 
@@ -69,7 +88,7 @@ def test_version() -> None:
 def test_usage_errors_exit_2_with_one_line_and_no_traceback(
     args: tuple[str, ...], tmp_path: Path
 ) -> None:
-    result = run_mda(*args, env_home=tmp_path)
+    result = run_mda(tmp_path, *args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -78,17 +97,7 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(
 
 
 def test_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
-    import os
-
-    env = dict(os.environ, MDA_HOME=str(tmp_path), MDA_TEMPORAL_PORT="not-a-port")
-    result = subprocess.run(
-        [*MDA, "server", "status"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run_mda(tmp_path, "server", "status", MDA_TEMPORAL_PORT="not-a-port")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "MDA_TEMPORAL_PORT" in result.stderr
@@ -98,7 +107,33 @@ def test_malformed_config_file_is_one_line_naming_the_file(tmp_path: Path) -> No
     config = tmp_path / "config" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text("temporal_port = [unclosed\n")
-    result = run_mda("server", "status", env_home=tmp_path)
+    result = run_mda(tmp_path, "server", "status")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert str(config) in result.stderr
+
+
+def test_unexpected_failure_is_one_line_exit_1_with_a_debug_switch(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    result = run_mda(not_a_folder, "server", "start")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("mda: error: NotADirectoryError: ")
+    assert "MDA_DEBUG=1" in result.stderr
+
+    debug = run_mda(not_a_folder, "server", "start", MDA_DEBUG="1")
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr
+
+
+def test_piped_tables_are_tab_separated_and_whole(tmp_path: Path) -> None:
+    result = run_mda(tmp_path, "personas", "list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t")[:2] == ["ref", "model"]
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
+    assert rows["openrouter-claude-sonnet-reviewer@1"][1] == (
+        "openrouter:anthropic/claude-sonnet-4.5"
+    )
+    assert "…" not in result.stdout

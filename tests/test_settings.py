@@ -49,10 +49,10 @@ def test_config_file_is_read_and_environment_wins(
 ) -> None:
     config = get_settings().paths.config_file
     config.parent.mkdir(parents=True)
-    config.write_text('temporal_port = 17233\nlang = "ko"\n')
+    config.write_text("temporal_port = 17233\ntemporal_retention_days = 7\n")
     reset_settings()
     assert get_settings().temporal_port == 17233
-    assert get_settings().lang == "ko"
+    assert get_settings().temporal_retention_days == 7
     monkeypatch.setenv("MDA_TEMPORAL_PORT", "27233")
     reset_settings()
     assert get_settings().temporal_port == 27233
@@ -68,7 +68,11 @@ def test_api_keys_are_secret_in_reprs(mda_home: Path, monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("MDA_TEMPORAL_PORT", "70000"), ("MDA_LANG", "fr"), ("MDA_SCRIPTED_LATENCY_MS", "-1")],
+    [
+        ("MDA_TEMPORAL_PORT", "70000"),
+        ("MDA_TEMPORAL_RETENTION_DAYS", "0"),
+        ("MDA_SCRIPTED_LATENCY_MS", "-1"),
+    ],
 )
 def test_invalid_value_is_one_line_naming_the_variable(
     mda_home: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
@@ -78,3 +82,17 @@ def test_invalid_value_is_one_line_naming_the_variable(
         load_settings()
     assert name in caught.value.message
     assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_blank_mda_home_means_unset_not_the_current_directory(
+    mda_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+) -> None:
+    monkeypatch.setenv("MDA_HOME", value)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.chdir(tmp_path)
+    reset_settings()
+    paths = get_settings().paths
+    assert paths.data_dir == tmp_path / "xdg-data" / "my-deepagent"
+    assert paths.config_file == tmp_path / "xdg-config" / "my-deepagent" / "config.toml"

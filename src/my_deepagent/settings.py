@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -91,6 +90,10 @@ class Paths(BaseModel):
 
 
 def _home_from_env() -> Path | None:
+    """`MDA_HOME`, read here only, so the paths and the config file agree on it.
+
+    An empty or blank value means unset (never the current directory).
+    """
     raw = os.environ.get("MDA_HOME", "").strip()
     return Path(raw) if raw else None
 
@@ -99,9 +102,6 @@ class Settings(BaseSettings):
     """Every setting of mda. Read once per process with `get_settings()`."""
 
     model_config = SettingsConfigDict(env_prefix="MDA_", extra="ignore", frozen=True)
-
-    home: Path | None = Field(default=None, description="Put every mda file under this folder.")
-    lang: Literal["en", "ko"] = "en"
 
     # Embedded Temporal dev server (used only when no Temporal address is configured).
     temporal_port: int = Field(default=7233, ge=1, le=65535)
@@ -137,7 +137,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def paths(self) -> Paths:
-        return Paths.resolve(self.home)
+        return Paths.resolve(_home_from_env())
 
 
 _settings: Settings | None = None

@@ -1,8 +1,9 @@
 """The root `mda` command: wires the command groups and turns errors into one line.
 
 `run()` is the console-script entry point. It runs typer without its standalone
-mode so that every failure, a usage error or an `MdaError`, becomes one line on
-stderr and exit code 2 (or the error's own code), never a traceback. It ends the
+mode so that every failure becomes one line on stderr, never a traceback: a usage
+error or an `MdaError` exits 2 (or the error's own code), anything unexpected exits 1
+(`MDA_DEBUG=1` shows its traceback). It ends the
 process with `os._exit`: the Temporal client's native runtime can crash at
 interpreter exit (sdk-python issue 300).
 """
@@ -80,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc.format_message(), exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except Exception as exc:
+        # A bug or an environment problem nobody anticipated: still one line, and the
+        # traceback only on request.
+        if os.environ.get("MDA_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no message"
+        return _fail(f"{type(exc).__name__}: {first} (set MDA_DEBUG=1 for the traceback)", 1)
     return result if isinstance(result, int) else 0
 
 

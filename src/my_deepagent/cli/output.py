@@ -20,10 +20,16 @@ def print_table(
     *,
     no_wrap: Sequence[str] = (),
 ) -> None:
-    """Print a table for people; plain text when stdout is not a terminal.
+    """Print a table for people, or tab-separated lines when stdout is not a terminal.
 
-    Columns named in `no_wrap` (ids people copy) are never wrapped or cut.
+    Piped output is for grep and cut: whole values, no boxes, no truncation at 80
+    columns. On a terminal, columns named in `no_wrap` (ids people copy) are never
+    wrapped or cut.
     """
+    if not sys.stdout.isatty():
+        for line in (columns, *rows):
+            sys.stdout.write("\t".join(" ".join(cell.split()) for cell in line) + "\n")
+        return
     from rich.console import Console
     from rich.table import Table
 
