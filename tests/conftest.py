@@ -107,3 +107,22 @@ def configured_temporal(
     monkeypatch.setenv("TEMPORAL_NAMESPACE", temporal_server.namespace)
     reset_settings()
     return temporal_server
+
+
+if TYPE_CHECKING:
+    from openai_stub import OpenAIStub
+
+
+@pytest.fixture
+def openai_stub(mda_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIStub]:
+    """A real OpenAI-compatible server on loopback (tests/openai_stub.py), running for
+    one test, with MDA_OPENAI_COMPATIBLE_BASE_URL pointing at it."""
+    from openai_stub import OpenAIStub
+
+    server = OpenAIStub().start()
+    monkeypatch.setenv("MDA_OPENAI_COMPATIBLE_BASE_URL", server.base_url)
+    reset_settings()
+    try:
+        yield server
+    finally:
+        server.stop()

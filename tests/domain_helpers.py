@@ -1,4 +1,7 @@
-"""Helpers for the domain tests: write user asset files, load a catalog, check errors."""
+"""Helpers for the domain tests: write user asset files, check load errors.
+
+Tests load the user's catalog with the library's own `load_user_catalog`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from my_deepagent.domain import Catalog, load_catalog
+from my_deepagent.domain.catalog import load_user_catalog
 from my_deepagent.errors import AssetError
 from my_deepagent.settings import Paths, get_settings
 
@@ -89,10 +92,6 @@ def schema_data(schema_id: str = "note@1", **changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
-
-
-def load_user_catalog() -> Catalog:
-    return load_catalog(user_paths())
 
 
 def expect_asset_error(*fragments: str) -> str:

@@ -1,4 +1,5 @@
-"""The shipped schemas, and Hypothesis strategies for satisfiable JSON Schemas.
+"""The shipped schemas, how tests check instances, and Hypothesis strategies for
+satisfiable JSON Schemas.
 
 Objects (properties, required, additionalProperties), arrays (minItems, maxItems,
 uniqueItems), strings (lengths, formats, patterns), integers and numbers (bounds,
@@ -16,6 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from my_deepagent.domain.artifact_schema import instance_errors
+
 Schema = dict[str, Any]
 
 
@@ -23,6 +26,11 @@ def shipped_schemas() -> dict[str, Schema]:
     """The schemas mda ships, by file name."""
     folder = Path(str(resources.files("my_deepagent") / "assets" / "schemas"))
     return {path.name: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))}
+
+
+def validation_errors(schema: Schema, instance: Any) -> list[str]:
+    """Errors of `instance` as a phase's artifact check reports them; [] when it is valid."""
+    return list(instance_errors(schema, instance))
 
 
 FORMATS = ["date-time", "date", "time", "email", "uri", "uuid", "hostname", "ipv4", "ipv6"]

@@ -109,6 +109,10 @@ BAD_INPUTS: dict[str, tuple[Callable[[], Path], list[str]]] = {
         lambda: write_yaml(_personas(), "p.yaml", persona_data(model="gpt-4.1")),
         ["field `model`", "is not provider:model"],
     ),
+    "provider without model": (
+        lambda: write_yaml(_personas(), "p.yaml", persona_data(model="openai : ")),
+        ["p.yaml", "field `model`", "'openai : ' is not provider:model", "scripted"],
+    ),
     "bad version": (
         lambda: write_yaml(_personas(), "p.yaml", persona_data(version=0)),
         ["field `version`", "greater than or equal to 1"],

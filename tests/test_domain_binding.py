@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from domain_helpers import load_user_catalog, persona_data, template_data, user_paths, write_yaml
+from domain_helpers import persona_data, template_data, user_paths, write_yaml
 from my_deepagent.domain import (
     Catalog,
     best_persona,
@@ -15,6 +15,7 @@ from my_deepagent.domain import (
     load_catalog,
     parse_overrides,
 )
+from my_deepagent.domain.catalog import load_user_catalog
 from my_deepagent.errors import AssetError
 
 

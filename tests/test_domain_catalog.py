@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from domain_helpers import (
-    load_user_catalog,
     persona_data,
     schema_data,
     template_data,
@@ -15,7 +14,7 @@ from domain_helpers import (
     write_json,
     write_yaml,
 )
-from my_deepagent.domain.catalog import load_catalog
+from my_deepagent.domain.catalog import load_catalog, load_user_catalog
 from my_deepagent.domain.refs import AssetRef, parse_ref
 from my_deepagent.errors import AssetError
 

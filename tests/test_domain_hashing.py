@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from domain_helpers import persona_data, template_data
-from my_deepagent.domain import Persona, Template, bind_roles, load_catalog
+from my_deepagent.domain import ModelSpec, Persona, Template, bind_roles, load_catalog
 from my_deepagent.domain.loader import load_model
 
 
@@ -79,6 +79,39 @@ def test_defaults_written_out_hash_like_defaults_left_out() -> None:
     limits = {"max_cost_per_call_usd": 0.05, "max_tokens": 2048, "max_model_calls": 50}
     explicit = Persona.model_validate(persona_data(limits=limits, temperature=None))
     assert implicit.hash == explicit.hash
+
+
+def test_a_later_field_with_a_default_keeps_every_hash() -> None:
+    """A release that adds a defaulted field must not break resuming pinned runs."""
+
+    class LaterPersona(Persona):
+        notes: str = ""
+
+    today = Persona.model_validate(persona_data())
+    assert LaterPersona.model_validate(persona_data()).hash == today.hash
+    assert LaterPersona.model_validate(persona_data(notes="")).hash == today.hash
+    assert LaterPersona.model_validate(persona_data(notes="new")).hash != today.hash
+
+
+def test_template_defaults_written_out_hash_like_defaults_left_out() -> None:
+    implicit = Template.model_validate(template_data())
+    data = template_data()
+    data["roles"][0]["description"] = ""
+    data["phases"][0]["title"] = ""
+    data["phases"][0]["inputs"] = []
+    data["phases"][1]["approval"] = False
+    explicit = Template.model_validate(data)
+    assert explicit == implicit
+    assert explicit.hash == implicit.hash
+
+
+def test_model_spelling_variants_are_one_persona() -> None:
+    canonical = Persona.model_validate(persona_data(model="openrouter:x/y:free"))
+    variant = Persona.model_validate(persona_data(model=" OpenRouter : x/y:free "))
+    assert variant.model == "openrouter:x/y:free"
+    assert variant.model_spec == ModelSpec(provider="openrouter", model="x/y:free")
+    assert (variant.provider, variant.model_name) == ("openrouter", "x/y:free")
+    assert variant.hash == canonical.hash
 
 
 def test_models_round_trip_through_json_unchanged() -> None:

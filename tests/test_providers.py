@@ -11,7 +11,6 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,16 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from my_deepagent.agents.models import ModelSpec, build_chat_model
+from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.provider_errors import (
+    REDACTED,
     ModelCallFailure,
     classify_model_error,
     parse_retry_after,
     temporal_model_errors,
 )
+from my_deepagent.agents.scripted import ScriptedChatModel
+from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.errors import ConfigError
 from my_deepagent.settings import Settings, get_settings, reset_settings
 from openai_stub import ErrorReply, OpenAIStub, Reply, StubToolCall
@@ -45,16 +47,7 @@ def read_doc(path: str, meta: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def stub() -> Iterator[OpenAIStub]:
-    server = OpenAIStub().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def settings(mda_home: Path, stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("MDA_OPENAI_COMPATIBLE_BASE_URL", stub.base_url)
-    reset_settings()
+def settings(openai_stub: OpenAIStub) -> Settings:
     return get_settings()
 
 
@@ -198,9 +191,8 @@ def test_key_from_config_file(mda_home: Path) -> None:
 
 
 def test_scripted_provider_builds_the_scripted_model(mda_home: Path) -> None:
-    scripted = pytest.importorskip("my_deepagent.agents.scripted")
     model = build_chat_model("scripted:echo", get_settings())
-    assert isinstance(model, scripted.ScriptedChatModel)
+    assert isinstance(model, ScriptedChatModel)
 
 
 def test_importing_the_provider_modules_stays_light() -> None:
@@ -236,10 +228,10 @@ async def _call(
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streaming"])
 async def test_nested_non_ascii_tool_call_round_trips(
-    settings: Settings, stub: OpenAIStub, stream: bool
+    settings: Settings, openai_stub: OpenAIStub, stream: bool
 ) -> None:
     arguments = json.dumps(NESTED_ARGS, ensure_ascii=False)
-    stub.script(
+    openai_stub.script(
         Reply(
             content="읽겠습니다 — é",
             tool_calls=(StubToolCall("read_doc", arguments, call_id="call-nested"),),
@@ -260,7 +252,7 @@ async def test_nested_non_ascii_tool_call_round_trips(
     assert message.usage_metadata["output_tokens"] == 54
     assert message.usage_metadata["total_tokens"] == 375
 
-    [request] = stub.requests
+    [request] = openai_stub.requests
     assert request["model"] == "stub-model"
     assert request["messages"][-1]["content"] == "설명.md 파일을 읽어 주세요"
     assert request["tools"][0]["function"]["name"] == "read_doc"
@@ -289,14 +281,14 @@ async def test_nested_non_ascii_tool_call_round_trips(
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streaming"])
 async def test_http_errors_are_classified_after_exactly_one_request(
     settings: Settings,
-    stub: OpenAIStub,
+    openai_stub: OpenAIStub,
     reply: ErrorReply,
     kind: str,
     retryable: bool,
     retry_after: float | None,
     stream: bool,
 ) -> None:
-    stub.script(reply)
+    openai_stub.script(reply)
     model = build_chat_model("openai-compatible:stub-model", settings)
     with pytest.raises(Exception) as caught:
         await _call(model, "hello", stream=stream)
@@ -310,7 +302,7 @@ async def test_http_errors_are_classified_after_exactly_one_request(
     assert failure.status == reply.status
     assert reply.message in failure.message
     assert "\n" not in failure.message
-    assert len(stub.requests) == 1
+    assert len(openai_stub.requests) == 1
 
 
 @pytest.mark.parametrize(
@@ -324,11 +316,15 @@ async def test_http_errors_are_classified_after_exactly_one_request(
     ids=lambda value: str(getattr(value, "status", value)),
 )
 async def test_anthropic_http_errors_are_classified(
-    stub: OpenAIStub, reply: ErrorReply, kind: str, retryable: bool, retry_after: float | None
+    openai_stub: OpenAIStub,
+    reply: ErrorReply,
+    kind: str,
+    retryable: bool,
+    retry_after: float | None,
 ) -> None:
-    stub.script(reply)
+    openai_stub.script(reply)
     model = ChatAnthropic(
-        model="claude-test", base_url=stub.root_url, api_key=SecretStr("k"), max_retries=0
+        model="claude-test", base_url=openai_stub.root_url, api_key=SecretStr("k"), max_retries=0
     )
     with pytest.raises(Exception) as caught:
         await model.ainvoke("hello")
@@ -341,11 +337,13 @@ async def test_anthropic_http_errors_are_classified(
     )
     assert failure.status == reply.status
     assert reply.message in failure.message
-    assert len(stub.requests) == 1
+    assert len(openai_stub.requests) == 1
 
 
-async def test_context_overflow_is_not_retryable(settings: Settings, stub: OpenAIStub) -> None:
-    stub.script(
+async def test_context_overflow_is_not_retryable(
+    settings: Settings, openai_stub: OpenAIStub
+) -> None:
+    openai_stub.script(
         ErrorReply(400, "unsupported parameter: logit_bias"),
         ErrorReply(400, "context_length_exceeded: prompt is too long"),
     )
@@ -383,19 +381,43 @@ async def test_unreachable_server_is_a_retryable_connection_error(
 
 
 async def test_client_timeout_is_retryable(
-    stub: OpenAIStub, mda_home: Path, monkeypatch: pytest.MonkeyPatch
+    openai_stub: OpenAIStub, mda_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _settings_with(
-        monkeypatch, MDA_OPENAI_COMPATIBLE_BASE_URL=stub.base_url, MDA_MODEL_TIMEOUT_S="0.2"
+        monkeypatch, MDA_OPENAI_COMPATIBLE_BASE_URL=openai_stub.base_url, MDA_MODEL_TIMEOUT_S="0.2"
     )
-    stub.script(Reply(content="too late", delay_s=3.0))
+    openai_stub.script(Reply(content="too late", delay_s=3.0))
     model = build_chat_model("openai-compatible:stub-model", settings)
     with pytest.raises(Exception) as caught:
         await model.ainvoke("hello")
     failure = classify_model_error(caught.value)
     assert failure is not None
     assert (failure.kind, failure.retryable) == ("timeout", True)
-    assert len(stub.requests) == 1
+    assert len(openai_stub.requests) == 1
+
+
+async def test_an_echoed_key_is_redacted_from_the_failure(
+    openai_stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "local-7Hq2-secret-x9"
+    settings = _settings_with(monkeypatch, MDA_OPENAI_COMPATIBLE_API_KEY=key)
+    openai_stub.script(ErrorReply(401, f"Incorrect API key provided: {key}"))
+    model = build_chat_model("openai-compatible:stub-model", settings)
+    with pytest.raises(Exception) as caught:
+        await model.ainvoke("hello")
+    assert key in str(caught.value)
+    failure = classify_model_error(caught.value)
+    assert failure is not None
+    assert failure.message.endswith(f"Incorrect API key provided: {REDACTED}")
+
+    built = ModelCallFailure(
+        kind="auth_error",
+        retryable=False,
+        message=f"got Authorization: Bearer abc.DEF-123 and sk-proj-Zx81aa9 and {key}",
+    )
+    error = built.to_application_error()
+    assert error.message == (f"got Authorization: Bearer {REDACTED} and {REDACTED} and {REDACTED}")
+    assert error.details[0]["message"] == error.message
 
 
 # --- retry-after parsing and Temporal errors -------------------------------------------
@@ -432,11 +454,11 @@ def test_failure_becomes_an_application_error() -> None:
 
 
 async def test_temporal_model_errors_converts_only_provider_errors(
-    settings: Settings, stub: OpenAIStub
+    settings: Settings, openai_stub: OpenAIStub
 ) -> None:
     from temporalio.exceptions import ApplicationError
 
-    stub.script(ErrorReply(401, "bad key"))
+    openai_stub.script(ErrorReply(401, "bad key"))
     model = build_chat_model("openai-compatible:stub-model", settings)
     with pytest.raises(ApplicationError) as caught, temporal_model_errors():
         await model.ainvoke("hello")

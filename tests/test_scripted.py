@@ -12,7 +12,6 @@ import pytest
 from deepagents import create_deep_agent
 from deepagents.backends import LocalShellBackend
 from hypothesis import HealthCheck, given, settings
-from jsonschema import Draft202012Validator
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
@@ -29,7 +28,7 @@ from my_deepagent.agents.scripted import ScriptedChatModel, output_tokens
 from my_deepagent.agents.scripted_replies import named_file
 from my_deepagent.settings import reset_settings
 from my_deepagent.tokens import count_message_tokens, count_tokens, count_tool_schema_tokens
-from schema_strategies import json_schemas, shipped_schemas
+from schema_strategies import json_schemas, shipped_schemas, validation_errors
 
 SMALL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -60,9 +59,8 @@ def user(text: str) -> dict[str, Any]:
     return {"messages": [{"role": "user", "content": text}]}
 
 
-def validation_errors(schema: dict[str, Any], file: Path) -> list[str]:
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return [e.message for e in validator.iter_errors(json.loads(file.read_text()))]
+def file_errors(schema: dict[str, Any], file: Path) -> list[str]:
+    return validation_errors(schema, json.loads(file.read_text()))
 
 
 def tool_calls(messages: list[BaseMessage], name: str) -> list[ToolCall]:
@@ -83,7 +81,7 @@ async def test_shipped_schema_artifact_is_written_and_valid(
     result = await make_agent(tmp_path).ainvoke(user(prompt), thread("t"))
     artifact = tmp_path / "artifacts" / "out.json"
     assert artifact.is_file()
-    assert validation_errors(schema, artifact) == []
+    assert file_errors(schema, artifact) == []
     assert result["messages"][-1].content.startswith("Wrote /artifacts/out.json: a JSON object")
     assert len(tool_calls(result["messages"], "write_file")) == 1
 
@@ -99,14 +97,14 @@ def test_generated_schema_artifacts_through_the_agent(schema: dict[str, Any]) ->
         root = Path(folder)
         prompt = artifact_task_prompt("Produce it.", "", "out/artifact.json", schema)
         make_agent(root).invoke(user(prompt), thread("t"))
-        assert validation_errors(schema, root / "out" / "artifact.json") == []
+        assert file_errors(schema, root / "out" / "artifact.json") == []
 
 
 async def test_task_in_system_prompt_is_followed(tmp_path: Path) -> None:
     prompt = artifact_task_prompt("Review.", "", "review.json", SMALL_SCHEMA)
     agent = make_agent(tmp_path, system_prompt=prompt)
     await agent.ainvoke(user("Begin."), thread("t"))
-    assert validation_errors(SMALL_SCHEMA, tmp_path / "review.json") == []
+    assert file_errors(SMALL_SCHEMA, tmp_path / "review.json") == []
 
 
 async def test_repair_on_the_same_thread_fixes_the_file_on_disk(tmp_path: Path) -> None:
@@ -115,10 +113,10 @@ async def test_repair_on_the_same_thread_fixes_the_file_on_disk(tmp_path: Path) 
     await agent.ainvoke(user(task), thread("t"))
     artifact = tmp_path / "review.json"
     artifact.write_text('{"verdict": "maybe"}\n')
-    errors = validation_errors(SMALL_SCHEMA, artifact)
+    errors = file_errors(SMALL_SCHEMA, artifact)
     assert errors
     result = await agent.ainvoke(user(repair_prompt("review.json", errors)), thread("t"))
-    assert validation_errors(SMALL_SCHEMA, artifact) == []
+    assert file_errors(SMALL_SCHEMA, artifact) == []
     assert result["messages"][-1].content.startswith("Wrote /review.json")
     assert len(tool_calls(result["messages"], "write_file")) == 2
 
@@ -128,7 +126,7 @@ async def test_repair_prompt_alone_rewrites_an_invalid_artifact(tmp_path: Path) 
     artifact.write_text("not json at all")
     prompt = repair_prompt("/spec.json", ["Expecting value: line 1 column 1"], SMALL_SCHEMA)
     await make_agent(tmp_path).ainvoke(user(prompt), thread("t"))
-    assert validation_errors(SMALL_SCHEMA, artifact) == []
+    assert file_errors(SMALL_SCHEMA, artifact) == []
 
 
 async def test_repair_without_any_schema_says_so(tmp_path: Path) -> None:

@@ -8,8 +8,6 @@ number of requests is the number of attempts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from langchain_core.tools import BaseTool, tool
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.provider_errors import MalformedToolCallError, classify_model_error
 from my_deepagent.agents.tool_call_guard import ToolCallGuardMiddleware
-from my_deepagent.settings import get_settings, reset_settings
+from my_deepagent.settings import get_settings
 from openai_stub import OpenAIStub, Reply, StubToolCall
 
 GOOD_ARGS = {"path": "문서/설명.md", "meta": {"tags": ["é", "ü"], "depth": {"n": 2}}}
@@ -31,16 +29,7 @@ TOOL_DONE = "RECORDED-OK"
 
 
 @pytest.fixture
-def stub() -> Iterator[OpenAIStub]:
-    server = OpenAIStub().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def model(mda_home: Path, stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch) -> BaseChatModel:
-    monkeypatch.setenv("MDA_OPENAI_COMPATIBLE_BASE_URL", stub.base_url)
-    reset_settings()
+def model(openai_stub: OpenAIStub) -> BaseChatModel:
     return build_chat_model("openai-compatible:stub-model", get_settings())
 
 
@@ -63,13 +52,13 @@ def _last_ai(result: dict[str, Any]) -> AIMessage:
 
 
 async def test_deep_agent_retries_a_malformed_call_and_runs_the_tool(
-    model: BaseChatModel, stub: OpenAIStub
+    model: BaseChatModel, openai_stub: OpenAIStub
 ) -> None:
     from deepagents import create_deep_agent
 
     record, calls = recording_tool()
-    stub.script(Reply(tool_calls=(BROKEN,)), Reply(tool_calls=(GOOD,)))
-    stub.script(Reply(content="기록했습니다"), when=TOOL_DONE)
+    openai_stub.script(Reply(tool_calls=(BROKEN,)), Reply(tool_calls=(GOOD,)))
+    openai_stub.script(Reply(content="기록했습니다"), when=TOOL_DONE)
     agent = create_deep_agent(
         model=model, tools=[record], middleware=[ToolCallGuardMiddleware(max_attempts=3)]
     )
@@ -77,33 +66,33 @@ async def test_deep_agent_retries_a_malformed_call_and_runs_the_tool(
 
     assert calls == [GOOD_ARGS]
     assert _last_ai(result).content == "기록했습니다"
-    assert len(stub.requests) == 3
+    assert len(openai_stub.requests) == 3
     ai_messages = [m for m in result["messages"] if isinstance(m, AIMessage)]
     assert all(not m.invalid_tool_calls for m in ai_messages)
 
 
 async def test_without_the_guard_a_malformed_call_ends_the_run_silently(
-    model: BaseChatModel, stub: OpenAIStub
+    model: BaseChatModel, openai_stub: OpenAIStub
 ) -> None:
     """The library behaviour the guard exists for; if this starts failing, langchain
     changed how it treats invalid tool calls and the guard may be revisited."""
     record, calls = recording_tool()
-    stub.script(Reply(tool_calls=(BROKEN,)))
+    openai_stub.script(Reply(tool_calls=(BROKEN,)))
     agent = create_agent(model=model, tools=[record])
     result = await agent.ainvoke({"messages": [{"role": "user", "content": "record it"}]})
 
     assert calls == []
-    assert len(stub.requests) == 1
+    assert len(openai_stub.requests) == 1
     last = _last_ai(result)
     assert (last.content, last.tool_calls) == ("", [])
     assert last.invalid_tool_calls
 
 
 async def test_always_malformed_raises_a_retryable_error(
-    model: BaseChatModel, stub: OpenAIStub
+    model: BaseChatModel, openai_stub: OpenAIStub
 ) -> None:
     record, calls = recording_tool()
-    stub.script(Reply(tool_calls=(BROKEN,)), Reply(tool_calls=(BROKEN,)))
+    openai_stub.script(Reply(tool_calls=(BROKEN,)), Reply(tool_calls=(BROKEN,)))
     agent = create_agent(
         model=model, tools=[record], middleware=[ToolCallGuardMiddleware(max_attempts=2)]
     )
@@ -111,7 +100,7 @@ async def test_always_malformed_raises_a_retryable_error(
         await agent.ainvoke({"messages": [{"role": "user", "content": "record it"}]})
 
     assert calls == []
-    assert len(stub.requests) == 2
+    assert len(openai_stub.requests) == 2
     assert "'record'" in str(caught.value) and "2 model calls" in str(caught.value)
     failure = classify_model_error(caught.value)
     assert failure is not None
@@ -119,14 +108,16 @@ async def test_always_malformed_raises_a_retryable_error(
 
 
 async def test_streamed_call_cut_off_by_the_token_limit_is_not_run(
-    model: BaseChatModel, stub: OpenAIStub
+    model: BaseChatModel, openai_stub: OpenAIStub
 ) -> None:
     """Streamed, truncated arguments parse leniently into a "valid" call: without the
     guard the tool would run with `path="문서/설"`."""
     record, calls = recording_tool()
     truncated = StubToolCall("record", '{"meta": {"tags": ["é"]}, "path": "문서/설')
-    stub.script(Reply(tool_calls=(truncated,), finish_reason="length"), Reply(tool_calls=(GOOD,)))
-    stub.script(Reply(content="done"), when=TOOL_DONE)
+    openai_stub.script(
+        Reply(tool_calls=(truncated,), finish_reason="length"), Reply(tool_calls=(GOOD,))
+    )
+    openai_stub.script(Reply(content="done"), when=TOOL_DONE)
     agent = create_agent(model=model, tools=[record], middleware=[ToolCallGuardMiddleware()])
     chunks = [
         chunk
@@ -136,24 +127,24 @@ async def test_streamed_call_cut_off_by_the_token_limit_is_not_run(
     ]
 
     assert chunks
-    assert all(request.get("stream") for request in stub.requests)
+    assert all(request.get("stream") for request in openai_stub.requests)
     assert calls == [GOOD_ARGS]
-    assert len(stub.requests) == 3
+    assert len(openai_stub.requests) == 3
 
 
 async def test_mixed_valid_and_malformed_calls_are_left_to_the_agent_loop(
-    model: BaseChatModel, stub: OpenAIStub
+    model: BaseChatModel, openai_stub: OpenAIStub
 ) -> None:
     record, calls = recording_tool()
-    stub.script(Reply(tool_calls=(GOOD, BROKEN)))
-    stub.script(Reply(content="done"), when=TOOL_DONE)
+    openai_stub.script(Reply(tool_calls=(GOOD, BROKEN)))
+    openai_stub.script(Reply(content="done"), when=TOOL_DONE)
     agent = create_agent(model=model, tools=[record], middleware=[ToolCallGuardMiddleware()])
     result = await agent.ainvoke({"messages": [{"role": "user", "content": "record it"}]})
 
     assert calls == [GOOD_ARGS]
     assert _last_ai(result).content == "done"
-    assert len(stub.requests) == 2
-    tool_replies = [m for m in stub.requests[1]["messages"] if m["role"] == "tool"]
+    assert len(openai_stub.requests) == 2
+    tool_replies = [m for m in openai_stub.requests[1]["messages"] if m["role"] == "tool"]
     assert len(tool_replies) == 2
     assert any(TOOL_DONE in str(m["content"]) for m in tool_replies)
     assert any(TOOL_DONE not in str(m["content"]) for m in tool_replies)

@@ -20,7 +20,7 @@ import gzip
 import importlib.util
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -143,25 +143,38 @@ def count_tokens(text: str, model: str | None = None) -> int:
     return len(get_encoding(encoding_name_for(model)).encode_ordinary(text))
 
 
-def message_text(message: BaseMessage) -> str:
-    """Everything a model reads or writes in one message: text, tool calls, names."""
-    parts: list[str] = [message.type]
+def content_text(message: BaseMessage) -> str:
+    """The message's content as text: text blocks as they are, other blocks as JSON.
+
+    The one reading of `content` (a string or a list of blocks) in mda: token counts
+    and the scripted model's parsing of prompts both go through it.
+    """
     content = message.content
     if isinstance(content, str):
-        parts.append(content)
-    else:
-        for block in content:
-            if isinstance(block, str):
-                parts.append(block)
-            elif block.get("type") == "text":
-                parts.append(str(block.get("text", "")))
-            else:
-                parts.append(json.dumps(block, sort_keys=True, default=str))
+        return content
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+        else:
+            parts.append(json.dumps(block, sort_keys=True, default=str))
+    return "\n".join(part for part in parts if part)
+
+
+def tool_call_text(call: Mapping[str, Any]) -> tuple[str, str]:
+    """A tool call as the model writes it: its name and its JSON arguments."""
+    return str(call["name"]), json.dumps(call["args"], sort_keys=True)
+
+
+def message_text(message: BaseMessage) -> str:
+    """Everything a model reads or writes in one message: text, tool calls, names."""
+    parts: list[str] = [message.type, content_text(message)]
     if message.name:
         parts.append(message.name)
     for call in getattr(message, "tool_calls", None) or ():
-        parts.append(call["name"])
-        parts.append(json.dumps(call["args"], sort_keys=True))
+        parts.extend(tool_call_text(call))
     return "\n".join(part for part in parts if part)
 
 

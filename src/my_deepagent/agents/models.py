@@ -1,7 +1,8 @@
 """Model providers: `provider:model` strings to chat model instances, on the worker.
 
 Personas name a model as `openrouter:anthropic/claude-sonnet-4`, `openai:gpt-4.1`,
-`anthropic:claude-sonnet-4-5`, `openai-compatible:qwen2.5-coder` or `scripted:<name>`.
+`anthropic:claude-sonnet-4-5`, `openai-compatible:qwen2.5-coder` or `scripted:<name>`,
+parsed by the domain's `ModelSpec` (the same rule persona files are checked with).
 Only the worker builds instances, with keys from its own settings, so no key ever
 enters a workflow input or history.
 
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
-from my_deepagent.domain.persona import PROVIDERS, Provider
+from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.errors import ConfigError
 from my_deepagent.settings import Settings, get_settings
 
@@ -33,30 +34,6 @@ OPENROUTER_HEADERS = {"X-Title": "my-deepagent"}
 KEYLESS_PLACEHOLDER = "not-needed"
 """Sent as the key to an openai-compatible server configured without one (local servers
 ignore it, but the OpenAI SDK refuses to build a client with no key at all)."""
-
-
-class ModelSpec(BaseModel):
-    """A parsed `provider:model` string. The model part may itself contain colons."""
-
-    model_config = ConfigDict(frozen=True)
-
-    provider: Provider
-    model: str
-
-    @classmethod
-    def parse(cls, text: str) -> ModelSpec:
-        provider, sep, model = text.strip().partition(":")
-        provider = provider.strip().lower()
-        model = model.strip()
-        if not sep or not model or provider not in PROVIDERS:
-            raise ConfigError(
-                f"invalid model {text!r}: write provider:model with provider one of "
-                f"{', '.join(PROVIDERS)} (e.g. openrouter:anthropic/claude-sonnet-4)"
-            )
-        return cls.model_validate({"provider": provider, "model": model})
-
-    def __str__(self) -> str:
-        return f"{self.provider}:{self.model}"
 
 
 def build_chat_model(spec: ModelSpec | str, settings: Settings | None = None) -> BaseChatModel:

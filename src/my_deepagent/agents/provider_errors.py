@@ -10,6 +10,13 @@ overrides the status. Activities wrap agent calls in `temporal_model_errors()` s
 the failure reaches Temporal as an `ApplicationError` with `non_retryable` and
 `next_retry_delay` set.
 
+Provider messages are redacted before they go anywhere: an error body may echo the
+request's key (some OpenAI-compatible servers do), and the message becomes part of
+the workflow history, where no key may ever be (DESIGN 7). Every configured key value
+is replaced, and so is anything shaped like a key (`Bearer <token>`, `sk-...`); the SDK
+exception itself is not chained to the `ApplicationError`, as Temporal would record
+its text as the failure's cause.
+
 SDK classes are only looked up in modules that are already imported: an error
 cannot come from an SDK that was never loaded, and the lookup stays free of the
 second it costs to import `openai` on a path (the scripted model) that never did.
@@ -18,6 +25,7 @@ second it costs to import `openai` on a path (the scripted model) that never did
 from __future__ import annotations
 
 import email.utils
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -50,6 +58,11 @@ MAX_RETRY_AFTER_S = 3600.0
 """A longer Retry-After (or a bogus date) would park the activity for hours: cap it."""
 _MESSAGE_LIMIT = 300
 _CHAIN_DEPTH = 6
+REDACTED = "[redacted]"
+_KEY_SHAPES = (
+    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), rf"\1 {REDACTED}"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"), REDACTED),
+)
 
 _RETRYABLE_STATUS: dict[int, FailureKind] = {408: "timeout", 409: "conflict", 429: "rate_limited"}
 _FINAL_STATUS: dict[int, FailureKind] = {
@@ -84,9 +97,10 @@ class ModelCallFailure(BaseModel):
         delay = None
         if self.retryable and self.retry_after_s:
             delay = timedelta(seconds=self.retry_after_s)
+        safe = self.model_copy(update={"message": redact_secrets(self.message)})
         return ApplicationError(
-            self.message,
-            self.model_dump(mode="json"),
+            safe.message,
+            safe.model_dump(mode="json"),
             type=APPLICATION_ERROR_TYPE,
             non_retryable=not self.retryable,
             next_retry_delay=delay,
@@ -108,7 +122,9 @@ def temporal_model_errors() -> Iterator[None]:
         failure = classify_model_error(exc)
         if failure is None:
             raise
-        raise failure.to_application_error() from exc
+        # Not `from exc`: Temporal would record the SDK's exception, unredacted, as the
+        # failure's cause. The failure's own message already carries its detail.
+        raise failure.to_application_error() from None
 
 
 def classify_model_error(exc: BaseException) -> ModelCallFailure | None:
@@ -265,6 +281,35 @@ def _line(exc: BaseException) -> str:
     return _clip(str(exc) or type(exc).__name__)
 
 
+def redact_secrets(text: str) -> str:
+    """`text` with every configured API key and anything shaped like a key replaced."""
+    for key in _configured_keys():
+        text = text.replace(key, REDACTED)
+    for pattern, replacement in _KEY_SHAPES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _configured_keys() -> list[str]:
+    """The API keys in this process's settings, longest first (a key may contain another)."""
+    from my_deepagent.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except Exception:  # an unreadable config must not hide the error being reported
+        return []
+    secrets = (
+        settings.openrouter_api_key,
+        settings.openai_api_key,
+        settings.anthropic_api_key,
+        settings.openai_compatible_api_key,
+    )
+    keys = {s.get_secret_value().strip() for s in secrets if s is not None}
+    return sorted((k for k in keys if k), key=len, reverse=True)
+
+
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
+    """One line, redacted, at most `_MESSAGE_LIMIT` characters (redacted before clipping,
+    so a cut cannot leave the start of a key behind)."""
+    text = " ".join(redact_secrets(text).split())
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"

@@ -3,9 +3,9 @@
 The offline `scripted` model writes artifacts with this, and its answer must be a pure
 function of its input (a retried or replayed call must write the same file). So the
 generator draws only from its own `random.Random(seed)`: no global random state, no
-clock. Every result is checked with the schema's own validator class (Draft 2020-12 by
-default) and its format checker; an attempt that fails is redrawn with the next seed,
-a bounded number of times.
+clock. Every result is checked with the domain's `schema_validator`, the very check a
+phase applies to its artifact; an attempt that fails is redrawn with the next seed, a
+bounded number of times.
 
 Why not `jsf` (JSON Schema Faker), although a kept library is preferred and its output
 validated every time in our trials (required, enums, nested objects, arrays, formats,
@@ -31,10 +31,9 @@ import re
 import uuid
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.validators import validator_for
 from rstr.xeger import Xeger
 
+from my_deepagent.domain.artifact_schema import schema_validator
 from my_deepagent.errors import MdaError
 
 MAX_ATTEMPTS = 25
@@ -357,14 +356,9 @@ _FORMATS: dict[str, Any] = {
 }
 
 
-def _validator(schema: Any) -> Any:
-    cls = validator_for(schema, default=Draft202012Validator)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
-
-
 def generate_instance(schema: dict[str, Any], seed: bytes) -> Any:
     """A valid instance of `schema`, deterministic for `seed` (see the module notes)."""
-    validator = _validator(schema)
+    validator = schema_validator(schema)
     base = int.from_bytes(seed[:16], "big")
     for attempt in range(MAX_ATTEMPTS):
         try:

@@ -39,7 +39,13 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
 from my_deepagent.agents.scripted_replies import Reply, decide
-from my_deepagent.tokens import count_message_tokens, count_tokens, count_tool_schema_tokens
+from my_deepagent.tokens import (
+    content_text,
+    count_message_tokens,
+    count_tokens,
+    count_tool_schema_tokens,
+    tool_call_text,
+)
 
 PROVIDER = "scripted"
 
@@ -81,12 +87,8 @@ def tool_name(tool: dict[str, Any]) -> str:
 
 def output_tokens(message: AIMessage) -> int:
     """Tokens the model produced: its text, and each tool call's name and JSON args."""
-    text = message.content if isinstance(message.content, str) else json.dumps(message.content)
-    calls = sum(
-        count_tokens(call["name"]) + count_tokens(json.dumps(call["args"], sort_keys=True))
-        for call in message.tool_calls
-    )
-    return count_tokens(text) + calls
+    calls = sum(count_tokens(part) for call in message.tool_calls for part in tool_call_text(call))
+    return count_tokens(content_text(message)) + calls
 
 
 class ScriptedChatModel(BaseChatModel):

@@ -28,6 +28,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from my_deepagent.agents.prompts import agent_path, parse_artifact_task, parse_repair_request
 from my_deepagent.agents.schema_instances import SchemaInstanceError, instance_for
+from my_deepagent.tokens import content_text
 
 WRITE_TOOL = "write_file"
 READ_TOOL = "read_file"
@@ -53,14 +54,6 @@ class Reply:
 
     content: str
     tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-
-def text_of(message: BaseMessage) -> str:
-    if isinstance(message.content, str):
-        return message.content
-    return "\n".join(
-        block if isinstance(block, str) else str(block.get("text", "")) for block in message.content
-    )
 
 
 def _quote(text: str) -> str:
@@ -99,7 +92,7 @@ def decide(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Reply
     """The answer to `messages` when the tools in `tool_names` are bound."""
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
     start = humans[-1] if humans else 0
-    text = text_of(messages[start]) if humans else ""
+    text = content_text(messages[start]) if humans else ""
     repair = parse_repair_request(text)
     if repair is not None:
         schema = repair.schema or _earlier_schema(messages[:start], repair.path)
@@ -111,7 +104,7 @@ def decide(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Reply
             (
                 parsed
                 for m in messages
-                if isinstance(m, SystemMessage) and (parsed := parse_artifact_task(text_of(m)))
+                if isinstance(m, SystemMessage) and (parsed := parse_artifact_task(content_text(m)))
             ),
             None,
         )
@@ -123,7 +116,7 @@ def decide(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Reply
 def _earlier_schema(messages: Sequence[BaseMessage], path: str) -> dict[str, Any] | None:
     for message in reversed(messages):
         if isinstance(message, HumanMessage | SystemMessage):
-            text = text_of(message)
+            text = content_text(message)
             task = parse_artifact_task(text)
             if task is not None and task.path == path:
                 return task.schema
@@ -152,7 +145,7 @@ def _artifact_reply(
     failed = [c for c in writes if c.result is not None]
     if len(failed) >= MAX_WRITE_ATTEMPTS:
         last = failed[-1].result
-        error = _quote(text_of(last)) if last is not None else "no result"
+        error = _quote(content_text(last)) if last is not None else "no result"
         return Reply(f"I could not write {path}: {error}")
     try:
         instance = instance_for(schema, path, salt)
@@ -193,7 +186,7 @@ def _chat_reply(
     if not humans:
         return Reply("Hello. Send me a message and I will answer it.")
     start = humans[-1]
-    text = text_of(messages[start])
+    text = content_text(messages[start])
     path = named_file(text)
     if path is not None and READ_TOOL in tool_names:
         reads = [c for c in _calls_after(messages, start) if _targets(c, READ_TOOL, path)]
@@ -204,12 +197,12 @@ def _chat_reply(
             return Reply(f"Reading {path}.", [(READ_TOOL, {"file_path": path})])
     answer = f"You said: “{_quote(text)}”. That is message {len(humans)} of this conversation."
     if len(humans) > 1:
-        answer += f" Your first message was: “{_quote(text_of(messages[humans[0]]))}”."
+        answer += f" Your first message was: “{_quote(content_text(messages[humans[0]]))}”."
     return Reply(answer)
 
 
 def _summarise_read(path: str, call: _Call) -> str:
-    body = text_of(call.result) if call.result is not None else ""
+    body = content_text(call.result) if call.result is not None else ""
     if not call.succeeded or body.startswith("Error"):
         return f"I could not read {path}: {_quote(body)}"
     lines = body.splitlines()

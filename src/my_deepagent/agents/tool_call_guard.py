@@ -75,27 +75,33 @@ class ToolCallGuardMiddleware(AgentMiddleware):
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
     ) -> ModelResponse[Any]:
-        problem = ""
+        problem = None
         for attempt in range(1, self.max_attempts + 1):
             response = await handler(request)
-            found = malformed_tool_calls(response.result)
-            if found is None:
+            problem = self._problem(response, attempt)
+            if problem is None:
                 return response
-            problem = found
-            logger.warning("model call %d/%d: %s", attempt, self.max_attempts, problem)
-        raise MalformedToolCallError(f"{problem} (after {self.max_attempts} model calls)")
+        raise self._exhausted(problem)
 
     def wrap_model_call(
         self,
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
     ) -> ModelResponse[Any]:
-        problem = ""
+        problem = None
         for attempt in range(1, self.max_attempts + 1):
             response = handler(request)
-            found = malformed_tool_calls(response.result)
-            if found is None:
+            problem = self._problem(response, attempt)
+            if problem is None:
                 return response
-            problem = found
+        raise self._exhausted(problem)
+
+    def _problem(self, response: ModelResponse[Any], attempt: int) -> str | None:
+        """What is wrong with this response's tool calls (logged), or None to accept it."""
+        problem = malformed_tool_calls(response.result)
+        if problem is not None:
             logger.warning("model call %d/%d: %s", attempt, self.max_attempts, problem)
-        raise MalformedToolCallError(f"{problem} (after {self.max_attempts} model calls)")
+        return problem
+
+    def _exhausted(self, problem: str | None) -> MalformedToolCallError:
+        return MalformedToolCallError(f"{problem} (after {self.max_attempts} model calls)")

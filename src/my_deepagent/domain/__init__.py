@@ -14,7 +14,8 @@ from my_deepagent.domain.binding import (
     parse_overrides,
 )
 from my_deepagent.domain.catalog import Catalog, Source, load_catalog
-from my_deepagent.domain.persona import CAPABILITIES, PROVIDERS, Limits, Persona
+from my_deepagent.domain.model_spec import PROVIDERS, ModelSpec, Provider
+from my_deepagent.domain.persona import CAPABILITIES, Limits, Persona
 from my_deepagent.domain.refs import AssetRef, parse_ref
 from my_deepagent.domain.template import Approval, ArtifactSpec, Phase, Role, Template
 
@@ -28,8 +29,10 @@ __all__ = [
     "Bindings",
     "Catalog",
     "Limits",
+    "ModelSpec",
     "Persona",
     "Phase",
+    "Provider",
     "Role",
     "RoleBinding",
     "Source",

@@ -3,6 +3,10 @@
 A schema file is a plain JSON Schema document, usable by any other tool, whose
 `$id` names it: `"$id": "mda:spec@1"`. The document is kept as canonical JSON text,
 so the model stays immutable and its hash is the hash of the document itself.
+
+`schema_validator` is the one way mda builds a validator, used both by the phase check
+here and by the offline model's instance generator: built two ways, the two could
+disagree on formats and the scripted model could write artifacts its phase rejects.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from my_deepagent.domain.hashing import canonical_json, sha256_hex
@@ -68,17 +74,30 @@ class ArtifactSchema(BaseModel):
         value: dict[str, Any] = json.loads(self.document_json)
         return value
 
-    def validator(self) -> Draft202012Validator:
-        return Draft202012Validator(self.document, format_checker=FormatChecker())
+    def validator(self) -> Validator:
+        return schema_validator(self.document)
 
     def errors_for(self, instance: Any) -> tuple[str, ...]:
         """Validation errors of `instance`, one line each, `field: message`, in path order."""
-        errors = sorted(self.validator().iter_errors(instance), key=lambda e: list(e.path))
-        lines = []
-        for error in errors[:_MAX_ERRORS]:
-            where = format_loc(list(error.absolute_path)) or "(root)"
-            lines.append(f"{where}: {_clip(error.message)}")
-        return tuple(lines)
+        return instance_errors(self.document, instance)
+
+
+def schema_validator(document: Any) -> Validator:
+    """A validator for `document`: its declared draft (2020-12 if none) and that draft's
+    format checker, so `format` is asserted the same way wherever mda validates."""
+    cls = validator_for(document, default=Draft202012Validator)
+    return cls(document, format_checker=cls.FORMAT_CHECKER)
+
+
+def instance_errors(document: Any, instance: Any) -> tuple[str, ...]:
+    """Errors of `instance` against `document`, one line each, `field: message`, in path
+    order, at most a screenful."""
+    errors = sorted(schema_validator(document).iter_errors(instance), key=lambda e: list(e.path))
+    lines = []
+    for error in errors[:_MAX_ERRORS]:
+        where = format_loc(list(error.absolute_path)) or "(root)"
+        lines.append(f"{where}: {_clip(error.message)}")
+    return tuple(lines)
 
 
 @lru_cache(maxsize=256)

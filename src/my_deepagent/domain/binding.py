@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from my_deepagent.domain.hashing import content_hash
-from my_deepagent.domain.persona import PROVIDERS, Persona, Provider
+from my_deepagent.domain.model_spec import PROVIDERS, Provider
+from my_deepagent.domain.persona import Persona
 from my_deepagent.domain.refs import Name, parse_ref
 from my_deepagent.domain.template import Role, Template
 from my_deepagent.errors import AssetError
@@ -182,7 +183,7 @@ def _usable_default(role: Role, catalog: Catalog, *, offline: bool) -> Persona |
 
 
 def _check_override(persona: Persona, role: Role, *, offline: bool) -> None:
-    missing = [c for c in role.capabilities if c not in persona.capabilities]
+    missing = persona.missing_capabilities(role.capabilities)
     if missing:
         raise AssetError(
             f"persona {persona.ref} cannot fill role {role.name!r}: it lacks "

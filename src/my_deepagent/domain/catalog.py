@@ -182,7 +182,7 @@ def _check_template_links(entry: Entry[Template], catalog: Catalog) -> None:
                 f"see `mda personas list`)",
             )
         persona = catalog.persona(role.default_persona)
-        missing = [c for c in role.capabilities if c not in persona.capabilities]
+        missing = persona.missing_capabilities(role.capabilities)
         if missing:
             raise asset_error(
                 path,

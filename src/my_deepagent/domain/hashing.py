@@ -25,5 +25,11 @@ def sha256_hex(text: str) -> str:
 
 
 def content_hash(model: BaseModel) -> str:
-    """sha256 (hex) of the model's canonical JSON dump, by field alias."""
-    return sha256_hex(canonical_json(model.model_dump(mode="json", by_alias=True)))
+    """sha256 (hex) of the model's canonical JSON dump, by field alias, defaults left out.
+
+    Leaving defaults out keeps hashes stable across versions: a later release that adds
+    a field with a default does not change the hash of any asset that does not set it
+    (else every pinned run would refuse to resume after an upgrade).
+    """
+    dump = model.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return sha256_hex(canonical_json(dump))

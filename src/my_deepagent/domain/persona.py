@@ -1,20 +1,23 @@
 """Personas (PRODUCT R2): who does the work in a role.
 
-A persona is a model (`provider:model`), the capabilities it offers for binding, its
-limits and its system prompt. Capabilities are a closed set so that a typo in a YAML
-file fails at load time instead of silently leaving a role without a candidate.
+A persona is a model (`provider:model`, parsed by `ModelSpec`), the capabilities it
+offers for binding, its limits and its system prompt. Capabilities are a closed set so
+that a typo in a YAML file fails at load time instead of silently leaving a role
+without a candidate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal, cast, get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from my_deepagent.domain.hashing import content_hash
+from my_deepagent.domain.model_spec import ModelSpec, Provider
 from my_deepagent.domain.problems import FieldProblem
-from my_deepagent.domain.refs import AssetId, Version, format_ref
+from my_deepagent.domain.refs import AssetId, Text, Version, format_ref
+from my_deepagent.errors import ConfigError
 
 Capability = Literal[
     "spec_write",
@@ -29,11 +32,6 @@ Capability = Literal[
     "summarize",
 ]
 CAPABILITIES: tuple[str, ...] = get_args(Capability)
-
-Provider = Literal["openrouter", "openai", "anthropic", "openai-compatible", "scripted"]
-PROVIDERS: tuple[str, ...] = get_args(Provider)
-
-Text = Annotated[str, Field(min_length=1)]
 
 
 class Limits(BaseModel):
@@ -63,19 +61,11 @@ class Persona(BaseModel):
     @field_validator("model")
     @classmethod
     def _check_model(cls, value: str) -> str:
-        provider, sep, name = value.partition(":")
-        if not sep or not name.strip() or name != name.strip():
-            raise FieldProblem(
-                "",
-                f"{value!r} is not provider:model (write for example "
-                f"openrouter:deepseek/deepseek-chat; providers: {', '.join(PROVIDERS)})",
-            )
-        if provider not in PROVIDERS:
-            raise FieldProblem(
-                "",
-                f"unknown provider {provider!r} in {value!r} (use one of {', '.join(PROVIDERS)})",
-            )
-        return value
+        """Stored in canonical form, so that spelling variants hash alike."""
+        try:
+            return str(ModelSpec.parse(value))
+        except ConfigError as exc:
+            raise FieldProblem("", exc.message) from None
 
     @field_validator("capabilities")
     @classmethod
@@ -92,16 +82,24 @@ class Persona(BaseModel):
         return format_ref(self.id, self.version)
 
     @property
+    def model_spec(self) -> ModelSpec:
+        return ModelSpec.parse(self.model)
+
+    @property
     def provider(self) -> Provider:
-        return cast(Provider, self.model.partition(":")[0])
+        return self.model_spec.provider
 
     @property
     def model_name(self) -> str:
-        return self.model.partition(":")[2]
+        return self.model_spec.model
 
     @property
     def hash(self) -> str:
         return content_hash(self)
 
+    def missing_capabilities(self, required: Sequence[str]) -> list[str]:
+        """The capabilities in `required` this persona does not offer, in their order."""
+        return [c for c in required if c not in self.capabilities]
+
     def can_fill(self, required: Sequence[str]) -> bool:
-        return set(required) <= set(self.capabilities)
+        return not self.missing_capabilities(required)

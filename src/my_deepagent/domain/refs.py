@@ -25,6 +25,9 @@ Version = Annotated[int, Field(ge=1, le=10_000)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 """Role names and phase keys: lower-case snake case, usable in `--persona role=id`."""
 
+Text = Annotated[str, Field(min_length=1)]
+"""Free text that must not be empty: descriptions and prompts."""
+
 _REF = re.compile(r"^(?P<id>[^@\s]+)(?:@(?P<version>[0-9]+))?$")
 _ID = re.compile(ID_PATTERN)
 

@@ -13,16 +13,14 @@ schema exists, a default persona has the role's capabilities) run in the catalog
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from my_deepagent.domain.hashing import content_hash
 from my_deepagent.domain.persona import Capability
 from my_deepagent.domain.problems import FieldProblem
-from my_deepagent.domain.refs import AssetId, Name, Version, format_ref, try_parse_ref
-
-Text = Annotated[str, Field(min_length=1)]
+from my_deepagent.domain.refs import AssetId, Name, Text, Version, format_ref, try_parse_ref
 
 
 def check_exact_ref(value: str, kind: str) -> str:
