@@ -1,8 +1,11 @@
 """The embedded Temporal server: lifecycle through `mda server`, durability across a
-restart, the port-held error, and the namespace setup done at every start.
+restart, the port-held error, a server that stops answering, the pid file, and the
+namespace setup done at every start.
 
 Lifecycle tests run their own server (own MDA_HOME, free ports); the search attribute
-test uses the session server, which the same `server.py` code started.
+test uses the session server, which the same `server.py` code started. Every wait has
+a deadline (`DEADLINE_S`), so a broken server fails its test with a message instead
+of running into pytest's timeout.
 """
 
 from __future__ import annotations
@@ -10,15 +13,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import asdict, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 from temporalio import workflow
@@ -29,22 +36,27 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Worker
 
+from my_deepagent import server_process
 from my_deepagent.cli.main import main
 from my_deepagent.errors import ServerError
 from my_deepagent.search_attributes import MDA_KIND, MDA_REPO, MDA_TEMPLATE
 from my_deepagent.server import (
     EmbeddedServerConfig,
+    ServerInfo,
     read_pid_file,
     running_server,
     start_server,
     stop_server,
+    write_pid_file,
 )
 from my_deepagent.settings import get_settings, reset_settings
+from my_deepagent.temporal_setup import prepare_namespace
 
 if TYPE_CHECKING:
     from conftest import TemporalTestServer
 
 VENV_BIN = Path(sys.executable).parent
+DEADLINE_S = 30.0
 
 
 @workflow.defn(sandboxed=False)
@@ -125,6 +137,18 @@ def test_start_status_second_start_stop(
     assert "already running" in capsys.readouterr().out
     second = running_server(server_env)
     assert second is not None and second.pid == first.pid
+    assert sorted(p.name for p in server_env.paths.run_dir.iterdir()) == [
+        "temporal.json",
+        "temporal.lock",
+    ]
+
+    # A pid file written by a later mda version, with keys this one does not know,
+    # still names the running server (not "no server", which would start a second one).
+    future = {**asdict(first), "owner": "mda 9", "grpc": {"tls": False}}
+    server_env.pid_file.write_text(json.dumps(future))
+    assert read_pid_file(server_env) == first
+    assert main(["server", "start"]) == 0
+    assert "already running" in capsys.readouterr().out
 
     listed = subprocess.run(
         [str(VENV_BIN / "temporal"), "workflow", "list", "--address", first.address],
@@ -172,10 +196,16 @@ async def test_data_survives_a_restart(server_env: EmbeddedServerConfig) -> None
 
 
 async def _wait_for_history_length(handle: WorkflowHandle[Any, Any], at_least: int) -> None:
+    deadline = time.monotonic() + DEADLINE_S
     while True:
         described = await handle.describe()
-        if described.raw_description.workflow_execution_info.history_length >= at_least:
+        length = described.raw_description.workflow_execution_info.history_length
+        if length >= at_least:
             return
+        assert time.monotonic() < deadline, (
+            f"workflow {handle.id} has {length} history events after {DEADLINE_S:g} s, "
+            f"expected {at_least}: did the worker run its first workflow task?"
+        )
         await asyncio.sleep(0.05)
 
 
@@ -205,9 +235,66 @@ async def test_a_child_that_exits_is_reported_from_its_log(
     server_env: EmbeddedServerConfig,
 ) -> None:
     server_env.database_file.mkdir(parents=True)  # the server cannot open a directory
-    with pytest.raises(ServerError, match=r"exited with code 1 \(.*unable to open database"):
+    with pytest.raises(ServerError, match=r"exited with code 1 \(.*unable to open database") as e:
         await start_server(server_env)
+    assert e.value.exit_code == 1  # a runtime failure, not bad input
     assert read_pid_file(server_env) is None
+
+
+def test_a_server_that_stops_answering(
+    server_env: EmbeddedServerConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGSTOP keeps the process (and its connections) but no call gets an answer."""
+    info = asyncio.run(start_server(server_env)).info
+    server_process.signal_group(info.pid, signal.SIGSTOP)
+    try:
+        assert main(["server", "status", "--json"]) == 4
+        document = json.loads(capsys.readouterr().out)
+        assert (document["running"], document["answering"]) == (True, False)
+
+        with pytest.raises(ServerError, match="does not answer") as not_answering:
+            asyncio.run(start_server(replace(server_env, start_timeout_s=1.0)))
+        assert not_answering.value.exit_code == 1
+
+        with pytest.raises(TimeoutError, match="no answer within 1 s"):
+            asyncio.run(_prepare_after_the_server_hangs(info))
+    finally:
+        server_process.signal_group(info.pid, signal.SIGCONT)
+    assert main(["server", "status"]) == 0
+
+
+async def _prepare_after_the_server_hangs(info: ServerInfo) -> None:
+    server_process.signal_group(info.pid, signal.SIGCONT)
+    client = await Client.connect(info.address)
+    server_process.signal_group(info.pid, signal.SIGSTOP)
+    await prepare_namespace(client, "default", retention_days=30, timeout_s=1.0)
+
+
+def test_liveness_checks_never_reap_another_child(
+    server_env: EmbeddedServerConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long-lived mda process has other children; a reused pid must keep its exit status."""
+    other = subprocess.Popen(["sh", "-c", "exit 7"])
+    os.waitid(os.P_PID, other.pid, os.WEXITED | os.WNOWAIT)  # exited, still unreaped
+    server_env.paths.run_dir.mkdir(parents=True)
+    write_pid_file(
+        server_env,
+        ServerInfo(
+            pid=other.pid,
+            host="127.0.0.1",
+            port=server_env.port,
+            ui_port=server_env.ui_port,
+            database_file=str(server_env.database_file),
+            log_file=str(server_env.log_file),
+            binary="temporal",
+            started_at="2020-01-01T00:00:00+00:00",
+        ),
+    )
+    assert running_server(server_env) is None
+    assert main(["server", "status"]) == 3
+    assert main(["server", "stop"]) == 0
+    assert "stale pid file" in capsys.readouterr().out
+    assert other.wait(timeout=DEADLINE_S) == 7
 
 
 async def test_concurrent_starts_share_one_server(server_env: EmbeddedServerConfig) -> None:
@@ -245,8 +332,10 @@ async def test_start_prepares_the_namespace(
     )
     query = f"MdaRepo = '{repo}' AND MdaTemplate = 'feature' AND MdaKind = 'run'"
     try:
+        deadline = time.monotonic() + DEADLINE_S
         found: list[str] = []
         while not found:  # visibility is eventually consistent
+            assert time.monotonic() < deadline, f"no workflow matched {query!r} in {DEADLINE_S:g} s"
             found = [w.id async for w in temporal_client.list_workflows(query)]
             await asyncio.sleep(0.05)
         assert found == [handle.id]
@@ -274,16 +363,43 @@ def test_logs_follow_prints_new_lines_until_interrupted(server_env: EmbeddedServ
         [str(VENV_BIN / "mda"), "server", "logs", "-n", "2", "--follow"],
         stdout=subprocess.PIPE,
         text=True,
+        # A person's terminal delivers Ctrl-C; a CI job started in the background of a
+        # non-interactive shell inherits SIGINT ignored, which Python would keep.
+        preexec_fn=_default_sigint,
     )
     try:
         assert follower.stdout is not None
-        assert follower.stdout.readline() == "second\n"
-        assert follower.stdout.readline() == "third\n"
+        lines = _lines_of(follower.stdout)
+        assert _next_line(lines) == "second\n"
+        assert _next_line(lines) == "third\n"
         with server_env.log_file.open("a") as log:
             log.write("fourth\n")
-        assert follower.stdout.readline() == "fourth\n"
+        assert _next_line(lines) == "fourth\n"
         follower.send_signal(signal.SIGINT)
-        assert follower.wait(timeout=60) == 0
+        assert follower.wait(timeout=DEADLINE_S) == 0
     finally:
         follower.kill()
         follower.wait()
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _lines_of(stream: IO[str]) -> queue.Queue[str]:
+    """The stream's lines, read by a thread so that waiting for one can have a deadline."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _next_line(lines: queue.Queue[str]) -> str:
+    try:
+        return lines.get(timeout=DEADLINE_S)
+    except queue.Empty:
+        pytest.fail(f"`mda server logs --follow` printed no line within {DEADLINE_S:g} s")

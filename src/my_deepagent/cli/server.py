@@ -3,11 +3,12 @@
 Only typer and the standard library load at import time; the Temporal client loads
 when a command runs. When a Temporal server is configured (`TEMPORAL_ADDRESS` or the
 Temporal config profile), `start` refuses and `status` reports that server instead.
+Every command reads mda's settings first, so an invalid `MDA_*` value is reported
+whatever the mode.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from pathlib import Path
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from my_deepagent.temporal_config import TemporalTarget
 
 EXIT_NOT_RUNNING = 3
+EXIT_NOT_ANSWERING = 4
 
 app = typer.Typer(
     help="The embedded Temporal dev server mda runs when no Temporal server is configured.",
@@ -35,8 +37,12 @@ def start() -> None:
     mda's search attributes, on every start. Ports: MDA_TEMPORAL_PORT (7233) and
     MDA_TEMPORAL_UI_PORT (8233).
     """
-    from my_deepagent.server import embedded_config_or_fail, start_server
+    import asyncio
 
+    from my_deepagent.server import embedded_config_or_fail, start_server
+    from my_deepagent.settings import get_settings
+
+    get_settings()
     config = embedded_config_or_fail()
     result = asyncio.run(start_server(config))
     info = result.info
@@ -67,22 +73,35 @@ def stop() -> None:
 def status(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
-    """Show address, Web UI, pid, database, uptime. Exit code 3 when not running."""
+    """Show address, Web UI, pid, database, uptime.
+
+    Exit code 0: the server answers.
+
+    Exit code 3: no embedded server is running, or the configured one is unreachable.
+
+    Exit code 4: the server's process runs but it does not answer.
+    """
+    import asyncio
+
+    from my_deepagent.settings import get_settings
     from my_deepagent.temporal_config import load_target
 
+    settings = get_settings()
     target = load_target()
     if target.mode == "configured":
         _configured_status(target, as_json)
         return
     from my_deepagent.server import EmbeddedServerConfig, probe, running_server
 
-    config = EmbeddedServerConfig.from_settings(namespace=target.namespace)
+    config = EmbeddedServerConfig.from_settings(settings, namespace=target.namespace)
     info = running_server(config)
     if info is None:
         _print_not_running(config, as_json)
         raise typer.Exit(EXIT_NOT_RUNNING)
     answering = asyncio.run(probe(info))
     _print_running(info, target.namespace, answering, as_json)
+    if not answering:
+        raise typer.Exit(EXIT_NOT_ANSWERING)
 
 
 @app.command()
@@ -129,12 +148,14 @@ def _follow(log_file: Path, position: int) -> None:
 
 
 def _configured_status(target: TemporalTarget, as_json: bool) -> None:
+    import asyncio
+
     from my_deepagent.errors import MdaError
     from my_deepagent.temporal_config import connect_configured
 
     try:
         asyncio.run(connect_configured(target))
-        reachable, problem = True, ""
+        reachable, problem = True, None
     except MdaError as exc:
         reachable, problem = False, exc.message
     if as_json:
@@ -146,13 +167,14 @@ def _configured_status(target: TemporalTarget, as_json: bool) -> None:
                 "address": target.address,
                 "namespace": target.namespace,
                 "reachable": reachable,
+                "error": problem,
             }
         )
     else:
         typer.echo("mode       configured (TEMPORAL_ADDRESS or the Temporal config profile)")
         typer.echo(f"address    {target.address}")
         typer.echo(f"namespace  {target.namespace}")
-        typer.echo(f"reachable  {'yes' if reachable else 'no: ' + problem}")
+        typer.echo(f"reachable  {'yes' if problem is None else 'no: ' + problem}")
     if not reachable:
         raise typer.Exit(EXIT_NOT_RUNNING)
 
