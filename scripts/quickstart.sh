@@ -6,5 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 .venv/bin/mda server start
 .venv/bin/mda templates list
-echo
-echo "Next: .venv/bin/mda server status | .venv/bin/mda personas list | .venv/bin/mda server stop"
+cat <<'TXT'
+
+Next:
+  .venv/bin/mda server status      address, Web UI, pid, database, uptime
+  .venv/bin/mda personas list      the shipped personas and their models
+  .venv/bin/mda server stop        stop the embedded Temporal server
+TXT
