@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     from my_deepagent.server import EmbeddedServerConfig, ServerInfo
 
+pytest_plugins = ["store_fixtures"]  # `db`, `store_url`, `postgres_server`
+
 _MDA_ENV_PREFIXES = ("MDA_", "TEMPORAL_")
 
 

@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     model_timeout_s: float = Field(default=600.0, gt=0)
     scripted_latency_ms: int = Field(default=0, ge=0)
 
+    # mda's own tables. Unset: SQLite at `paths.database_file`. Production:
+    # `postgresql+asyncpg://user:password@host/db`.
+    database_url: str | None = None
+
     @classmethod
     def settings_customise_sources(
         cls,

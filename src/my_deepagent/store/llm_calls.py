@@ -1,0 +1,74 @@
+"""One row per model call actually made (C2).
+
+A phase activity that dies mid-way is retried and resumes its LangGraph thread from
+the last checkpoint: calls that completed are not made again, but the usage of a
+call may be reported twice (once before the crash, once after). The row's identity
+is therefore the call itself, `<thread_id>:<message_id>` (the AI message id is stable
+across a resume), inserted with `ON CONFLICT DO NOTHING`: never duplicated, and
+recorded as soon as the call returns so a crash cannot lose it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from my_deepagent.store.database import Database
+from my_deepagent.store.records import LlmCallRecord
+from my_deepagent.store.tables import LlmCallRow, utc_now
+
+
+def llm_call_key(thread_id: str, message_id: str) -> str:
+    return f"{thread_id}:{message_id}"
+
+
+async def record_llm_call(
+    db: Database,
+    *,
+    thread_id: str,
+    message_id: str,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cached_tokens: int = 0,
+    run_id: str | None = None,
+    phase_key: str | None = None,
+    persona_ref: str | None = None,
+) -> bool:
+    """Record the call unless it is recorded already; True when this call wrote it."""
+    statement = (
+        db.insert(LlmCallRow)
+        .values(
+            call_key=llm_call_key(thread_id, message_id),
+            run_id=run_id,
+            phase_key=phase_key,
+            thread_id=thread_id,
+            persona_ref=persona_ref,
+            model=model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_tokens=cached_tokens,
+            created_at=utc_now(),
+        )
+        .on_conflict_do_nothing(index_elements=["call_key"])
+    )
+    async with db.write() as session:
+        result = await session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def list_llm_calls(db: Database, run_id: str) -> list[LlmCallRecord]:
+    query = select(LlmCallRow).where(LlmCallRow.run_id == run_id).order_by(LlmCallRow.id)
+    async with db.read() as session:
+        return [LlmCallRecord.model_validate(r) for r in (await session.scalars(query)).all()]
+
+
+async def run_token_totals(db: Database, run_id: str) -> tuple[int, int, int]:
+    """(input, output, cached) tokens over every call of the run."""
+    query = select(
+        func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
+        func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
+        func.coalesce(func.sum(LlmCallRow.cached_tokens), 0),
+    ).where(LlmCallRow.run_id == run_id)
+    async with db.read() as session:
+        row = (await session.execute(query)).one()
+        return int(row[0]), int(row[1]), int(row[2])

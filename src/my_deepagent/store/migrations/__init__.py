@@ -1,0 +1,1 @@
+"""Alembic migrations of mda's tables, applied by `database.ensure_schema()`."""

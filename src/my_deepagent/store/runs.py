@@ -1,0 +1,176 @@
+"""Runs: creation under the one-active-run rule (R8), state changes, lookup by prefix (R9).
+
+The rule lives in the database (a partial unique index over the active states), not
+in a check-then-insert, so two `mda start` at once cannot both win.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from my_deepagent.errors import MdaError
+from my_deepagent.store.database import Database
+from my_deepagent.store.records import ACTIVE_RUN_STATES, RunRecord, RunState
+from my_deepagent.store.tables import RunRow, utc_now
+
+MIN_PREFIX = 6
+_HEX = re.compile(r"[0-9a-f]+")
+TERMINAL_RUN_STATES = frozenset(RunState) - frozenset(ACTIVE_RUN_STATES)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def normalize_repo_path(repo_path: str | os.PathLike[str]) -> str:
+    """The real path, so `.`, a symlink and the full path count as one repository."""
+    return os.path.realpath(repo_path)
+
+
+async def create_run(
+    db: Database,
+    *,
+    repo_path: str | os.PathLike[str],
+    base_branch: str,
+    template_ref: str,
+    requirements: str = "",
+    bindings: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    state: RunState = RunState.PENDING,
+) -> RunRecord:
+    """A new run; refused with a one-line `MdaError` when one is active on the same branch."""
+    now = utc_now()
+    row = RunRow(
+        id=run_id or new_run_id(),
+        repo_path=normalize_repo_path(repo_path),
+        base_branch=base_branch,
+        template_ref=template_ref,
+        state=state.value,
+        requirements=requirements,
+        bindings=bindings or {},
+        error=None,
+        created_at=now,
+        updated_at=now,
+        finished_at=None,
+    )
+    try:
+        async with db.write() as session:
+            session.add(row)
+            await session.flush()
+            return RunRecord.model_validate(row)
+    except IntegrityError:
+        await _raise_if_active(db, row.repo_path, row.base_branch)
+        raise
+
+
+async def set_run_state(
+    db: Database, run_id: str, state: RunState, *, error: str | None = None
+) -> RunRecord:
+    """Move a run to `state`; a terminal state stamps `finished_at`, an active one clears it.
+
+    Re-activating a run (resume) is subject to the same one-active-run rule.
+    """
+    try:
+        async with db.write() as session:
+            row = await _get_row(session, run_id)
+            now = utc_now()
+            row.state = state.value
+            row.error = error
+            row.updated_at = now
+            row.finished_at = now if state in TERMINAL_RUN_STATES else None
+            await session.flush()
+            return RunRecord.model_validate(row)
+    except IntegrityError:
+        run = await get_run(db, run_id)
+        if run is not None:
+            await _raise_if_active(db, run.repo_path, run.base_branch)
+        raise
+
+
+async def get_run(db: Database, run_id: str) -> RunRecord | None:
+    async with db.read() as session:
+        row = await session.get(RunRow, run_id)
+        return None if row is None else RunRecord.model_validate(row)
+
+
+async def active_run(
+    db: Database, repo_path: str | os.PathLike[str], base_branch: str
+) -> RunRecord | None:
+    async with db.read() as session:
+        row = await session.scalar(
+            select(RunRow).where(
+                RunRow.repo_path == normalize_repo_path(repo_path),
+                RunRow.base_branch == base_branch,
+                RunRow.state.in_([s.value for s in ACTIVE_RUN_STATES]),
+            )
+        )
+        return None if row is None else RunRecord.model_validate(row)
+
+
+async def find_run(db: Database, ref: str) -> RunRecord:
+    """A run by full id, `run-<id>` workflow id, or a unique prefix of at least 6 characters."""
+    needle = ref.strip().lower().removeprefix("run-")
+    if len(needle) < MIN_PREFIX:
+        raise MdaError(
+            f"run id {ref!r} is too short: give at least {MIN_PREFIX} characters "
+            "(see `mda runs list`)"
+        )
+    if not _HEX.fullmatch(needle):
+        raise MdaError(f"no run {ref!r} (run ids are hexadecimal; see `mda runs list`)")
+    async with db.read() as session:
+        rows = (
+            await session.scalars(
+                select(RunRow).where(RunRow.id.startswith(needle, autoescape=True)).limit(6)
+            )
+        ).all()
+        records = [RunRecord.model_validate(row) for row in rows]
+    if not records:
+        raise MdaError(f"no run {ref!r} (see `mda runs list`)")
+    if len(records) > 1:
+        shown = ", ".join(r.id[:12] for r in records[:5])
+        more = " and more" if len(records) > 5 else ""
+        raise MdaError(
+            f"run id prefix {ref!r} is ambiguous: it matches {shown}{more} (give more characters)"
+        )
+    return records[0]
+
+
+async def list_runs(
+    db: Database,
+    *,
+    repo_path: str | os.PathLike[str] | None = None,
+    states: Sequence[RunState] | None = None,
+    limit: int = 50,
+) -> list[RunRecord]:
+    """Newest first."""
+    query = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id).limit(limit)
+    if repo_path is not None:
+        query = query.where(RunRow.repo_path == normalize_repo_path(repo_path))
+    if states is not None:
+        query = query.where(RunRow.state.in_([s.value for s in states]))
+    async with db.read() as session:
+        return [RunRecord.model_validate(row) for row in (await session.scalars(query)).all()]
+
+
+async def _get_row(session: AsyncSession, run_id: str) -> RunRow:
+    row = await session.get(RunRow, run_id)
+    if row is None:
+        raise MdaError(f"no run {run_id!r} (see `mda runs list`)")
+    return row
+
+
+async def _raise_if_active(db: Database, repo_path: str, base_branch: str) -> None:
+    active = await active_run(db, repo_path, base_branch)
+    if active is not None:
+        raise MdaError(
+            f"a run is already active on {repo_path} {base_branch}: {active.id} "
+            f"(wait for it, abort it with `mda abort {active.id}`, or use another --base)"
+        ) from None
