@@ -1,0 +1,70 @@
+"""Assemble a deepagents agent around a worktree, with mda's middleware everywhere.
+
+`create_deep_agent(middleware=...)` does not apply that middleware to the default
+`general-purpose` subagent behind the `task` tool (DESIGN.md 5): its shell commands
+would skip the safety rules and its model calls the guard and cost tracking. So the
+agent gets an explicit `general-purpose` subagent with deepagents' own description and
+prompt, the same backend, and the same middleware instances as the main agent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from deepagents import create_deep_agent
+from deepagents.backends.protocol import BackendProtocol
+from deepagents.middleware.subagents import GENERAL_PURPOSE_SUBAGENT, SubAgent
+from langchain.agents.middleware import AgentMiddleware
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from my_deepagent.agents.backends import worktree_backend
+from my_deepagent.agents.safety import SafetyMiddleware
+from my_deepagent.agents.tool_call_guard import ToolCallGuardMiddleware
+
+DEFAULT_SHELL_TIMEOUT_S = 600
+
+
+def build_agent(
+    model: BaseChatModel,
+    *,
+    worktree: str | os.PathLike[str],
+    system_prompt: str,
+    checkpointer: Checkpointer | None = None,
+    extra_middleware: Sequence[AgentMiddleware] = (),
+    tools: Sequence[BaseTool] = (),
+    memory: list[str] | None = None,
+    own_branches: Collection[str] = (),
+    shell_timeout_s: int = DEFAULT_SHELL_TIMEOUT_S,
+    backend: BackendProtocol | None = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The compiled agent graph: guard, safety rules, then `extra_middleware`.
+
+    `backend` defaults to `worktree_backend(worktree, timeout_s=shell_timeout_s)`.
+    """
+    middleware: list[AgentMiddleware] = [
+        ToolCallGuardMiddleware(),
+        SafetyMiddleware(worktree, own_branches=own_branches),
+        *extra_middleware,
+    ]
+    chosen_backend = backend or worktree_backend(worktree, timeout_s=shell_timeout_s)
+    general_purpose: SubAgent = {
+        **GENERAL_PURPOSE_SUBAGENT,
+        "model": model,
+        "tools": list(tools),
+        "middleware": middleware,
+    }
+    return create_deep_agent(
+        model,
+        list(tools),
+        system_prompt=system_prompt,
+        middleware=middleware,
+        subagents=[general_purpose],
+        memory=memory,
+        backend=chosen_backend,
+        checkpointer=checkpointer,
+    )

@@ -1,0 +1,116 @@
+"""O1 as middleware: refused tool calls come back to the model as tool errors.
+
+Every agent and subagent mda builds carries `SafetyMiddleware` (see `builder.py`). It
+looks at each call of deepagents' shell and file tools before the tool runs, judges it
+with `safety_rules`, and on a refusal answers with an error `ToolMessage` carrying the
+one-line reason instead of running the tool. The model reads why and what to do
+instead, and the run goes on; nothing is raised, so one refused command cannot fail a
+phase.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from collections.abc import Awaitable, Callable, Collection
+from pathlib import Path
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware
+from langchain_core.messages import ToolMessage
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.types import Command
+
+from my_deepagent.agents.safety_rules import Refusal, check_command, check_path
+
+logger = logging.getLogger(__name__)
+
+SHELL_TOOL = "execute"
+PATH_ARGUMENTS = {
+    "read_file": ("file_path",),
+    "write_file": ("file_path",),
+    "edit_file": ("file_path",),
+    "delete": ("file_path",),
+    "ls": ("path",),
+    "glob": ("path",),
+    "grep": ("path",),
+}
+"""deepagents 0.7.32's file tools and the arguments that name a path."""
+
+REFUSED_PREFIX = "Refused by mda's safety rules: "
+
+
+def checked_out_branch(worktree: Path) -> str | None:
+    """The branch checked out in `worktree`, or None (detached, not a repository)."""
+    try:
+        completed = subprocess.run(
+            ["git", "symbolic-ref", "--short", "-q", "HEAD"],
+            cwd=worktree,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    branch = completed.stdout.strip()
+    return branch if completed.returncode == 0 and branch else None
+
+
+class SafetyMiddleware(AgentMiddleware):
+    """Answer refused shell and file tool calls with an error instead of running them."""
+
+    def __init__(
+        self, worktree: str | os.PathLike[str], own_branches: Collection[str] = ()
+    ) -> None:
+        super().__init__()
+        self.worktree = Path(worktree).resolve()
+        self.own_branches = frozenset(own_branches)
+
+    def judge(self, name: str, args: dict[str, Any]) -> Refusal | None:
+        """The refusal for calling tool `name` with `args`, or None to let it run."""
+        if name == SHELL_TOOL:
+            command = str(args.get("command") or "")
+            branch = checked_out_branch(self.worktree) if "reset" in command else None
+            return check_command(
+                command,
+                worktree=self.worktree,
+                own_branches=self.own_branches,
+                current_branch=branch,
+            )
+        for argument in PATH_ARGUMENTS.get(name, ()):
+            value = args.get(argument)
+            if isinstance(value, str) and value:
+                refusal = check_path(value, worktree=self.worktree)
+                if refusal is not None:
+                    return refusal
+        return None
+
+    def _refused(self, request: ToolCallRequest) -> ToolMessage | None:
+        call = request.tool_call
+        refusal = self.judge(call["name"], call.get("args") or {})
+        if refusal is None:
+            return None
+        logger.warning("refused %s (%s): %s", call["name"], refusal.rule, call.get("args"))
+        return ToolMessage(
+            content=REFUSED_PREFIX + refusal.reason,
+            name=call["name"],
+            tool_call_id=call["id"] or "",
+            status="error",
+        )
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
+    ) -> ToolMessage | Command[Any]:
+        return self._refused(request) or handler(request)
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        return self._refused(request) or await handler(request)
