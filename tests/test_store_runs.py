@@ -73,7 +73,7 @@ async def test_another_branch_or_a_finished_run_leaves_room(db: Database, repo: 
     first = await create_run(db, repo_path=repo, base_branch="main", template_ref="t@1")
     other = await create_run(db, repo_path=repo, base_branch="develop", template_ref="t@1")
     assert other.is_active
-    for state in (RunState.RUNNING, RunState.WAITING):
+    for state in (RunState.RUNNING, RunState.AWAITING_APPROVAL):
         assert (await set_run_state(db, first.id, state)).state is state
     done = await set_run_state(db, first.id, RunState.COMPLETED)
     assert done.finished_at is not None and not done.is_active

@@ -67,7 +67,7 @@ async def test_active_run_index_is_partial_on_the_active_states(db: Database) ->
     async with db.read() as session:
         definition = str(await session.scalar(text(query)))
     assert "UNIQUE" in definition.upper()
-    for state in ("pending", "running", "waiting"):
+    for state in ("pending", "running", "awaiting_approval"):
         assert f"'{state}'" in definition
     assert "'completed'" not in definition
 

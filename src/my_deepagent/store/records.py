@@ -16,14 +16,18 @@ from pydantic import BaseModel, ConfigDict
 class RunState(StrEnum):
     PENDING = "pending"  # row created, workflow not started yet
     RUNNING = "running"
-    WAITING = "waiting"  # on an approval gate or a budget prompt
+    AWAITING_APPROVAL = "awaiting_approval"  # on an approval gate or a budget prompt
     COMPLETED = "completed"
     FAILED = "failed"
     REJECTED = "rejected"
     ABORTED = "aborted"
 
 
-ACTIVE_RUN_STATES: tuple[RunState, ...] = (RunState.PENDING, RunState.RUNNING, RunState.WAITING)
+ACTIVE_RUN_STATES: tuple[RunState, ...] = (
+    RunState.PENDING,
+    RunState.RUNNING,
+    RunState.AWAITING_APPROVAL,
+)
 """At most one run in these states per (repository, base branch) (R8)."""
 
 

@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 # Frozen copies: a migration must not change when the live code does.
-ACTIVE_RUN_WHERE = "state IN ('pending', 'running', 'waiting')"
+ACTIVE_RUN_WHERE = "state IN ('pending', 'running', 'awaiting_approval')"
 
 
 def _run_fk() -> sa.ForeignKey:

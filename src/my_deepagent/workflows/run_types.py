@@ -1,0 +1,189 @@
+"""The boundary types of a run: workflow input, signals, query, activity inputs and
+results. Pure pydantic (no I/O, no clock), so the workflow sandbox can pass them
+through and the activities, the client and the CLI share one definition.
+
+Payloads stay small: ids, refs, paths and counters. Requirements, artifact bodies and
+conversations live in mda's database, the worktree and the checkpointer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from my_deepagent.domain.binding import Bindings
+
+TASK_QUEUE = "mda"
+RUN_WORKFLOW = "RunWorkflow"
+MAX_CHANGE_ROUNDS = 3
+"""A phase runs at most this many rounds: the first, plus two after request_changes."""
+
+RunStateName = Literal["running", "awaiting_approval", "completed", "failed", "rejected", "aborted"]
+PhaseStateName = Literal[
+    "pending", "running", "validating", "awaiting_approval", "completed", "failed", "skipped"
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Lenient(BaseModel):
+    """Signal bodies: people type them in the Temporal UI, so unknown keys are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+# --- the workflow's input -------------------------------------------------------
+
+
+class RunInput(_Frozen):
+    run_id: str
+    template_ref: str
+    template_hash: str
+    bindings: Bindings
+    repo_path: str
+    base_branch: str
+    auto_approve: bool = False
+    offline: bool = False
+    skip_phases: tuple[str, ...] = ()
+    """Phases a resumed run takes from the earlier execution (their artifacts exist)."""
+    resume_count: int = 0
+
+
+# --- signals (each one JSON object; `gate_id` omitted means the pending gate) ----
+
+
+class ApproveSignal(_Lenient):
+    gate_id: str | None = None
+    comment: str | None = None
+
+
+class RejectSignal(_Lenient):
+    gate_id: str | None = None
+    reason: str | None = None
+
+
+class RequestChangesSignal(_Lenient):
+    gate_id: str | None = None
+    feedback: str = ""
+
+
+class AbortSignal(_Lenient):
+    reason: str | None = None
+
+
+# --- the `status` query ---------------------------------------------------------
+
+
+class PendingGate(_Frozen):
+    gate_id: str
+    phase: str
+    round: int
+
+
+class PhaseStatus(_Frozen):
+    key: str
+    state: PhaseStateName
+    round: int = 0
+
+
+class RunStatus(_Frozen):
+    run_id: str
+    state: RunStateName
+    phases: tuple[PhaseStatus, ...]
+    pending_gate: PendingGate | None = None
+    error: str | None = None
+
+
+# --- activities -----------------------------------------------------------------
+
+
+class PrepareRunInput(_Frozen):
+    run_id: str
+    repo_path: str
+    base_branch: str
+
+
+class PreparedRun(_Frozen):
+    worktree: str
+    branch: str
+
+
+class PhaseInput(_Frozen):
+    """One agent invocation: a phase round's task, or its repair turn."""
+
+    run_id: str
+    phase_key: str
+    round: int = Field(ge=1)
+    kind: Literal["task", "repair"] = "task"
+    worktree: str
+    template_ref: str
+    persona_ref: str
+    persona_hash: str
+    feedback: str | None = None
+    """The reviewer's request_changes feedback this round answers."""
+    errors: tuple[str, ...] = ()
+    """Validation errors a repair turn must fix."""
+
+    @property
+    def thread_id(self) -> str:
+        return f"run:{self.run_id}:phase:{self.phase_key}:{self.round}"
+
+
+class Usage(_Frozen):
+    model_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+
+
+class PhaseResult(_Frozen):
+    usage: Usage
+    resumed: bool = False
+    """True when the attempt continued a thread from its last checkpoint."""
+
+
+class ValidateInput(_Frozen):
+    run_id: str
+    phase_key: str
+    round: int
+    revision: int = 0
+    worktree: str
+    template_ref: str
+
+
+class ArtifactRef(_Frozen):
+    path: str
+    sha256: str
+    size: int
+
+
+class ValidationResult(_Frozen):
+    valid: bool
+    artifact: ArtifactRef | None = None
+    """None when the agent wrote no file at the artifact path."""
+    errors: tuple[str, ...] = ()
+
+
+class LedgerUpdate(_Frozen):
+    """One run event, plus the run and phase state it implies, in one transaction."""
+
+    run_id: str
+    event: str
+    key_part: str = ""
+    phase_key: str | None = None
+    round: int | None = None
+    run_state: str | None = None
+    phase_state: str | None = None
+    payload: dict[str, str | int | bool | None] = Field(default_factory=dict)
+
+
+class ReportInput(_Frozen):
+    run_id: str
+
+
+class ReportPaths(_Frozen):
+    json_path: str
+    markdown_path: str
