@@ -94,7 +94,7 @@ class Approval(BaseModel):
 
     required: bool = True
     timeout_s: float | None = Field(default=None, gt=0)
-    on_timeout: Literal["reject", "abort"] = "abort"
+    on_timeout: Literal["reject", "abort"] = "reject"
 
     @model_validator(mode="after")
     def _timeout_needs_gate(self) -> Approval:

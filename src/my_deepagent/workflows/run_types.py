@@ -38,11 +38,24 @@ class _Lenient(BaseModel):
 # --- the workflow's input -------------------------------------------------------
 
 
+class PhasePlan(_Frozen):
+    """What the workflow needs to know of a template phase to order it (no prompts)."""
+
+    key: str
+    role: str
+    persona_ref: str
+    persona_hash: str
+    approval: bool = False
+    approval_timeout_s: float | None = None
+    on_timeout: Literal["reject", "abort"] = "reject"
+
+
 class RunInput(_Frozen):
     run_id: str
     template_ref: str
     template_hash: str
     bindings: Bindings
+    phases: tuple[PhasePlan, ...]
     repo_path: str
     base_branch: str
     auto_approve: bool = False
@@ -126,10 +139,13 @@ class PhaseInput(_Frozen):
     """The reviewer's request_changes feedback this round answers."""
     errors: tuple[str, ...] = ()
     """Validation errors a repair turn must fix."""
+    generation: int = 0
+    """How many times the run was resumed: a resumed run starts unfinished phases afresh."""
 
     @property
     def thread_id(self) -> str:
-        return f"run:{self.run_id}:phase:{self.phase_key}:{self.round}"
+        suffix = f":g{self.generation}" if self.generation else ""
+        return f"run:{self.run_id}:phase:{self.phase_key}:{self.round}{suffix}"
 
 
 class Usage(_Frozen):
