@@ -95,6 +95,14 @@ async def set_run_state(
         raise
 
 
+async def set_run_bindings(db: Database, run_id: str, bindings: dict[str, Any]) -> None:
+    """Replace the run's launch snapshot (a resume bumps its generation)."""
+    async with db.write() as session:
+        row = await _get_row(session, run_id)
+        row.bindings = bindings
+        row.updated_at = utc_now()
+
+
 async def get_run(db: Database, run_id: str) -> RunRecord | None:
     async with db.read() as session:
         row = await session.get(RunRow, run_id)

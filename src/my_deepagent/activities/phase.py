@@ -1,0 +1,291 @@
+"""The agent activities of a run phase: one agent turn, and the check of its artifact.
+
+`run_phase` is one agent invocation (a round's task, or its one repair turn) on the
+thread `run:<id>:phase:<key>:<round>`, checkpointed step by step (durability
+"sync": a step's checkpoint is written before the next step starts). A retried
+attempt never re-sends its message, which would append a second user turn; it
+first finishes whatever run the thread has in flight with `ainvoke(None)`, then
+sends its message only if the thread lacks it (a task: the thread does not exist
+yet; a repair: no human message with the repair text). A finished thread is left
+as it is: the retry costs no model call. The repair turn uses the task's thread, so
+the model sees its own work and the errors together.
+
+The workflow's `abort` cancels the activity: the CancelledError reaches the model
+call in flight and propagates. Heartbeats (every `heartbeat_interval_s`, with the
+model calls of this attempt as details) are what lets Temporal deliver that cancel
+and notice a dead worker.
+
+`validate_artifact` reads the file the phase names, validates it against the
+phase's schema, stores it (body, sha256, size, result) and, when it is valid,
+commits the worktree, so the run branch holds each accepted artifact and whatever
+else the agent changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.agents.builder import build_agent
+from my_deepagent.agents.models import build_chat_model
+from my_deepagent.agents.prompts import (
+    agent_path,
+    artifact_task_prompt,
+    parse_repair_request,
+    repair_prompt,
+)
+from my_deepagent.agents.provider_errors import temporal_model_errors
+from my_deepagent.agents.usage import CallContext, UsageMiddleware, thread_usage
+from my_deepagent.domain.persona import Persona
+from my_deepagent.domain.template import Phase, Template
+from my_deepagent.errors import MdaError
+from my_deepagent.git import commit_all, run_branch_name
+from my_deepagent.store.artifacts import record_artifact, set_validation
+from my_deepagent.store.runs import get_run
+from my_deepagent.tokens import content_text
+from my_deepagent.workflows.run_types import (
+    ArtifactRef,
+    PhaseInput,
+    PhaseResult,
+    ValidateInput,
+    ValidationResult,
+)
+
+HEARTBEAT_INTERVAL_S = 2.0
+DURABILITY: Final = "sync"
+MIN_RECURSION_LIMIT = 1000
+STEPS_PER_MODEL_CALL = 4
+"""Graph steps one model call may take (model, tools, middleware hooks), for the limit."""
+MAX_ARTIFACT_BYTES = 5 * 1024 * 1024
+SETUP_ERROR_TYPE = "PhaseSetupError"
+
+PHASE_CONVENTIONS = """\
+## How this phase runs
+
+- You work alone in a git worktree of the repository. Your file tools see it as `/`:
+  every path starts with `/`.
+- Nobody answers questions during the phase. Decide, and record your assumptions in
+  the artifact.
+- Do not commit, push or switch branches: mda commits your files once the artifact
+  validates.
+- The phase ends when you answer without calling a tool, so write the artifact first."""
+
+
+class PhaseActivities:
+    """`run_phase` and `validate_artifact`, sharing one worker's `ActivityDeps`."""
+
+    def __init__(
+        self, deps: ActivityDeps, *, heartbeat_interval_s: float = HEARTBEAT_INTERVAL_S
+    ) -> None:
+        self.deps = deps
+        self.heartbeat_interval_s = heartbeat_interval_s
+
+    @activity.defn(name="run_phase")
+    async def run_phase(self, input: PhaseInput) -> PhaseResult:
+        with _setup_errors():
+            template = self.deps.catalog.template(input.template_ref)
+            phase = _phase(template, input.phase_key)
+            persona = self._persona(input)
+            model = build_chat_model(persona.model_spec, self.deps.settings)
+            run = await get_run(self.deps.db, input.run_id)
+            if run is None:
+                raise MdaError(f"no run {input.run_id} in mda's database (start a new run)")
+        usage = UsageMiddleware(
+            self.deps.db,
+            CallContext(
+                thread_id=input.thread_id,
+                model=persona.model,
+                run_id=input.run_id,
+                phase_key=input.phase_key,
+                persona_ref=persona.ref,
+            ),
+        )
+        agent = build_agent(
+            model,
+            worktree=input.worktree,
+            system_prompt=f"{persona.system_prompt.strip()}\n\n{PHASE_CONVENTIONS}",
+            checkpointer=self.deps.checkpointer,
+            extra_middleware=[usage],
+            own_branches=[run_branch_name(input.run_id)],
+        )
+        config: RunnableConfig = {
+            "configurable": {"thread_id": input.thread_id},
+            "recursion_limit": max(
+                MIN_RECURSION_LIMIT, persona.limits.max_model_calls * STEPS_PER_MODEL_CALL
+            ),
+        }
+        heartbeat = asyncio.create_task(self._heartbeat(input.thread_id, usage))
+        try:
+            with temporal_model_errors():
+                resumed = await self._drive(agent, config, input, template, phase, run.requirements)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        return PhaseResult(usage=await thread_usage(self.deps.db, input.thread_id), resumed=resumed)
+
+    @activity.defn(name="validate_artifact")
+    async def validate_artifact(self, input: ValidateInput) -> ValidationResult:
+        with _setup_errors():
+            phase = _phase(self.deps.catalog.template(input.template_ref), input.phase_key)
+            schema = self.deps.catalog.schema(phase.artifact.schema_ref)
+        path = phase.artifact.path
+        data = await asyncio.to_thread(_read_if_file, Path(input.worktree) / path)
+        if data is None:
+            error = f"no file at {agent_path(path)}: write it with write_file"
+            return ValidationResult(valid=False, errors=(error,))
+        if len(data) > MAX_ARTIFACT_BYTES:
+            error = (
+                f"{agent_path(path)} is {len(data)} bytes, over the {MAX_ARTIFACT_BYTES} byte "
+                "limit: write a smaller document"
+            )
+            return ValidationResult(valid=False, errors=(error,))
+        body, errors = _parse_and_check(data, schema.errors_for)
+        db, run_id, key = self.deps.db, input.run_id, input.phase_key
+        where = {"round": input.round, "revision": input.revision}
+        await record_artifact(db, run_id=run_id, phase_key=key, path=path, body=body, **where)
+        record = await set_validation(
+            db, run_id=run_id, phase_key=key, errors=list(errors), **where
+        )
+        if not errors:
+            message = f"mda: {input.phase_key} (round {input.round})"
+            await asyncio.to_thread(commit_all, Path(input.worktree), message)
+        return ValidationResult(
+            valid=not errors,
+            artifact=ArtifactRef(path=path, sha256=record.sha256, size=record.size),
+            errors=errors,
+        )
+
+    def _persona(self, input: PhaseInput) -> Persona:
+        persona = self.deps.catalog.persona(input.persona_ref)
+        if persona.hash != input.persona_hash:
+            raise MdaError(
+                f"persona {input.persona_ref} changed since the run started "
+                "(restore its file, or start a new run)"
+            )
+        return persona
+
+    async def _drive(
+        self,
+        agent: CompiledStateGraph[Any, Any, Any, Any],
+        config: RunnableConfig,
+        input: PhaseInput,
+        template: Template,
+        phase: Phase,
+        requirements: str,
+    ) -> bool:
+        """Run the turn (see the module docstring); True if an earlier attempt began it."""
+        existing = await self.deps.checkpointer.aget_tuple(config)
+        continued = False
+        if existing is not None and (await agent.aget_state(config)).next:
+            await agent.ainvoke(None, config, durability=DURABILITY)
+            continued = True
+        if input.kind == "task":
+            if existing is None:
+                text = self._task_text(template, phase, requirements, input.feedback)
+                await agent.ainvoke(
+                    {"messages": [HumanMessage(text)]}, config, durability=DURABILITY
+                )
+            return existing is not None
+        schema = None if existing is not None else self._schema_document(phase)
+        text = repair_prompt(phase.artifact.path, list(input.errors), schema)
+        messages = (await agent.aget_state(config)).values.get("messages", [])
+        if _has_repair(messages, text):
+            return True
+        await agent.ainvoke({"messages": [HumanMessage(text)]}, config, durability=DURABILITY)
+        return continued
+
+    def _schema_document(self, phase: Phase) -> dict[str, Any]:
+        return self.deps.catalog.schema(phase.artifact.schema_ref).document
+
+    def _task_text(
+        self, template: Template, phase: Phase, requirements: str, feedback: str | None
+    ) -> str:
+        sections = [phase.prompt.strip()]
+        if phase.inputs:
+            earlier = [template.phase(key) for key in phase.inputs]
+            listed = [
+                f"- `{agent_path(p.artifact.path)}`: the `{p.key}` phase ({p.title or p.role})"
+                for p in earlier
+            ]
+            sections.append(
+                "## Earlier artifacts\n\nRead these results of earlier phases first:\n"
+                + "\n".join(listed)
+            )
+        if feedback and feedback.strip():
+            sections.append(
+                "## Changes requested\n\nA reviewer read the previous version of your artifact "
+                f"(`{agent_path(phase.artifact.path)}`) and asked for these changes:\n\n"
+                + feedback.strip()
+            )
+        return artifact_task_prompt(
+            "\n\n".join(sections), requirements, phase.artifact.path, self._schema_document(phase)
+        )
+
+    async def _heartbeat(self, thread_id: str, usage: UsageMiddleware) -> None:
+        while True:
+            activity.heartbeat({"thread_id": thread_id, "model_calls": usage.calls})
+            await asyncio.sleep(self.heartbeat_interval_s)
+
+
+@contextlib.contextmanager
+def _setup_errors() -> Iterator[None]:
+    """A user-fixable problem found before the agent starts: retrying cannot fix it."""
+    try:
+        yield
+    except MdaError as exc:
+        raise ApplicationError(exc.message, type=SETUP_ERROR_TYPE, non_retryable=True) from None
+
+
+def _phase(template: Template, key: str) -> Phase:
+    try:
+        return template.phase(key)
+    except KeyError:
+        raise MdaError(f"template {template.ref} has no phase {key!r}") from None
+
+
+def _has_repair(messages: Sequence[BaseMessage], text: str) -> bool:
+    """Whether the thread already holds this repair request (same path, same errors;
+    with or without the schema, which only a repair on a missing thread repeats)."""
+    wanted = parse_repair_request(text)
+    assert wanted is not None
+    for message in messages:
+        found = parse_repair_request(content_text(message)) if message.type == "human" else None
+        if found is not None and (found.path, found.errors) == (wanted.path, wanted.errors):
+            return True
+    return False
+
+
+def _read_if_file(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def _parse_and_check(
+    data: bytes, errors_for: Callable[[Any], tuple[str, ...]]
+) -> tuple[str, tuple[str, ...]]:
+    """The body as text, and its errors: not UTF-8, not JSON, or the schema's."""
+    try:
+        body = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", "replace"), (
+            f"not UTF-8 text: {exc.reason} at byte {exc.start}",
+        )
+    try:
+        instance = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return body, (f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",)
+    return body, tuple(errors_for(instance))

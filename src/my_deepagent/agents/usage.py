@@ -1,0 +1,116 @@
+"""Cost accounting: one `llm_calls` row per model call, written as soon as it returns.
+
+`UsageMiddleware` wraps every model call of an agent, its `general-purpose` subagent
+included (`build_agent` gives both the same middleware instances). The row's key is
+the LangGraph thread id plus the `AIMessage` id, which the checkpoint keeps: a call
+recorded before a crash is not recorded again when the retried activity resumes the
+thread, and a call is never lost, since the row is written before the step's
+checkpoint. A provider that sends no message id gets one here; the checkpoint stores
+the message with it.
+
+It sits after the tool-call guard, so the guard's discarded attempts (paid for) are
+recorded too. `thread_usage` sums the rows of a thread: what a phase's activity
+reports, resumed or not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware.types import ExtendedModelResponse, ModelCallResult
+from langchain_core.messages import AIMessage, BaseMessage
+from sqlalchemy import func, select
+
+from my_deepagent.store.database import Database
+from my_deepagent.store.llm_calls import record_llm_call
+from my_deepagent.store.tables import LlmCallRow
+from my_deepagent.workflows.run_types import Usage
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who a model call is made for: the columns every row of one agent shares."""
+
+    thread_id: str
+    model: str
+    run_id: str | None = None
+    phase_key: str | None = None
+    persona_ref: str | None = None
+
+
+def _messages_of(result: ModelCallResult[Any]) -> list[BaseMessage]:
+    if isinstance(result, AIMessage):
+        return [result]
+    if isinstance(result, ExtendedModelResponse):
+        return result.model_response.result
+    return result.result
+
+
+def _tokens(message: AIMessage) -> tuple[int, int, int]:
+    usage = message.usage_metadata
+    if usage is None:
+        return 0, 0, 0
+    details = usage.get("input_token_details") or {}
+    return usage["input_tokens"], usage["output_tokens"], int(details.get("cache_read") or 0)
+
+
+class UsageMiddleware(AgentMiddleware):
+    """Record every model call of one thread in the ledger (see the module docstring)."""
+
+    def __init__(self, db: Database, context: CallContext) -> None:
+        super().__init__()
+        self.db = db
+        self.context = context
+        self.calls = 0
+        """Model calls recorded during this invocation (progress for heartbeats)."""
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any]:
+        response = await handler(request)
+        for message in _messages_of(response):
+            if isinstance(message, AIMessage):
+                await self.record(message)
+        return response
+
+    async def record(self, message: AIMessage) -> None:
+        if not message.id:
+            message.id = f"mda-{uuid.uuid4().hex}"
+        input_tokens, output_tokens, cached_tokens = _tokens(message)
+        await record_llm_call(
+            self.db,
+            thread_id=self.context.thread_id,
+            message_id=message.id,
+            model=self.context.model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_tokens=cached_tokens,
+            run_id=self.context.run_id,
+            phase_key=self.context.phase_key,
+            persona_ref=self.context.persona_ref,
+        )
+        self.calls += 1
+
+
+async def thread_usage(db: Database, thread_id: str) -> Usage:
+    """Calls and tokens over every recorded call of `thread_id`."""
+    query = select(
+        func.count(LlmCallRow.id),
+        func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
+        func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
+        func.coalesce(func.sum(LlmCallRow.cached_tokens), 0),
+    ).where(LlmCallRow.thread_id == thread_id)
+    async with db.read() as session:
+        row = (await session.execute(query)).one()
+    return Usage(
+        model_calls=int(row[0]),
+        input_tokens=int(row[1]),
+        output_tokens=int(row[2]),
+        cached_tokens=int(row[3]),
+    )
