@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     openrouter_base_url: str = "https://openrouter.ai/api/v1"
     model_timeout_s: float = Field(default=600.0, gt=0)
     scripted_latency_ms: int = Field(default=0, ge=0)
+    scripted_call_log: str | None = None
+
+    # The Temporal task queue runs and sessions use (tests give each worker its own).
+    task_queue: str = Field(default="mda", min_length=1)
 
     # mda's own tables. Unset: SQLite at `paths.database_file`. Production:
     # `postgresql+asyncpg://user:password@host/db`.

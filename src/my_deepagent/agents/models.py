@@ -75,7 +75,11 @@ def build_chat_model(spec: ModelSpec | str, settings: Settings | None = None) ->
         )
     from my_deepagent.agents.scripted import ScriptedChatModel
 
-    return ScriptedChatModel(name=spec.model, latency_ms=settings.scripted_latency_ms)
+    return ScriptedChatModel(
+        name=spec.model,
+        latency_ms=settings.scripted_latency_ms,
+        call_log=settings.scripted_call_log,
+    )
 
 
 def _secret(value: SecretStr | None) -> str:

@@ -96,9 +96,18 @@ class ScriptedChatModel(BaseChatModel):
 
     model_name: str = "default"
     latency_ms: int = Field(default=0, ge=0)
+    call_log: str | None = None
+    """A file that gets one line per call actually served (`MDA_SCRIPTED_CALL_LOG`): how
+    durability tests count the calls a crash made the worker repeat."""
 
-    def __init__(self, name: str = "default", latency_ms: int = 0, **kwargs: Any) -> None:
-        super().__init__(model_name=name, latency_ms=latency_ms, **kwargs)
+    def __init__(
+        self,
+        name: str = "default",
+        latency_ms: int = 0,
+        call_log: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model_name=name, latency_ms=latency_ms, call_log=call_log, **kwargs)
 
     @property
     def _llm_type(self) -> str:
@@ -173,6 +182,7 @@ class ScriptedChatModel(BaseChatModel):
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         message = self.respond(messages, kwargs.get("tools") or (), self._thread_id(run_manager))
+        self._log_served(message)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(
@@ -185,4 +195,10 @@ class ScriptedChatModel(BaseChatModel):
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         message = self.respond(messages, kwargs.get("tools") or (), self._thread_id(run_manager))
+        self._log_served(message)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _log_served(self, message: AIMessage) -> None:
+        if self.call_log:
+            with open(self.call_log, "a", encoding="utf-8") as log:  # noqa: PTH123
+                log.write(f"{message.id}\n")
