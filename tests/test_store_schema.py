@@ -15,7 +15,7 @@ from my_deepagent.settings import get_settings
 from my_deepagent.store.database import Database, connect, database_url, ensure_schema
 from my_deepagent.store.tables import Base
 
-LEDGER_TABLES = {"runs", "phases", "artifacts", "run_events", "approvals", "llm_calls"}
+LEDGER_TABLES = {"runs", "phases", "artifacts", "run_events", "approvals", "llm_calls", "reports"}
 
 
 async def _revision(db: Database) -> list[str]:
@@ -38,9 +38,9 @@ async def test_migrations_apply_on_a_fresh_database_and_again_as_a_no_op(
         assert "runs" not in await _tables(db)
         await ensure_schema(db)
         assert await _tables(db) >= LEDGER_TABLES
-        assert await _revision(db) == ["0001"]
+        assert await _revision(db) == ["0002"]
         await ensure_schema(db)
-        assert await _revision(db) == ["0001"]
+        assert await _revision(db) == ["0002"]
     finally:
         await db.close()
 
@@ -103,7 +103,7 @@ def test_concurrent_processes_both_migrate_a_fresh_database(empty_store_url: str
 
     import asyncio
 
-    assert asyncio.run(check()) == ["0001"]
+    assert asyncio.run(check()) == ["0002"]
 
 
 async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(mda_home: Path) -> None:

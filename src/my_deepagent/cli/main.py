@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from my_deepagent.cli import personas, server, templates
+from my_deepagent.cli import approvals, personas, runs, server, start, templates, worker
 
 app = typer.Typer(
     name="mda",
@@ -25,9 +25,18 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("start")(start.start)
+app.command("resume")(start.resume)
+app.command("approve")(approvals.approve)
+app.command("reject")(approvals.reject)
+app.command("request-changes")(approvals.request_changes)
+app.command("abort")(approvals.abort)
+app.add_typer(runs.app, name="runs")
+app.command("report")(runs.report)
 app.add_typer(server.app, name="server")
 app.add_typer(templates.app, name="templates")
 app.add_typer(personas.app, name="personas")
+app.add_typer(worker.app, name="worker")
 
 
 def _print_version(value: bool) -> None:

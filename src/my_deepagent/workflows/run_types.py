@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from my_deepagent.domain.binding import Bindings
 
-TASK_QUEUE = "mda"
 RUN_WORKFLOW = "RunWorkflow"
 MAX_CHANGE_ROUNDS = 3
 """A phase runs at most this many rounds: the first, plus two after request_changes."""

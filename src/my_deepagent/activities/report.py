@@ -1,0 +1,221 @@
+"""`write_report` (R5): what a run did, per phase and in total, from the ledger alone.
+
+The report is built from the database (runs, phases, artifacts, approvals, llm_calls,
+events), never from the workflow's memory, so a resumed run's report covers every
+execution. It is written as `<reports_dir>/<run_id>.json` and `.md` and stored in
+the `reports` table; writing it again replaces all three (idempotent for retries).
+Token counts come from `llm_calls`, one row per model call actually made: a phase
+attempt resumed after a crash does not count its calls twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.store.approvals import list_approvals
+from my_deepagent.store.artifacts import list_artifacts
+from my_deepagent.store.database import Database
+from my_deepagent.store.events import list_events
+from my_deepagent.store.llm_calls import list_llm_calls
+from my_deepagent.store.phases import list_phases
+from my_deepagent.store.records import (
+    ApprovalRecord,
+    ArtifactRecord,
+    LlmCallRecord,
+    PhaseRecord,
+    RunRecord,
+)
+from my_deepagent.store.reports import save_report
+from my_deepagent.store.runs import get_run
+from my_deepagent.workflows.run_types import ReportInput, ReportPaths
+
+REPORT_VERSION = 1
+
+
+class ReportActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self.deps = deps
+
+    @activity.defn(name="write_report")
+    async def write_report(self, input: ReportInput) -> ReportPaths:
+        document = await build_report(self.deps.db, input.run_id)
+        markdown = render_markdown(document)
+        folder = self.deps.settings.paths.reports_dir
+        json_path, markdown_path = await asyncio.to_thread(
+            _write_files, folder, input.run_id, document, markdown
+        )
+        await save_report(self.deps.db, input.run_id, document, markdown)
+        return ReportPaths(json_path=str(json_path), markdown_path=str(markdown_path))
+
+
+async def build_report(db: Database, run_id: str) -> dict[str, Any]:
+    """The report's JSON document (see `render_markdown` for the human version)."""
+    run = await get_run(db, run_id)
+    if run is None:
+        raise ApplicationError(f"no run {run_id} in mda's database", non_retryable=True)
+    phases = await list_phases(db, run_id)
+    artifacts = await list_artifacts(db, run_id)
+    approvals = await list_approvals(db, run_id)
+    calls = await list_llm_calls(db, run_id)
+    events = await list_events(db, run_id)
+    phase_entries = [_phase_entry(run, p, artifacts, approvals, calls) for p in phases]
+    return {
+        "report_version": REPORT_VERSION,
+        "run": {
+            "id": run.id,
+            "template": run.template_ref,
+            "repo": run.repo_path,
+            "base_branch": run.base_branch,
+            "state": run.state.value,
+            "error": run.error,
+            "created_at": run.created_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
+        "phases": phase_entries,
+        "totals": {
+            "model_calls": len(calls),
+            "input_tokens": sum(c.input_tokens for c in calls),
+            "output_tokens": sum(c.output_tokens for c in calls),
+            "cached_tokens": sum(c.cached_tokens for c in calls),
+            "duration_s": _seconds(run.created_at, run.finished_at or run.updated_at),
+        },
+        "events": [
+            {"type": e.type.value, "phase": e.phase_key, "at": e.created_at.isoformat()}
+            for e in events
+        ],
+    }
+
+
+def _phase_entry(
+    run: RunRecord,
+    phase: PhaseRecord,
+    artifacts: list[ArtifactRecord],
+    approvals: list[ApprovalRecord],
+    calls: list[LlmCallRecord],
+) -> dict[str, Any]:
+    thread_id = f"run:{run.id}:phase:{phase.phase_key}:{phase.round}"
+    mine = [c for c in calls if c.thread_id == thread_id]
+    written = [a for a in artifacts if (a.phase_key, a.round) == (phase.phase_key, phase.round)]
+    final = written[-1] if written else None
+    models = list(dict.fromkeys(c.model for c in mine))
+    return {
+        "phase": phase.phase_key,
+        "round": phase.round,
+        "state": phase.state.value,
+        "persona": phase.persona_ref or next((c.persona_ref for c in mine if c.persona_ref), None),
+        "model": phase.model or (models[0] if models else None),
+        "artifact": None
+        if final is None
+        else {
+            "path": final.path,
+            "sha256": final.sha256,
+            "size": final.size,
+            "revision": final.revision,
+        },
+        "validation": None
+        if final is None or final.valid is None
+        else {"valid": final.valid, "errors": list(final.errors or [])},
+        "approvals": [
+            {
+                "gate": a.gate,
+                "state": a.state.value,
+                "feedback": a.feedback,
+                "source": a.source,
+            }
+            for a in approvals
+            if (a.phase_key, a.round) == (phase.phase_key, phase.round)
+        ],
+        "model_calls": len(mine),
+        "input_tokens": sum(c.input_tokens for c in mine),
+        "output_tokens": sum(c.output_tokens for c in mine),
+        "cached_tokens": sum(c.cached_tokens for c in mine),
+        "duration_s": _seconds(phase.started_at, phase.finished_at or phase.updated_at),
+        "error": phase.error,
+    }
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    run, totals = document["run"], document["totals"]
+    lines = [
+        f"# Run {run['id']}",
+        "",
+        f"- template: {run['template']}",
+        f"- repository: {run['repo']} (base {run['base_branch']})",
+        f"- state: **{run['state']}**" + (f" ({run['error']})" if run["error"] else ""),
+        f"- started: {run['created_at']}; finished: {run['finished_at'] or 'not yet'}",
+        f"- duration: {_duration(totals['duration_s'])}",
+        f"- model calls: {totals['model_calls']}; tokens: {totals['input_tokens']} in, "
+        f"{totals['output_tokens']} out ({totals['cached_tokens']} cached)",
+        "",
+        "## Phases",
+        "",
+        "| phase | round | state | persona | model | calls | tokens in | tokens out | duration |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in document["phases"]:
+        lines.append(
+            f"| {p['phase']} | {p['round']} | {p['state']} | {p['persona'] or '-'} | "
+            f"{p['model'] or '-'} | {p['model_calls']} | {p['input_tokens']} | "
+            f"{p['output_tokens']} | {_duration(p['duration_s'])} |"
+        )
+    for p in document["phases"]:
+        lines += ["", f"### {p['phase']} (round {p['round']})", ""]
+        artifact, validation = p["artifact"], p["validation"]
+        if artifact is None:
+            lines.append("- artifact: none")
+        else:
+            lines.append(
+                f"- artifact: `{artifact['path']}` ({artifact['size']} bytes, "
+                f"sha256 {artifact['sha256'][:12]}, revision {artifact['revision']})"
+            )
+        if validation is None:
+            lines.append("- validation: not validated")
+        elif validation["valid"]:
+            lines.append("- validation: valid")
+        else:
+            lines.append(f"- validation: invalid ({len(validation['errors'])} errors)")
+            lines += [f"  - {error}" for error in validation["errors"]]
+        for approval in p["approvals"]:
+            by = f" by {approval['source']}" if approval["source"] else ""
+            said = f": {approval['feedback']}" if approval["feedback"] else ""
+            lines.append(f"- approval {approval['gate']}: {approval['state']}{by}{said}")
+        if p["error"]:
+            lines.append(f"- error: {p['error']}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_files(
+    folder: Path, run_id: str, document: dict[str, Any], markdown: str
+) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, markdown_path = folder / f"{run_id}.json", folder / f"{run_id}.md"
+    _replace(json_path, json.dumps(document, indent=2) + "\n")
+    _replace(markdown_path, markdown)
+    return json_path, markdown_path
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write in one step: a reader never sees half a report."""
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def _seconds(start: datetime, end: datetime) -> float:
+    return round(max(0.0, (end - start).total_seconds()), 3)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"

@@ -1,0 +1,109 @@
+"""Following a run from the terminal: its events as they happen, and its gates.
+
+Used by `mda start` (attached), `mda runs show --follow` and `mda resume`. Events come
+from mda's database (the ledger the workflow writes); the pending gate comes from the
+workflow's `status` query. Attached to a terminal, a gate is asked about inline;
+otherwise the follower waits for someone to answer it (`mda approve`, the Web UI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from temporalio.client import Client, WorkflowHandle
+
+    from my_deepagent.store.database import Database
+    from my_deepagent.workflows.run_types import PendingGate, RunStatus
+
+POLL_S = 0.3
+FINAL_STATES = ("completed", "failed", "rejected", "aborted")
+
+
+async def follow_run(
+    client: Client, db: Database, run_id: str, *, ask_at_gates: bool, quiet: bool = False
+) -> str:
+    """Print the run's events until it ends; the final run state."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    from my_deepagent.store.events import list_events
+    from my_deepagent.workflows.run_types import RunStatus
+
+    handle = client.get_workflow_handle(f"run-{run_id}")
+    cursor, asked = 0, ""
+    while True:
+        for event in await list_events(db, run_id, after_id=cursor):
+            cursor = event.id
+            if not quiet:
+                _print_event(event.type.value, event.phase_key, event.payload)
+        description = await handle.describe()
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            break
+        status = await handle.query("status", result_type=RunStatus)
+        gate = status.pending_gate
+        if ask_at_gates and gate is not None and gate.gate_id != asked:
+            asked = gate.gate_id
+            await _ask(handle, run_id, gate)
+        await asyncio.sleep(POLL_S)
+    for event in await list_events(db, run_id, after_id=cursor):
+        if not quiet:
+            _print_event(event.type.value, event.phase_key, event.payload)
+    final = await _final_status(client, run_id)
+    return final.state if final is not None else "failed"
+
+
+async def _final_status(client: Client, run_id: str) -> RunStatus | None:
+    from temporalio.client import WorkflowFailureError
+
+    from my_deepagent.workflows.run_types import RunStatus
+
+    try:
+        handle = client.get_workflow_handle(f"run-{run_id}", result_type=RunStatus)
+        result: RunStatus = await handle.result()
+    except WorkflowFailureError:
+        return None
+    return result
+
+
+def _print_event(kind: str, phase: str | None, payload: dict[str, object]) -> None:
+    details = ", ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, ""))
+    where = f" [{phase}]" if phase else ""
+    sys.stdout.write(f"{kind}{where}{': ' + details if details else ''}\n")
+    sys.stdout.flush()
+
+
+async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate) -> None:
+    """Ask at a gate on the terminal and send the answer as a signal."""
+    from my_deepagent.workflows.run_types import (
+        AbortSignal,
+        ApproveSignal,
+        RejectSignal,
+        RequestChangesSignal,
+    )
+
+    prompt = (
+        f"Gate {gate.gate_id} (phase {gate.phase}, round {gate.round}): "
+        "[a]pprove, [r]eject, request [c]hanges, a[b]ort, or [w]ait? "
+    )
+    while True:
+        answer = (await asyncio.to_thread(input, prompt)).strip().lower()
+        if answer in ("a", "approve"):
+            await handle.signal("approve", ApproveSignal(gate_id=gate.gate_id))
+        elif answer in ("r", "reject"):
+            reason = await asyncio.to_thread(input, "Reason (optional): ")
+            await handle.signal("reject", RejectSignal(gate_id=gate.gate_id, reason=reason or None))
+        elif answer in ("c", "changes", "request changes"):
+            feedback = await asyncio.to_thread(input, "What should change? ")
+            await handle.signal(
+                "request_changes",
+                RequestChangesSignal(gate_id=gate.gate_id, feedback=feedback),
+            )
+        elif answer in ("b", "abort"):
+            await handle.signal("abort", AbortSignal(reason="aborted at the gate"))
+        elif answer in ("w", "wait", ""):
+            sys.stdout.write(f"Waiting: answer with `mda approve {run_id[:8]}` (or reject, ...)\n")
+        else:
+            continue
+        return

@@ -1,0 +1,238 @@
+"""`mda runs list|show|events` and `mda report`: what runs did and are doing.
+
+`list` and `events` read mda's database only. `show` asks the workflow for its live
+state while it runs (the pending gate lives there) and falls back to the database
+once it has ended; a run whose workflow was terminated shows as failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from my_deepagent.store.database import Database
+    from my_deepagent.store.records import RunRecord
+
+app = typer.Typer(help="Runs: list them, show one, read its events.", no_args_is_help=True)
+
+_RUN = typer.Argument(..., help="Run id or a unique prefix (6+ characters).")
+_JSON = typer.Option(False, "--json", help="Print JSON.")
+STATES = ("running", "awaiting_approval", "completed", "failed", "rejected", "aborted")
+
+
+@app.command("list")
+def list_runs(
+    state: str | None = typer.Option(None, "--state", help=f"Only runs in this state: {STATES}."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many, newest first."),
+    as_json: bool = _JSON,
+) -> None:
+    """List runs, newest first."""
+    from my_deepagent.errors import MdaError
+
+    if state is not None and state not in STATES:
+        raise MdaError(f"unknown state {state!r} (use one of: {', '.join(STATES)})")
+    asyncio.run(_list(state, limit, as_json))
+
+
+async def _list(state: str | None, limit: int, as_json: bool) -> None:
+    from my_deepagent.cli.output import print_json, print_table
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.records import RunState
+    from my_deepagent.store.runs import list_runs as store_list_runs
+
+    states = [RunState(state)] if state is not None else None
+    if state == "running":
+        states = [RunState.PENDING, RunState.RUNNING]
+    async with open_database(get_settings()) as db:
+        runs = await store_list_runs(db, states=states, limit=limit)
+    if as_json:
+        print_json([_run_json(r) for r in runs])
+        return
+    print_table(
+        "Runs",
+        ["run", "state", "template", "base", "repository", "started"],
+        [
+            (
+                r.id[:12],
+                r.state.value,
+                r.template_ref,
+                r.base_branch,
+                r.repo_path,
+                r.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
+            for r in runs
+        ],
+        no_wrap=("run",),
+    )
+
+
+@app.command("show")
+def show(
+    run: str = _RUN,
+    follow: bool = typer.Option(False, "--follow", "-f", help="Follow its events until it ends."),
+    as_json: bool = _JSON,
+) -> None:
+    """Show a run: state, phases, the pending gate, the Web UI link."""
+    raise typer.Exit(asyncio.run(_show(run, follow, as_json)))
+
+
+async def _show(ref: str, follow: bool, as_json: bool) -> int:
+    from my_deepagent.cli.start import web_ui_url
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.runs import find_run
+    from my_deepagent.temporal_config import connect_client
+
+    async with open_database(get_settings()) as db:
+        record = await find_run(db, ref)
+        client = await connect_client()
+        if follow:
+            from my_deepagent.cli.follow import follow_run
+
+            await follow_run(client, db, record.id, ask_at_gates=sys.stdin.isatty())
+        view = await run_view(client, db, record)
+    view["web_ui"] = await web_ui_url(record.workflow_id)
+    if as_json:
+        from my_deepagent.cli.output import print_json
+
+        print_json(view)
+    else:
+        _print_view(view)
+    return 0
+
+
+async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str, Any]:
+    """The run as `runs show --json` prints it: live from the workflow, else from the ledger."""
+    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.service import RPCError
+
+    from my_deepagent.store.phases import list_phases
+    from my_deepagent.workflows.run_types import RunStatus
+
+    view = _run_json(record)
+    try:
+        handle = client.get_workflow_handle(record.workflow_id)
+        status = (await handle.describe()).status
+    except RPCError:
+        status = None
+    if status == WorkflowExecutionStatus.RUNNING:
+        live = await handle.query("status", result_type=RunStatus)
+        view["state"] = live.state
+        view["phases"] = [p.model_dump() for p in live.phases]
+        view["pending_gate"] = live.pending_gate.model_dump() if live.pending_gate else None
+        return view
+    latest: dict[str, dict[str, Any]] = {}
+    for phase in await list_phases(db, record.id):
+        latest[phase.phase_key] = {
+            "key": phase.phase_key, "state": phase.state.value, "round": phase.round,
+        }  # fmt: skip
+    view["phases"] = list(latest.values())
+    view["pending_gate"] = None
+    if record.is_active:
+        # The ledger never heard the end: the workflow was terminated or timed out.
+        ended = status.name.lower() if status is not None else "gone"
+        view["state"] = "failed"
+        view["error"] = record.error or f"the workflow was {ended}; `mda resume` continues it"
+    return view
+
+
+def _run_json(record: RunRecord) -> dict[str, Any]:
+    state = "running" if record.state.value == "pending" else record.state.value
+    return {
+        "run_id": record.id,
+        "workflow_id": record.workflow_id,
+        "state": state,
+        "template": record.template_ref,
+        "repo": record.repo_path,
+        "base": record.base_branch,
+        "error": record.error,
+        "created_at": record.created_at.isoformat(),
+        "finished_at": record.finished_at.isoformat() if record.finished_at else None,
+    }
+
+
+def _print_view(view: dict[str, Any]) -> None:
+    lines = [
+        f"run       {view['run_id']}",
+        f"state     {view['state']}" + (f" ({view['error']})" if view.get("error") else ""),
+        f"template  {view['template']}",
+        f"repo      {view['repo']} (base {view['base']})",
+        f"web UI    {view['web_ui']}",
+    ]
+    gate = view.get("pending_gate")
+    if gate:
+        lines.append(f"gate      {gate['gate_id']} waiting (mda approve {view['run_id'][:8]})")
+    for phase in view.get("phases", []):
+        lines.append(f"  {phase['key']:<12} {phase['state']:<18} round {phase['round']}")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command("events")
+def events(run: str = _RUN, as_json: bool = _JSON) -> None:
+    """The run's events in order (the audit trail of its transitions)."""
+    asyncio.run(_events(run, as_json))
+
+
+async def _events(ref: str, as_json: bool) -> None:
+    from my_deepagent.cli.output import print_json, print_table
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.events import list_events
+    from my_deepagent.store.runs import find_run
+
+    async with open_database(get_settings()) as db:
+        record = await find_run(db, ref)
+        rows = await list_events(db, record.id)
+    if as_json:
+        print_json([e.model_dump(mode="json") for e in rows])
+        return
+    print_table(
+        f"Events of run {record.id[:12]}",
+        ["time", "event", "phase", "details"],
+        [
+            (
+                e.created_at.strftime("%H:%M:%S"),
+                e.type.value,
+                e.phase_key or "",
+                ", ".join(f"{k}={v}" for k, v in e.payload.items() if v not in (None, "")),
+            )
+            for e in rows
+        ],
+    )
+
+
+def report(
+    run: str = _RUN,
+    format: str = typer.Option("md", "--format", help="md or json."),
+) -> None:
+    """Print the run's final report (Markdown or JSON)."""
+    from my_deepagent.errors import MdaError
+
+    if format not in ("md", "json"):
+        raise MdaError(f"unknown --format {format!r} (use md or json)")
+    asyncio.run(_report(run, format))
+
+
+async def _report(ref: str, format: str) -> None:
+    from my_deepagent.errors import MdaError
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.runs import find_run
+
+    settings = get_settings()
+    async with open_database(settings) as db:
+        record = await find_run(db, ref)
+    path = settings.paths.reports_dir / f"{record.id}.{format}"
+    if not path.is_file():
+        raise MdaError(
+            f"run {record.id[:12]} has no report yet (it is {record.state.value}); "
+            f"see `mda runs show {record.id[:8]}`"
+        )
+    sys.stdout.write(path.read_text(encoding="utf-8"))

@@ -1,0 +1,160 @@
+"""`mda start` and `mda resume`: launch a run, or continue one, and follow it.
+
+Exit codes: 0 the run completed, 1 it ended rejected, failed or aborted, 2 bad input.
+With `--detach` (or `--json` without a terminal to follow on) the command returns
+as soon as the workflow has started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from my_deepagent.launch import RunRequest
+
+EXIT_FOR_STATE = {"completed": 0}
+
+
+def start(
+    template: str = typer.Argument(..., help="Template id, or id@version (`mda templates list`)."),
+    repo: Path = typer.Option(Path(), "--repo", help="The git repository to work on."),
+    requirements: str | None = typer.Option(
+        None, "-r", "--requirements", help="What the run should achieve."
+    ),
+    requirements_file: Path | None = typer.Option(
+        None, "--requirements-file", help="Read the requirements from this file."
+    ),
+    base: str | None = typer.Option(
+        None, "--base", help="Base branch (default: the repository's current branch)."
+    ),
+    persona: list[str] = typer.Option(
+        [], "--persona", help="Bind a role to a persona: ROLE=ID[@VERSION]; repeatable."
+    ),
+    offline: bool = typer.Option(
+        False, "--offline", help="Every role uses an offline scripted persona: no key, no network."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Approve every gate automatically."),
+    detach: bool = typer.Option(False, "--detach", help="Return once the run has started."),
+    json_output: bool = typer.Option(False, "--json", help="Print the run as JSON."),
+) -> None:
+    """Start a run of a workflow template on a repository, and follow it."""
+    from my_deepagent.launch import RunRequest, read_requirements
+
+    request = RunRequest(
+        template=template,
+        repo=repo,
+        requirements=read_requirements(requirements, requirements_file),
+        base=base,
+        personas=tuple(persona),
+        offline=offline,
+        auto_approve=yes,
+    )
+    raise typer.Exit(asyncio.run(_start(request, detach=detach, json_output=json_output)))
+
+
+async def _start(request: RunRequest, *, detach: bool, json_output: bool) -> int:
+    from my_deepagent.domain.catalog import load_user_catalog
+    from my_deepagent.launch import plan_run, start_run
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.runs import get_run, new_run_id
+
+    settings = get_settings()
+    run_input = plan_run(request, load_user_catalog(), new_run_id())
+    async with open_database(settings) as db:
+        client = await _client_with_worker()
+        record = await start_run(client, db, run_input, request.requirements)
+        summary: dict[str, Any] = {
+            "run_id": record.id,
+            "workflow_id": record.workflow_id,
+            "template": run_input.template_ref,
+            "repo": run_input.repo_path,
+            "base": run_input.base_branch,
+            "web_ui": await web_ui_url(record.workflow_id),
+        }
+        if detach:
+            _print_summary(summary, json_output)
+            return 0
+        if not json_output:
+            sys.stdout.write(f"Run {record.id} started: {summary['web_ui']}\n")
+        code = await _follow_to_end(client, db, record.id, quiet=json_output)
+        if json_output:
+            final = await get_run(db, record.id)
+            summary["state"] = final.state.value if final is not None else None
+            summary["report"] = str(settings.paths.reports_dir / f"{record.id}.json")
+            _print_summary(summary, json_output)
+        return code
+
+
+def resume(
+    run: str = typer.Argument(..., help="Run id or a unique prefix (6+ characters)."),
+) -> None:
+    """Continue a run: follow it if it still runs, or restart it from its first unfinished phase."""
+    raise typer.Exit(asyncio.run(_resume(run)))
+
+
+async def _resume(ref: str) -> int:
+    from my_deepagent.domain.catalog import load_user_catalog
+    from my_deepagent.launch import resume_run
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.runs import find_run
+
+    async with open_database(get_settings()) as db:
+        record = await find_run(db, ref)
+        client = await _client_with_worker()
+        restarted = await resume_run(client, db, load_user_catalog(), record)
+        verb = "resumed from its first unfinished phase" if restarted else "is still running"
+        sys.stdout.write(f"Run {record.id} {verb}: {await web_ui_url(record.workflow_id)}\n")
+        return await _follow_to_end(client, db, record.id, quiet=False)
+
+
+async def _client_with_worker() -> Any:
+    from my_deepagent.client import ensure_worker
+    from my_deepagent.temporal_config import connect_client
+
+    client = await connect_client()
+    await ensure_worker(client)
+    return client
+
+
+async def _follow_to_end(client: Any, db: Any, run_id: str, *, quiet: bool) -> int:
+    from my_deepagent.cli.follow import follow_run
+    from my_deepagent.store.runs import get_run
+
+    state = await follow_run(client, db, run_id, ask_at_gates=sys.stdin.isatty(), quiet=quiet)
+    record = await get_run(db, run_id)
+    if not quiet:
+        from my_deepagent.settings import get_settings
+
+        report = get_settings().paths.reports_dir / f"{run_id}.md"
+        reason = f" ({record.error})" if record is not None and record.error else ""
+        sys.stdout.write(f"Run {run_id} {state}{reason}. Report: {report}\n")
+    return EXIT_FOR_STATE.get(state, 1)
+
+
+def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
+    if json_output:
+        from my_deepagent.cli.output import print_json
+
+        print_json(summary)
+    else:
+        sys.stdout.write(f"Run {summary['run_id']} started: {summary['web_ui']}\n")
+
+
+async def web_ui_url(workflow_id: str) -> str:
+    """The Temporal Web UI page of a workflow (embedded server), or the id otherwise."""
+    from my_deepagent.server import EmbeddedServerConfig, running_server
+    from my_deepagent.temporal_config import load_target
+
+    target = load_target()
+    if target.mode == "embedded":
+        info = running_server(EmbeddedServerConfig.from_settings(namespace=target.namespace))
+        if info is not None:
+            return f"{info.ui_url}/namespaces/{target.namespace}/workflows/{workflow_id}"
+    return f"workflow {workflow_id} in namespace {target.namespace}"

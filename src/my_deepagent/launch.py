@@ -1,0 +1,192 @@
+"""Starting a run: from what the user typed to a `RunWorkflow` execution.
+
+Everything that can be wrong with the input is checked before anything is created
+(template, personas, repository, base branch, requirements), so a bad command leaves
+nothing half-made: no run row, no worktree, no workflow. The run row is created
+before the workflow starts, which is where the one-active-run rule (R8) is enforced;
+if the workflow then cannot start, the row is marked failed.
+
+The CLI (`mda start`, `mda resume`) and, later, the HTTP API call these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from my_deepagent.errors import MdaError
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from my_deepagent.domain.binding import Bindings
+    from my_deepagent.domain.catalog import Catalog
+    from my_deepagent.domain.template import Template
+    from my_deepagent.store.database import Database
+    from my_deepagent.store.records import RunRecord
+    from my_deepagent.workflows.run_types import RunInput
+
+MAX_REQUIREMENTS_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What `mda start` was asked, before any check."""
+
+    template: str
+    repo: Path
+    requirements: str
+    base: str | None = None
+    personas: tuple[str, ...] = ()
+    offline: bool = False
+    auto_approve: bool = False
+
+
+def read_requirements(text: str | None, file: Path | None) -> str:
+    """`-r TEXT` or `--requirements-file F` (exactly one), at most 256 KiB."""
+    if text is not None and file is not None:
+        raise MdaError("give the requirements once: -r TEXT or --requirements-file F, not both")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MdaError(f"cannot read requirements file {file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise MdaError(f"requirements file {file} is not UTF-8 text (convert it)") from None
+    if text is None or not text.strip():
+        raise MdaError("no requirements: pass -r TEXT or --requirements-file F")
+    if len(text.encode()) > MAX_REQUIREMENTS_BYTES:
+        raise MdaError(
+            f"the requirements are over {MAX_REQUIREMENTS_BYTES // 1024} KiB: shorten them "
+            "or point to documents in the repository instead"
+        )
+    return text
+
+
+def plan_run(request: RunRequest, catalog: Catalog, run_id: str) -> RunInput:
+    """Check the request against the catalog and the repository; the workflow's input."""
+    from my_deepagent.domain.binding import bind_roles, parse_overrides
+    from my_deepagent.git import check_base_branch, default_base_branch, resolve_repo
+
+    template = catalog.template(request.template)
+    bindings = bind_roles(
+        template, catalog, parse_overrides(request.personas), offline=request.offline
+    )
+    repo = resolve_repo(request.repo)
+    base = request.base or default_base_branch(repo)
+    check_base_branch(repo, base)
+    return _run_input(template, bindings, run_id, str(repo.root), base, request)
+
+
+def _run_input(
+    template: Template,
+    bindings: Bindings,
+    run_id: str,
+    repo: str,
+    base: str,
+    request: RunRequest,
+) -> RunInput:
+    from my_deepagent.workflows.run_types import PhasePlan, RunInput
+
+    persona_hash = {b.role: b.persona_hash for b in bindings.roles}
+    phases = tuple(
+        PhasePlan(
+            key=phase.key,
+            role=phase.role,
+            persona_ref=bindings.persona_ref(phase.role),
+            persona_hash=persona_hash[phase.role],
+            approval=phase.approval.required,
+            approval_timeout_s=phase.approval.timeout_s,
+            on_timeout=phase.approval.on_timeout,
+        )
+        for phase in template.phases
+    )
+    return RunInput(
+        run_id=run_id,
+        template_ref=template.ref,
+        template_hash=template.hash,
+        bindings=bindings,
+        phases=phases,
+        repo_path=repo,
+        base_branch=base,
+        auto_approve=request.auto_approve,
+        offline=request.offline,
+    )
+
+
+async def start_run(
+    client: Client, db: Database, run_input: RunInput, requirements: str
+) -> RunRecord:
+    """Create the run row (R8 checked here), then start its workflow."""
+    from my_deepagent.client import start_run as start_run_workflow
+    from my_deepagent.store.records import RunState
+    from my_deepagent.store.runs import create_run, set_run_state
+
+    record = await create_run(
+        db,
+        run_id=run_input.run_id,
+        repo_path=run_input.repo_path,
+        base_branch=run_input.base_branch,
+        template_ref=run_input.template_ref,
+        requirements=requirements,
+        bindings=run_input.model_dump(mode="json"),
+    )
+    try:
+        await start_run_workflow(client, run_input)
+    except BaseException as exc:
+        await set_run_state(db, record.id, RunState.FAILED, error=f"could not start: {exc}")
+        raise
+    return record
+
+
+RESUMABLE_STATUSES = ("FAILED", "TERMINATED", "CANCELED", "TIMED_OUT")
+
+
+async def resume_run(client: Client, db: Database, catalog: Catalog, record: RunRecord) -> bool:
+    """Continue `record`: True if a new execution started, False if it is still running.
+
+    A run whose workflow still runs only needs a worker (the caller ensures one). A
+    run whose workflow ended failed, terminated, cancelled or timed out starts a new
+    execution with the same bindings that skips the phases already completed.
+    """
+    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.service import RPCError
+
+    from my_deepagent.client import start_run as start_run_workflow
+    from my_deepagent.domain.binding import check_pinned
+    from my_deepagent.store.phases import list_phases
+    from my_deepagent.store.records import PhaseState, RunState
+    from my_deepagent.store.runs import set_run_bindings, set_run_state
+    from my_deepagent.workflows.run_types import RunInput
+
+    try:
+        description = await client.get_workflow_handle(record.workflow_id).describe()
+        status = description.status
+    except RPCError:
+        status = None
+    if status == WorkflowExecutionStatus.RUNNING:
+        return False
+    if record.state in (RunState.COMPLETED, RunState.REJECTED) and (
+        status is None or status.name not in RESUMABLE_STATUSES
+    ):
+        raise MdaError(f"run {record.id[:12]} is {record.state.value}: there is nothing to resume")
+    previous = RunInput.model_validate(record.bindings)
+    check_pinned(previous.bindings, catalog)
+    done = {
+        p.phase_key for p in await list_phases(db, record.id) if p.state == PhaseState.COMPLETED
+    }
+    run_input = previous.model_copy(
+        update={
+            "skip_phases": tuple(p.key for p in previous.phases if p.key in done),
+            "resume_count": previous.resume_count + 1,
+        }
+    )
+    await set_run_state(db, record.id, RunState.RUNNING)
+    await set_run_bindings(db, record.id, run_input.model_dump(mode="json"))
+    try:
+        await start_run_workflow(client, run_input)
+    except BaseException as exc:
+        await set_run_state(db, record.id, RunState.FAILED, error=f"could not resume: {exc}")
+        raise
+    return True

@@ -1,0 +1,158 @@
+"""The Worker: one process hosting mda's workflows and activities.
+
+Settings that matter when a worker dies (DESIGN.md 5b): the workflow task of a
+killed worker waits `sticky_queue_schedule_to_start_timeout` before it moves off the
+dead worker's sticky queue, and the dead worker's setting is the one that counts, so
+every worker sets it short. A SIGTERM or SIGINT shuts the worker down gracefully:
+polling stops, running activities get `GRACEFUL_SHUTDOWN` to finish, then they are
+cancelled (their retries resume from their last checkpoint elsewhere).
+
+The worker's identity is `<pid>@<host>`, which `client.ensure_worker` reads to tell
+a live local poller from one the server still lists after it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from my_deepagent.activities.deps import ActivityDeps
+    from my_deepagent.settings import Settings
+
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+PASSTHROUGH_MODULES = ("my_deepagent", "pydantic", "pydantic_core", "annotated_types")
+
+log = logging.getLogger("mda.worker")
+
+
+def worker_identity() -> str:
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def default_workflows() -> list[type]:
+    from my_deepagent.workflows.run import RunWorkflow
+
+    return [RunWorkflow]
+
+
+def default_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
+    from my_deepagent.activities.ledger import LedgerActivities
+    from my_deepagent.activities.phase import PhaseActivities
+    from my_deepagent.activities.report import ReportActivities
+    from my_deepagent.activities.workspace import WorkspaceActivities
+
+    ledger, phase = LedgerActivities(deps), PhaseActivities(deps)
+    report, workspace = ReportActivities(deps), WorkspaceActivities(deps)
+    return [
+        ledger.update_ledger,
+        phase.run_phase,
+        phase.validate_artifact,
+        workspace.prepare_run,
+        report.write_report,
+    ]
+
+
+def build_worker(
+    client: Client,
+    deps: ActivityDeps | None,
+    *,
+    task_queue: str | None = None,
+    workflows: Sequence[type] | None = None,
+    activities: Sequence[Callable[..., Any]] | None = None,
+    max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int | None = None,
+) -> Worker:
+    """A Worker for mda's workflows and activities (or the given ones, for tests), on
+    `task_queue` (default: the `MDA_TASK_QUEUE` setting)."""
+    from temporalio.worker import Worker
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+    from my_deepagent.settings import get_settings
+
+    if activities is None:
+        if deps is None:
+            raise ValueError("build_worker needs deps to build mda's activities")
+        activities = default_activities(deps)
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    return Worker(
+        client,
+        task_queue=task_queue or get_settings().task_queue,
+        workflows=list(default_workflows() if workflows is None else workflows),
+        activities=list(activities),
+        workflow_runner=SandboxedWorkflowRunner(restrictions=restrictions),
+        identity=worker_identity(),
+        max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def run_worker(
+    settings: Settings | None = None,
+    *,
+    max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int | None = None,
+) -> None:
+    """Run a worker until SIGTERM or SIGINT, then shut it down gracefully."""
+    from my_deepagent.activities.deps import open_deps
+    from my_deepagent.temporal_config import connect_client
+
+    configure_logging()
+    async with open_deps(settings) as deps:
+        task_queue = deps.settings.task_queue
+        client = await connect_client()
+        worker = build_worker(
+            client,
+            deps,
+            task_queue=task_queue,
+            max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, _on_signal, sig, stop)
+        running = asyncio.create_task(worker.run())
+        log.info(
+            "worker %s polling task queue %r on namespace %r (pid %d)",
+            worker_identity(),
+            task_queue,
+            client.namespace,
+            os.getpid(),
+        )
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            log.info("shutting down (running activities get %ss)", GRACEFUL_SHUTDOWN.seconds)
+            await worker.shutdown()
+        stopped.cancel()
+        await running
+    log.info("worker stopped")
+
+
+def _on_signal(sig: signal.Signals, stop: asyncio.Event) -> None:
+    log.info("received %s", sig.name)
+    stop.set()
+
+
+def configure_logging() -> None:
+    """One line per event on stderr (the detached worker's stderr is its log file)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
