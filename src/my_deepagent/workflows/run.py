@@ -57,7 +57,7 @@ with workflow.unsafe.imports_passed_through():
 T = TypeVar("T")
 
 AGENT_TIMEOUT = timedelta(hours=2)
-AGENT_HEARTBEAT = timedelta(seconds=20)
+AGENT_HEARTBEAT = timedelta(seconds=8)
 AGENT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     maximum_interval=timedelta(minutes=2),

@@ -1,0 +1,268 @@
+"""What mda's durability costs a run phase, measured side by side in one process.
+
+Three ways to run the same offline phase (the scripted spec writer writes and
+validates `spec.json`: 2 model calls, 1 file write), interleaved round by round so
+that the machine's noise falls on all of them alike:
+
+- bare: the deepagents agent in-process, no checkpointer, no ledger;
+- durable agent: the same agent with mda's checkpointer and llm_calls ledger (what a
+  model call costs once it is durable), still in-process;
+- mda: a one-phase run through Temporal: `RunWorkflow` on the embedded dev server,
+  the worker in this process, git worktree, validation, ledger, report.
+
+Then the restart figure: a worker is SIGKILLed while a model call is in flight, a new
+worker process is started, and we time how long until the interrupted call is
+served again (minus the scripted latency).
+
+    .venv/bin/python benchmarks/run_overhead.py [--rounds 15] [--no-restart]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATE = """\
+id: bench-one
+version: 1
+description: One phase, no gate, for benchmarks.
+roles:
+  - name: spec_writer
+    capabilities: [spec_write]
+phases:
+  - key: spec
+    role: spec_writer
+    artifact: {path: .mda/artifacts/spec.json, schema: spec@1}
+    prompt: Write the specification.
+"""
+REQUIREMENTS = "Add due dates to todo items."
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def setup_environment(root: Path) -> None:
+    os.environ.update(
+        MDA_HOME=str(root / "home"),
+        MDA_TEMPORAL_PORT=str(free_port()),
+        MDA_TEMPORAL_UI_PORT=str(free_port()),
+        MDA_TASK_QUEUE="bench",
+        HOME=str(root),
+        GIT_CONFIG_GLOBAL="/dev/null",
+        TEMPORAL_CONFIG_FILE=str(root / "none.toml"),
+    )
+    for name in ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"):
+        os.environ.pop(name, None)
+    templates = root / "home" / "config" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "bench-one@1.yaml").write_text(TEMPLATE)
+
+
+async def phases(rounds: int, root: Path) -> dict[str, list[float]]:
+    from langchain_core.messages import HumanMessage
+
+    from my_deepagent.activities.deps import open_deps
+    from my_deepagent.agents.builder import build_agent
+    from my_deepagent.agents.models import build_chat_model
+    from my_deepagent.agents.prompts import artifact_task_prompt
+    from my_deepagent.agents.usage import CallContext, UsageMiddleware
+    from my_deepagent.client import run_handle
+    from my_deepagent.domain.catalog import load_user_catalog
+    from my_deepagent.examples import prepare_example_repo
+    from my_deepagent.launch import RunRequest, plan_run, start_run
+    from my_deepagent.store.runs import create_run, new_run_id
+    from my_deepagent.temporal_config import connect_client
+    from my_deepagent.worker import build_worker
+
+    catalog = load_user_catalog()
+    persona = catalog.persona("scripted-spec-writer")
+    schema = catalog.schema("spec@1").document
+    prompt = artifact_task_prompt(
+        "Write the specification.", REQUIREMENTS, ".mda/artifacts/spec.json", schema
+    )
+    client = await connect_client()
+    times: dict[str, list[float]] = {"bare": [], "durable agent": [], "mda": []}
+    async with open_deps() as deps:
+        bench_run = await create_run(
+            deps.db, repo_path=root, base_branch="bench", template_ref="bench-one@1"
+        )
+
+        async def bare(index: int) -> None:
+            folder = root / f"bare-{index}"
+            folder.mkdir()
+            agent = build_agent(
+                build_chat_model(persona.model),
+                worktree=folder,
+                system_prompt=persona.system_prompt,
+            )
+            await agent.ainvoke({"messages": [HumanMessage(prompt)]})
+
+        async def durable(index: int) -> None:
+            folder = root / f"durable-{index}"
+            folder.mkdir()
+            thread = f"bench:{index}"
+            usage = UsageMiddleware(
+                deps.db,
+                CallContext(
+                    run_id=bench_run.id,
+                    phase_key="spec",
+                    thread_id=thread,
+                    persona_ref=persona.ref,
+                    model=persona.model,
+                ),
+            )
+            agent = build_agent(
+                build_chat_model(persona.model),
+                worktree=folder,
+                system_prompt=persona.system_prompt,
+                checkpointer=deps.checkpointer,
+                extra_middleware=[usage],
+            )
+            await agent.ainvoke(
+                {"messages": [HumanMessage(prompt)]},
+                {"configurable": {"thread_id": thread}},
+                durability="sync",
+            )
+
+        async def through_mda(index: int) -> None:
+            repo = prepare_example_repo(root / f"repo-{index}")
+            request = RunRequest(
+                template="bench-one",
+                repo=repo,
+                requirements=REQUIREMENTS,
+                offline=True,
+                auto_approve=True,
+            )
+            run_input = plan_run(request, catalog, new_run_id())
+            await start_run(client, deps.db, run_input, REQUIREMENTS)
+            status = await run_handle(client, run_input.run_id).result()
+            assert status.state == "completed", status
+
+        async with build_worker(client, deps):
+            steps = {"bare": bare, "durable agent": durable, "mda": through_mda}
+            for index in range(rounds + 2):  # the first two rounds warm up, not counted
+                for name, step in steps.items():
+                    started = time.perf_counter()
+                    await step(index)
+                    if index >= 2:
+                        times[name].append(time.perf_counter() - started)
+    return times
+
+
+def restart_reissue(root: Path, latency_ms: int) -> float:
+    """Seconds from starting a new worker to the killed worker's call being served again."""
+    call_log = root / "calls.log"
+    env = {
+        **os.environ,
+        "MDA_SCRIPTED_LATENCY_MS": str(latency_ms),
+        "MDA_SCRIPTED_CALL_LOG": str(call_log),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "my_deepagent", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    repo = root / "restart-repo"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from my_deepagent.examples "
+            "import prepare_example_repo; prepare_example_repo(Path(sys.argv[1]))",
+            str(repo),
+        ],
+        check=True,
+        env=env,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "my_deepagent",
+            "start",
+            "bench-one",
+            "--repo",
+            str(repo),
+            "--offline",
+            "--yes",
+            "--detach",
+            "-r",
+            REQUIREMENTS,
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    while not call_log.exists() or not call_log.read_text().strip():
+        time.sleep(0.02)
+    time.sleep(latency_ms / 2000)  # the second call is now in flight
+    served_before = len(call_log.read_text().split())
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    restarted = time.perf_counter()
+    replacement = subprocess.Popen(
+        [sys.executable, "-m", "my_deepagent", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while len(call_log.read_text().split()) <= served_before:
+            time.sleep(0.02)
+        return time.perf_counter() - restarted - latency_ms / 1000
+    finally:
+        replacement.send_signal(signal.SIGTERM)
+        replacement.wait()
+
+
+def report(times: dict[str, list[float]], reissue: float | None) -> None:
+    medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    rounds = len(times["bare"])
+    print(f"One offline phase (2 model calls, 1 write), medians of {rounds} interleaved rounds:")
+    for name, value in medians.items():
+        print(f"  {name:<14} {value:8.1f} ms   ({value / medians['bare']:.2f}x bare)")
+    per_call = (medians["durable agent"] - medians["bare"]) / 2
+    print(f"  durability per model call (checkpoint + ledger row): {per_call:.1f} ms")
+    print(f"  orchestration per phase (mda - bare): {medians['mda'] - medians['bare']:.1f} ms")
+    if reissue is not None:
+        print(f"Worker SIGKILLed mid-call: re-issued {reissue:.2f} s after a new worker started")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="What mda's durability costs a run phase.")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--no-restart", action="store_true")
+    parser.add_argument("--latency-ms", type=int, default=1500)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="mda-bench-")).resolve()
+    setup_environment(root)
+    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
+    from my_deepagent.settings import reset_settings
+
+    reset_settings()
+    config = EmbeddedServerConfig.from_settings()
+    asyncio.run(start_server(config))
+    try:
+        times = asyncio.run(phases(args.rounds, root))
+        reissue = None if args.no_restart else restart_reissue(root, args.latency_ms)
+        report(times, reissue)
+    finally:
+        stop_server(config)
+
+
+if __name__ == "__main__":
+    main()
+    os._exit(0)
