@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
     from my_deepagent.server import EmbeddedServerConfig, ServerInfo
 
-pytest_plugins = ["store_fixtures"]  # `db`, `store_url`, `postgres_server`
+pytest_plugins = [
+    "store_fixtures",  # `db`, `store_url`, `postgres_server`
+    "run_harness",  # `run_env`
+]
 
 _MDA_ENV_PREFIXES = ("MDA_", "TEMPORAL_")
 

@@ -7,9 +7,11 @@ a workflow of one test is never picked up by another test's worker.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,27 +53,40 @@ class RunEnv:
         return json.loads(result.stdout)
 
     def start_worker(self, **extra_env: str) -> subprocess.Popen[bytes]:
-        log = (self.home / f"worker-{len(self.workers)}.log").open("ab")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "my_deepagent", "worker"],
-            env={**self.env, **extra_env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        with (self.home / f"worker-{len(self.workers)}.log").open("ab") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "my_deepagent", "worker"],
+                env={**self.env, **extra_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         self.workers.append(worker)
-        self.wait_until_polled()
+        self.wait_until_polled(worker)
         return worker
 
-    def wait_until_polled(self) -> None:
-        """Until a worker polls this test's task queue (the worker imports the agent stack)."""
+    def wait_until_polled(self, worker: subprocess.Popen[bytes]) -> None:
+        """Until `worker` polls this test's task queue (it first imports the agent stack).
+
+        Asks the server (`live_worker_identities`) with a client of its own, so it runs
+        from synchronous tests only (async tests: `worker_helpers.start_worker`).
+        """
+        asyncio.run(self._wait_until_polled(worker))
+
+    async def _wait_until_polled(self, worker: subprocess.Popen[bytes]) -> None:
+        from my_deepagent.client import live_worker_identities
+        from my_deepagent.settings import get_settings
+        from my_deepagent.temporal_config import connect_client
+
+        identity = f"{worker.pid}@{socket.gethostname()}"
+        client = await connect_client()
         deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
-            probe = self.mda("worker", "status", "--json")
-            if probe.returncode == 0 and json.loads(probe.stdout).get("pollers"):
-                return
-            time.sleep(0.3)
-        raise AssertionError(f"no worker polled within {DEADLINE_S} s; see {self.home}")
+        while identity not in await live_worker_identities(client, get_settings().task_queue):
+            if worker.poll() is not None:
+                raise AssertionError(f"the worker exited ({worker.returncode}); see {self.home}")
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no worker polled within {DEADLINE_S} s; see {self.home}")
+            await asyncio.sleep(0.1)
 
     def stop_workers(self) -> None:
         for worker in self.workers:

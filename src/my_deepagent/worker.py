@@ -7,6 +7,10 @@ every worker sets it short. A SIGTERM or SIGINT shuts the worker down gracefully
 polling stops, running activities get `GRACEFUL_SHUTDOWN` to finish, then they are
 cancelled (their retries resume from their last checkpoint elsewhere).
 
+Heartbeats reach the server at most `HEARTBEAT_THROTTLE` apart: the SDK otherwise
+holds them back for 80% of the heartbeat timeout (16 s for a phase), and a heartbeat's
+reply is how an activity learns that `abort` cancelled it.
+
 The worker's identity is `<pid>@<host>`, which `client.ensure_worker` reads to tell
 a live local poller from one the server still lists after it stopped.
 """
@@ -25,13 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from temporalio.client import Client
-    from temporalio.worker import Worker
+    from temporalio.worker import Worker, WorkflowRunner
 
     from my_deepagent.activities.deps import ActivityDeps
     from my_deepagent.settings import Settings
 
 STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+HEARTBEAT_THROTTLE = timedelta(seconds=1)
 PASSTHROUGH_MODULES = ("my_deepagent", "pydantic", "pydantic_core", "annotated_types")
 
 log = logging.getLogger("mda.worker")
@@ -64,6 +69,14 @@ def default_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     ]
 
 
+def workflow_runner() -> WorkflowRunner:
+    """The sandbox workflows run in; a `Replayer` of saved histories must use the same."""
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
 def build_worker(
     client: Client,
     deps: ActivityDeps | None,
@@ -77,7 +90,6 @@ def build_worker(
     """A Worker for mda's workflows and activities (or the given ones, for tests), on
     `task_queue` (default: the `MDA_TASK_QUEUE` setting)."""
     from temporalio.worker import Worker
-    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
     from my_deepagent.settings import get_settings
 
@@ -85,18 +97,18 @@ def build_worker(
         if deps is None:
             raise ValueError("build_worker needs deps to build mda's activities")
         activities = default_activities(deps)
-    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
     return Worker(
         client,
         task_queue=task_queue or get_settings().task_queue,
         workflows=list(default_workflows() if workflows is None else workflows),
         activities=list(activities),
-        workflow_runner=SandboxedWorkflowRunner(restrictions=restrictions),
+        workflow_runner=workflow_runner(),
         identity=worker_identity(),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
     )
 
 

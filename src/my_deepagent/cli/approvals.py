@@ -106,5 +106,5 @@ async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> Non
         gate = pending.gate_id
         body = body.model_copy(update={"gate_id": gate})
     await handle.signal(name, body)
-    what = f"gate {gate}" if gate else "the run"
-    sys.stdout.write(f"Sent {name.replace('_', ' ')} to {what} of run {short}.\n")
+    what = f"gate {gate} of run {short}" if gate else f"run {short}"
+    sys.stdout.write(f"Sent {name.replace('_', ' ')} to {what}.\n")

@@ -11,7 +11,8 @@ Approvals are signals carrying one JSON object (`gate_id` omitted means the pend
 gate), so `mda approve`, the Temporal Web UI's Send Signal form and
 `temporal workflow signal --name approve --input '{}'` all work. A decision for a gate
 that is not pending is recorded as ignored and changes nothing. `abort` cancels the
-activity in flight.
+activity in flight; the agent activity is waited for until it has stopped, so once a
+run shows aborted its agent no longer calls a model or writes to the worktree.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Literal, TypeVar
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from my_deepagent.store.records import EventType, PhaseState, RunState
@@ -209,6 +211,7 @@ class RunWorkflow:
                 start_to_close_timeout=AGENT_TIMEOUT,
                 heartbeat_timeout=AGENT_HEARTBEAT,
                 retry_policy=AGENT_RETRY,
+                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
         )
 
