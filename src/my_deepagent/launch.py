@@ -73,10 +73,27 @@ def plan_run(request: RunRequest, catalog: Catalog, run_id: str) -> RunInput:
     bindings = bind_roles(
         template, catalog, parse_overrides(request.personas), offline=request.offline
     )
+    _check_model_access(bindings, catalog)
     repo = resolve_repo(request.repo)
     base = request.base or default_base_branch(repo)
     check_base_branch(repo, base)
     return _run_input(template, bindings, run_id, str(repo.root), base, request)
+
+
+def _check_model_access(bindings: Bindings, catalog: Catalog) -> None:
+    """In embedded mode the worker is this machine's: a missing key fails now, in one line.
+
+    With a configured Temporal server the keys live on the operator's workers, which
+    this process cannot see.
+    """
+    from my_deepagent.agents.models import connection
+    from my_deepagent.settings import get_settings
+    from my_deepagent.temporal_config import load_target
+
+    if load_target().mode != "embedded":
+        return
+    for binding in bindings.roles:
+        connection(catalog.persona(binding.persona_ref).model_spec, get_settings())
 
 
 def _run_input(

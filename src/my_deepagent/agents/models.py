@@ -41,21 +41,37 @@ def build_chat_model(spec: ModelSpec | str, settings: Settings | None = None) ->
     if isinstance(spec, str):
         spec = ModelSpec.parse(spec)
     settings = settings or get_settings()
+    if spec.provider == "scripted":
+        from my_deepagent.agents.scripted import ScriptedChatModel
+
+        return ScriptedChatModel(
+            name=spec.model,
+            latency_ms=settings.scripted_latency_ms,
+            call_log=settings.scripted_call_log,
+        )
+    base_url, api_key = connection(spec, settings)
+    if spec.provider == "anthropic":
+        return _chat_anthropic(spec.model, settings, api_key=api_key)
+    headers = OPENROUTER_HEADERS if spec.provider == "openrouter" else None
+    return _chat_openai(
+        spec.model, settings, base_url=base_url, api_key=api_key, default_headers=headers
+    )
+
+
+def connection(spec: ModelSpec, settings: Settings) -> tuple[str, str]:
+    """The base URL and key `spec` talks to; a missing one is a one-line ConfigError.
+
+    Cheap (no SDK import), so `mda start` can check the keys of a run's personas before
+    it creates anything.
+    """
     if spec.provider == "openrouter":
-        return _chat_openai(
-            spec.model,
-            settings,
-            base_url=settings.openrouter_base_url,
-            api_key=_require_key(settings.openrouter_api_key, "openrouter_api_key", settings),
-            default_headers=OPENROUTER_HEADERS,
-        )
+        key = _require_key(settings.openrouter_api_key, "openrouter_api_key", settings)
+        return settings.openrouter_base_url, key
     if spec.provider == "openai":
-        return _chat_openai(
-            spec.model,
-            settings,
-            base_url=OPENAI_BASE_URL,
-            api_key=_require_key(settings.openai_api_key, "openai_api_key", settings),
-        )
+        return OPENAI_BASE_URL, _require_key(settings.openai_api_key, "openai_api_key", settings)
+    if spec.provider == "anthropic":
+        key = _require_key(settings.anthropic_api_key, "anthropic_api_key", settings)
+        return ANTHROPIC_BASE_URL, key
     if spec.provider == "openai-compatible":
         if not settings.openai_compatible_base_url:
             raise ConfigError(
@@ -64,22 +80,8 @@ def build_chat_model(spec: ModelSpec | str, settings: Settings | None = None) ->
                 "(e.g. http://127.0.0.1:8080/v1)"
             )
         key = _secret(settings.openai_compatible_api_key) or KEYLESS_PLACEHOLDER
-        return _chat_openai(
-            spec.model, settings, base_url=settings.openai_compatible_base_url, api_key=key
-        )
-    if spec.provider == "anthropic":
-        return _chat_anthropic(
-            spec.model,
-            settings,
-            api_key=_require_key(settings.anthropic_api_key, "anthropic_api_key", settings),
-        )
-    from my_deepagent.agents.scripted import ScriptedChatModel
-
-    return ScriptedChatModel(
-        name=spec.model,
-        latency_ms=settings.scripted_latency_ms,
-        call_log=settings.scripted_call_log,
-    )
+        return settings.openai_compatible_base_url, key
+    return "", ""  # scripted: offline, nothing to connect to
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -119,6 +121,7 @@ def _chat_openai(
 
 
 def _chat_anthropic(model: str, settings: Settings, *, api_key: str) -> BaseChatModel:
+    """Anthropic's own API (its base URL is explicit, see the module docstring)."""
     from langchain_anthropic import ChatAnthropic
 
     return ChatAnthropic(
