@@ -324,3 +324,43 @@ async def test_latency_from_the_environment(
     await model.ainvoke([HumanMessage("hi")])
     model.invoke([HumanMessage("hi")])
     assert time.monotonic() - started >= 0.6
+
+
+async def test_explore_model_lists_the_tree_n_times_then_writes(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("hello\n")
+    prompt = artifact_task_prompt("Explore.", "", "out/a.json", SMALL_SCHEMA)
+    model = ScriptedChatModel("writer-explore-5")
+    result = await make_agent(tmp_path, model).ainvoke(user(prompt), thread("t"))
+    messages = result["messages"]
+    listings = tool_calls(messages, "ls")
+    assert len(listings) == 5
+    assert all(call["args"] == {"path": "/"} for call in listings)
+    assert len(tool_calls(messages, "write_file")) == 1
+    results = [m for m in messages if isinstance(m, ToolMessage) and m.name == "ls"]
+    assert len(results) == 5 and all("README.md" in str(m.content) for m in results)
+    assert file_errors(SMALL_SCHEMA, tmp_path / "out" / "a.json") == []
+    assert messages[-1].content.startswith("Wrote /out/a.json")
+
+
+def test_explore_counts_only_its_calls_since_the_task() -> None:
+    ls_tool = {"type": "function", "function": {"name": "ls", "parameters": {}}}
+    model = ScriptedChatModel("x-explore-2").bind_tools([*write_tool_schema(), ls_tool])
+    prompt = HumanMessage(artifact_task_prompt("Go.", "", "/a.json", SMALL_SCHEMA))
+    history: list[BaseMessage] = [prompt]
+    names = []
+    for _ in range(3):
+        reply = model.invoke(history)
+        assert isinstance(reply, AIMessage)
+        call = reply.tool_calls[0]
+        names.append(call["name"])
+        history += [reply, ToolMessage("ok", tool_call_id=call["id"], name=call["name"])]
+    assert names == ["ls", "ls", "write_file"]
+    again = model.invoke(history[:3])
+    assert again.id == history[3].id and again.tool_calls[0]["name"] == "ls"
+    assert (
+        ScriptedChatModel("plain")
+        .bind_tools([*write_tool_schema(), ls_tool])
+        .invoke([prompt])
+        .tool_calls[0]["name"]
+        == "write_file"
+    )

@@ -14,6 +14,11 @@ from the latest human message (or, on the first turn, from the system prompt):
 
 A failed write is tried again once; then the model gives up in words, so a
 broken tool can never make the agent loop.
+
+A model whose name ends in `-explore-<N>` (`scripted:spec-writer-explore-200`) first
+calls `ls` N times on an artifact task, then writes the artifact: a long phase with
+many model calls and tool results, for tests of history size and checkpoints. The
+count is of its own `ls` calls since the task message, so it stays a pure function.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from my_deepagent.tokens import content_text
 
 WRITE_TOOL = "write_file"
 READ_TOOL = "read_file"
+EXPLORE_TOOL = "ls"
 MAX_WRITE_ATTEMPTS = 2
 QUOTE_CHARS = 160
 SUMMARY_LINES = 3
@@ -45,6 +51,7 @@ _PATH_LIKE = re.compile(
 )
 _GUTTER = re.compile(r"^\s*\d+(?:\.\d+)?\s{1,2}")
 _READ_HEADER = re.compile(r"^@@ (.*) @@$")
+_EXPLORE_SUFFIX = re.compile(r"-explore-(\d+)$")
 """deepagents' read_file puts `@@ lines 1-44 of 44 | ... @@` above the file's lines."""
 
 
@@ -88,8 +95,17 @@ def _targets(call: _Call, tool: str, path: str) -> bool:
     return call.name == tool and isinstance(target, str) and agent_path(target) == path
 
 
-def decide(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Reply:
-    """The answer to `messages` when the tools in `tool_names` are bound."""
+def explore_calls(model_name: str) -> int:
+    """How many `ls` calls a model named `...-explore-<N>` makes before writing: N."""
+    found = _EXPLORE_SUFFIX.search(model_name)
+    return int(found.group(1)) if found else 0
+
+
+def decide(
+    messages: Sequence[BaseMessage], tool_names: frozenset[str], *, explore: int = 0
+) -> Reply:
+    """The answer to `messages` when the tools in `tool_names` are bound; `explore`
+    `ls` calls come before the write of an artifact task."""
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
     start = humans[-1] if humans else 0
     text = content_text(messages[start]) if humans else ""
@@ -109,6 +125,10 @@ def decide(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Reply
             None,
         )
     if task is not None:
+        explored = sum(c.name == EXPLORE_TOOL for c in _calls_after(messages, start))
+        if explored < explore and EXPLORE_TOOL in tool_names:
+            step = f"Exploring the repository ({explored + 1}/{explore})."
+            return Reply(step, [(EXPLORE_TOOL, {"path": "/"})])
         return _artifact_reply(messages, start, task.path, task.schema, "", tool_names)
     return _chat_reply(messages, humans, tool_names)
 
