@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -67,11 +68,39 @@ async def _final_status(client: Client, run_id: str) -> RunStatus | None:
     return result
 
 
+_STYLES = {
+    "run.completed": "bold green",
+    "phase.completed": "green",
+    "artifact.validated": "green",
+    "approval.granted": "green",
+    "approval.requested": "bold yellow",
+    "approval.changes_requested": "yellow",
+    "repair.started": "yellow",
+    "artifact.invalid": "yellow",
+    "approval.ignored": "dim",
+}
+_FAILURES = ("failed", "rejected", "aborted", "timed_out")
+
+
 def _print_event(kind: str, phase: str | None, payload: dict[str, object]) -> None:
-    details = ", ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, ""))
+    """One line per event: plain for pipes and logs, coloured (rich) on a terminal."""
+    details = ", ".join(
+        f"{k}={str(v)[:12] if k == 'sha256' else v}"
+        for k, v in payload.items()
+        if v not in (None, "")
+    )
     where = f" [{phase}]" if phase else ""
-    sys.stdout.write(f"{kind}{where}{': ' + details if details else ''}\n")
-    sys.stdout.flush()
+    line = f"{kind}{where}{': ' + details if details else ''}"
+    if not sys.stdout.isatty():
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    style = "bold red" if kind.endswith(_FAILURES) else _STYLES.get(kind, "")
+    stamp = datetime.now().strftime("%H:%M:%S")
+    Console(highlight=False).print(Text.assemble((f"{stamp} ", "dim"), (line, style)))
 
 
 async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate) -> None:
