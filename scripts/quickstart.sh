@@ -17,7 +17,7 @@ print("Example repository:", prepare_example_repo(Path(sys.argv[1])))' "$repo"
 
 run=$(.venv/bin/mda runs list --limit 1 --json | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)[0]["run_id"])')
 echo
-.venv/bin/mda report "$run" | head -n 12
+.venv/bin/mda report "$run" | head -n 16
 cat <<TXT
 
 The run's branch is in $repo (git log --oneline mda/run-${run:0:8}).
