@@ -30,7 +30,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from my_deepagent.client import query_status, signal_approve, signal_request_changes
+from my_deepagent.client import query_status, run_handle
 from my_deepagent.worker import workflow_runner
 from my_deepagent.workflows.run import RunWorkflow
 from my_deepagent.workflows.run_types import ApproveSignal, RequestChangesSignal, RunStatus
@@ -103,9 +103,9 @@ async def test_regenerate_histories(run_env: RunEnv, temporal_client: Client) ->
     gated = json.loads(result.stdout)["run_id"]
     await wait_for_gate(temporal_client, gated, "spec:1")
     changes = RequestChangesSignal(feedback="Name the files in the plan.")
-    await signal_request_changes(temporal_client, gated, changes)
+    await run_handle(temporal_client, gated).signal("request_changes", changes)
     for gate in ("spec:2", "review:1"):
         await wait_for_gate(temporal_client, gated, gate)
-        await signal_approve(temporal_client, gated, ApproveSignal(comment="ok"))
+        await run_handle(temporal_client, gated).signal("approve", ApproveSignal(comment="ok"))
     assert (await finish(temporal_client, gated)).state == "completed"
     await save(temporal_client, gated, "approvals")

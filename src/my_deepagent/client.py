@@ -21,17 +21,13 @@ from typing import TYPE_CHECKING, Literal
 from my_deepagent.errors import ServerError
 from my_deepagent.workflows.run_types import (
     RUN_WORKFLOW,
-    AbortSignal,
-    ApproveSignal,
-    RejectSignal,
-    RequestChangesSignal,
     RunInput,
     RunStatus,
 )
 
 if TYPE_CHECKING:
     from temporalio.api.taskqueue.v1 import PollerInfo
-    from temporalio.client import Client, WorkflowHandle
+    from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
     from my_deepagent.settings import Settings
 
@@ -151,20 +147,17 @@ async def query_status(client: Client, run_id: str) -> RunStatus:
     return status
 
 
-async def signal_approve(client: Client, run_id: str, body: ApproveSignal) -> None:
-    await run_handle(client, run_id).signal("approve", body)
+async def run_execution_status(client: Client, run_id: str) -> WorkflowExecutionStatus | None:
+    """The status of the run's latest workflow execution; None if Temporal has none
+    (it never started, or its history passed the namespace's retention)."""
+    from temporalio.service import RPCError, RPCStatusCode
 
-
-async def signal_reject(client: Client, run_id: str, body: RejectSignal) -> None:
-    await run_handle(client, run_id).signal("reject", body)
-
-
-async def signal_request_changes(client: Client, run_id: str, body: RequestChangesSignal) -> None:
-    await run_handle(client, run_id).signal("request_changes", body)
-
-
-async def signal_abort(client: Client, run_id: str, body: AbortSignal) -> None:
-    await run_handle(client, run_id).signal("abort", body)
+    try:
+        return (await run_handle(client, run_id).describe()).status
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
 
 
 def _process_exists(pid: int) -> bool:

@@ -152,7 +152,8 @@ async def start_run(
     try:
         await start_run_workflow(client, run_input)
     except BaseException as exc:
-        await set_run_state(db, record.id, RunState.FAILED, error=f"could not start: {exc}")
+        error = f"could not start: {exc}"[:500]
+        await set_run_state(db, record.id, RunState.FAILED, error=error)
         raise
     return record
 
@@ -168,8 +169,9 @@ async def resume_run(client: Client, db: Database, catalog: Catalog, record: Run
     execution with the same bindings that skips the phases already completed.
     """
     from temporalio.client import WorkflowExecutionStatus
-    from temporalio.service import RPCError
+    from temporalio.exceptions import WorkflowAlreadyStartedError
 
+    from my_deepagent.client import run_execution_status
     from my_deepagent.client import start_run as start_run_workflow
     from my_deepagent.domain.binding import check_pinned
     from my_deepagent.store.phases import list_phases
@@ -177,11 +179,7 @@ async def resume_run(client: Client, db: Database, catalog: Catalog, record: Run
     from my_deepagent.store.runs import set_run_bindings, set_run_state
     from my_deepagent.workflows.run_types import RunInput
 
-    try:
-        description = await client.get_workflow_handle(record.workflow_id).describe()
-        status = description.status
-    except RPCError:
-        status = None
+    status = await run_execution_status(client, record.id)
     if status == WorkflowExecutionStatus.RUNNING:
         return False
     if record.state in (RunState.COMPLETED, RunState.REJECTED) and (
@@ -190,20 +188,23 @@ async def resume_run(client: Client, db: Database, catalog: Catalog, record: Run
         raise MdaError(f"run {record.id[:12]} is {record.state.value}: there is nothing to resume")
     previous = RunInput.model_validate(record.bindings)
     check_pinned(previous.bindings, catalog)
-    done = {
-        p.phase_key for p in await list_phases(db, record.id) if p.state == PhaseState.COMPLETED
-    }
+    phases = await list_phases(db, record.id)
+    done = {p.phase_key for p in phases if p.state == PhaseState.COMPLETED}
     run_input = previous.model_copy(
         update={
             "skip_phases": tuple(p.key for p in previous.phases if p.key in done),
             "resume_count": previous.resume_count + 1,
+            "first_round": max((p.round for p in phases), default=0) + 1,
         }
     )
     await set_run_state(db, record.id, RunState.RUNNING)
     await set_run_bindings(db, record.id, run_input.model_dump(mode="json"))
     try:
         await start_run_workflow(client, run_input)
+    except WorkflowAlreadyStartedError:
+        return False  # another `mda resume` got there first: it runs, follow it
     except BaseException as exc:
-        await set_run_state(db, record.id, RunState.FAILED, error=f"could not resume: {exc}")
+        error = f"could not resume: {exc}"[:500]
+        await set_run_state(db, record.id, RunState.FAILED, error=error)
         raise
     return True

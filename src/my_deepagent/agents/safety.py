@@ -10,6 +10,7 @@ phase.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
@@ -49,7 +50,7 @@ def checked_out_branch(worktree: Path) -> str | None:
             cwd=worktree,
             capture_output=True,
             text=True,
-            timeout=10,
+            timeout=5,
             check=False,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_TERMINAL_PROMPT": "0"},
         )
@@ -113,4 +114,7 @@ class SafetyMiddleware(AgentMiddleware):
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
-        return self._refused(request) or await handler(request)
+        # `judge` may run `git symbolic-ref` (for a reset): off the event loop, so the
+        # activity's heartbeat task keeps beating.
+        refused = await asyncio.to_thread(self._refused, request)
+        return refused or await handler(request)

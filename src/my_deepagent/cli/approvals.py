@@ -70,6 +70,7 @@ def abort(
 async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> None:
     from temporalio.client import WorkflowExecutionStatus
 
+    from my_deepagent.client import run_execution_status, run_handle
     from my_deepagent.errors import MdaError
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
@@ -80,11 +81,11 @@ async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> Non
     async with open_database(get_settings()) as db:
         record = await find_run(db, ref)
     client = await connect_client()
-    handle = client.get_workflow_handle(record.workflow_id)
-    description = await handle.describe()
+    handle = run_handle(client, record.id)
+    execution = await run_execution_status(client, record.id)
     short = record.id[:12]
-    if description.status != WorkflowExecutionStatus.RUNNING:
-        ended = description.status.name.lower() if description.status else "ended"
+    if execution != WorkflowExecutionStatus.RUNNING:
+        ended = execution.name.lower() if execution is not None else "never started"
         verb = name.replace("_", " ")
         raise MdaError(
             f"run {short} has ended ({record.state.value}, workflow {ended}): "

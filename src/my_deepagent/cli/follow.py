@@ -28,21 +28,30 @@ async def follow_run(
 ) -> str:
     """Print the run's events until it ends; the final run state."""
     from temporalio.client import WorkflowExecutionStatus
+    from temporalio.service import RPCError
 
+    from my_deepagent.client import query_status, run_execution_status, run_handle
+    from my_deepagent.errors import MdaError
     from my_deepagent.store.events import list_events
-    from my_deepagent.workflows.run_types import RunStatus
 
-    handle = client.get_workflow_handle(f"run-{run_id}")
+    handle = run_handle(client, run_id)
     cursor, asked = 0, ""
     while True:
         for event in await list_events(db, run_id, after_id=cursor):
             cursor = event.id
             if not quiet:
                 _print_event(event.type.value, event.phase_key, event.payload)
-        description = await handle.describe()
-        if description.status != WorkflowExecutionStatus.RUNNING:
+        execution = await run_execution_status(client, run_id)
+        if execution is None:
+            raise MdaError(f"run {run_id[:12]} has no workflow in Temporal (it never started)")
+        if execution != WorkflowExecutionStatus.RUNNING:
             break
-        status = await handle.query("status", result_type=RunStatus)
+        try:
+            status = await query_status(client, run_id)
+        except RPCError:
+            # No worker answers queries right now (one is restarting): keep following.
+            await asyncio.sleep(POLL_S)
+            continue
         gate = status.pending_gate
         if ask_at_gates and gate is not None and gate.gate_id != asked:
             asked = gate.gate_id
@@ -58,11 +67,10 @@ async def follow_run(
 async def _final_status(client: Client, run_id: str) -> RunStatus | None:
     from temporalio.client import WorkflowFailureError
 
-    from my_deepagent.workflows.run_types import RunStatus
+    from my_deepagent.client import run_handle
 
     try:
-        handle = client.get_workflow_handle(f"run-{run_id}", result_type=RunStatus)
-        result: RunStatus = await handle.result()
+        result: RunStatus = await run_handle(client, run_id).result()
     except WorkflowFailureError:
         return None
     return result

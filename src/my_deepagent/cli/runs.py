@@ -111,19 +111,14 @@ async def _show(ref: str, follow: bool, as_json: bool) -> int:
 async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str, Any]:
     """The run as `runs show --json` prints it: live from the workflow, else from the ledger."""
     from temporalio.client import WorkflowExecutionStatus
-    from temporalio.service import RPCError
 
+    from my_deepagent.client import query_status, run_execution_status
     from my_deepagent.store.phases import list_phases
-    from my_deepagent.workflows.run_types import RunStatus
 
     view = _run_json(record)
-    try:
-        handle = client.get_workflow_handle(record.workflow_id)
-        status = (await handle.describe()).status
-    except RPCError:
-        status = None
+    status = await run_execution_status(client, record.id)
     if status == WorkflowExecutionStatus.RUNNING:
-        live = await handle.query("status", result_type=RunStatus)
+        live = await query_status(client, record.id)
         view["state"] = live.state
         view["phases"] = [p.model_dump() for p in live.phases]
         view["pending_gate"] = live.pending_gate.model_dump() if live.pending_gate else None

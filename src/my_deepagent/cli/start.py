@@ -1,8 +1,9 @@
 """`mda start` and `mda resume`: launch a run, or continue one, and follow it.
 
 Exit codes: 0 the run completed, 1 it ended rejected, failed or aborted, 2 bad input.
-With `--detach` (or `--json` without a terminal to follow on) the command returns
-as soon as the workflow has started.
+With `--detach` the command returns as soon as the workflow has started; with
+`--json` it follows the run quietly and prints one JSON object at the end (with
+`--detach`, at the start).
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ async def _follow_to_end(client: Any, db: Any, run_id: str, *, quiet: bool) -> i
     from my_deepagent.cli.follow import follow_run
     from my_deepagent.store.runs import get_run
 
-    state = await follow_run(client, db, run_id, ask_at_gates=sys.stdin.isatty(), quiet=quiet)
+    asking = sys.stdin.isatty() and not quiet  # a prompt would corrupt --json output
+    state = await follow_run(client, db, run_id, ask_at_gates=asking, quiet=quiet)
     record = await get_run(db, run_id)
     if not quiet:
         from my_deepagent.settings import get_settings

@@ -140,14 +140,21 @@ class RunWorkflow:
             self._state, self._error = "failed", str(failure)
         except ActivityError as failure:
             self._state, self._error = "failed", _cause(failure)
+        except asyncio.CancelledError:
+            # Cancelled from outside (the Web UI, `temporal workflow cancel`): end as
+            # aborted with a ledger and a report, so the branch is free for a new run.
+            self._state, self._error = "aborted", "the workflow was cancelled"
         self._pending = None
+        for status in list(self._phases.values()):
+            if status.state in ("running", "validating", "awaiting_approval"):
+                await self._fail_phase(status.key, status.round)
         await self._finish()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
     async def _run_phase(self, plan: PhasePlan, worktree: str) -> bool:
         """Run the phase's rounds; False when the run ended (rejected) at its gate."""
-        round, feedback = 1, None
+        round, feedback = self._input.first_round, None
         while True:
             self._set_phase(plan.key, "running", round)
             await self._ledger(
@@ -163,7 +170,6 @@ class RunWorkflow:
                 persona_ref=plan.persona_ref,
                 persona_hash=plan.persona_hash,
                 feedback=feedback,
-                generation=self._input.resume_count,
             )
             await self._agent(phase_input)
             result = await self._validate(plan, round, 0, worktree)
@@ -178,11 +184,7 @@ class RunWorkflow:
                 )
                 result = await self._validate(plan, round, 1, worktree)
             if not result.valid:
-                self._set_phase(plan.key, "failed", round)
-                await self._ledger(
-                    EventType.PHASE_FAILED, phase=plan.key, round=round,
-                    phase_state=PhaseState.FAILED,
-                )  # fmt: skip
+                await self._fail_phase(plan.key, round)
                 first = result.errors[0] if result.errors else "no artifact"
                 raise _PhaseFailed(f"phase {plan.key}: the artifact is still invalid: {first}")
             if not plan.approval:
@@ -192,7 +194,7 @@ class RunWorkflow:
                 break
             if decision.kind == "reject":
                 self._state = "rejected"
-                self._set_phase(plan.key, "failed", round)
+                await self._fail_phase(plan.key, round)
                 return False
             round, feedback = round + 1, decision.text or "Revise the artifact."
         self._set_phase(plan.key, "completed", round)
@@ -233,6 +235,8 @@ class RunWorkflow:
                 result_type=ValidationResult,
                 start_to_close_timeout=IO_TIMEOUT,
                 retry_policy=IO_RETRY,
+                # It commits to the worktree: an aborted run must not change it later.
+                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
         )
         event = EventType.ARTIFACT_VALIDATED if result.valid else EventType.ARTIFACT_INVALID
@@ -266,6 +270,8 @@ class RunWorkflow:
                 lambda: self._decision is not None or self._abort is not None, timeout=timeout
             )
         except TimeoutError:
+            if self._decision is not None or self._abort is not None:
+                return await self._decided(plan, round)  # a signal landed with the timer
             self._pending = None
             await self._ledger(
                 EventType.APPROVAL_TIMED_OUT, phase=plan.key, round=round,
@@ -275,6 +281,10 @@ class RunWorkflow:
                 raise _Aborted from None
             self._state = "running"
             return _Decision("reject", gate_id, "approval timed out")
+        return await self._decided(plan, round)
+
+    async def _decided(self, plan: PhasePlan, round: int) -> _Decision:
+        """Record the decision the gate received (or raise `_Aborted`)."""
         self._pending = None
         if self._abort is not None:
             raise _Aborted
@@ -288,7 +298,7 @@ class RunWorkflow:
         }[decision.kind]
         await self._ledger(
             event, phase=plan.key, round=round, run_state=RunState.RUNNING,
-            gate_id=gate_id, text=decision.text,
+            gate_id=decision.gate_id, text=decision.text,
         )  # fmt: skip
         return decision
 
@@ -318,7 +328,7 @@ class RunWorkflow:
             why = f"gate {gate_id} is not the pending gate {pending.gate_id}"
         elif self._decision is not None:
             why = f"gate {pending.gate_id} is already decided"
-        elif kind == "request_changes" and pending.round >= MAX_CHANGE_ROUNDS:
+        elif kind == "request_changes" and self._round_number(pending.round) >= MAX_CHANGE_ROUNDS:
             why = f"phase {pending.phase} had {MAX_CHANGE_ROUNDS} rounds; approve or reject it"
         if why is None and pending is not None:
             self._decision = _Decision(kind, pending.gate_id, text)
@@ -341,6 +351,16 @@ class RunWorkflow:
             error=self._error,
         )
 
+    def _round_number(self, round: int) -> int:
+        """1 for this execution's first round of a phase (rounds continue across resumes)."""
+        return round - self._input.first_round + 1
+
+    async def _fail_phase(self, key: str, round: int) -> None:
+        self._set_phase(key, "failed", round)
+        await self._ledger(
+            EventType.PHASE_FAILED, phase=key, round=round, phase_state=PhaseState.FAILED
+        )
+
     def _set_phase(self, key: str, state: PhaseStateName, round: int | None = None) -> None:
         current = self._phases[key]
         self._phases[key] = PhaseStatus(
@@ -352,7 +372,13 @@ class RunWorkflow:
     async def _interruptible(self, awaitable: Awaitable[T]) -> T:
         """Await an activity; an `abort` signal cancels it and raises `_Aborted`."""
         task = asyncio.ensure_future(awaitable)
-        await workflow.wait_condition(lambda: task.done() or self._abort is not None)
+        try:
+            await workflow.wait_condition(lambda: task.done() or self._abort is not None)
+        except asyncio.CancelledError:
+            task.cancel()  # the workflow itself was cancelled: so is its activity
+            with contextlib.suppress(asyncio.CancelledError, ActivityError):
+                await task
+            raise
         if not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, ActivityError):
@@ -395,7 +421,7 @@ class RunWorkflow:
             "rejected": (EventType.RUN_REJECTED, RunState.REJECTED),
             "aborted": (EventType.RUN_ABORTED, RunState.ABORTED),
         }.get(self._state, (EventType.RUN_FAILED, RunState.FAILED))
-        reason = self._abort.reason if self._abort is not None else self._error
+        reason = self._abort.reason if self._state == "aborted" and self._abort else self._error
         await self._ledger(final[0], run_state=final[1], reason=reason)
         try:
             await workflow.execute_activity(

@@ -8,9 +8,9 @@ conversations live in mda's database, the worktree and the checkpointer.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from my_deepagent.domain.binding import Bindings
 
@@ -62,28 +62,40 @@ class RunInput(_Frozen):
     skip_phases: tuple[str, ...] = ()
     """Phases a resumed run takes from the earlier execution (their artifacts exist)."""
     resume_count: int = 0
+    first_round: int = Field(default=1, ge=1)
+    """A resumed run numbers its rounds on from the earlier executions', so its threads,
+    gates, phase rows and artifacts never overwrite theirs."""
 
 
 # --- signals (each one JSON object; `gate_id` omitted means the pending gate) ----
 
 
+MAX_SIGNAL_TEXT = 8192
+"""Feedback, comments and reasons are cut to this many characters: they are copied
+into history (the signal, the next phase's input, the ledger event)."""
+
+
+def _clip(value: str | None) -> str | None:
+    return value[:MAX_SIGNAL_TEXT] if value is not None else None
+
+
 class ApproveSignal(_Lenient):
     gate_id: str | None = None
-    comment: str | None = None
+    comment: Annotated[str | None, AfterValidator(_clip)] = None
 
 
 class RejectSignal(_Lenient):
     gate_id: str | None = None
-    reason: str | None = None
+    reason: Annotated[str | None, AfterValidator(_clip)] = None
 
 
 class RequestChangesSignal(_Lenient):
     gate_id: str | None = None
-    feedback: str = ""
+    feedback: Annotated[str, AfterValidator(lambda v: v[:MAX_SIGNAL_TEXT])] = ""
 
 
 class AbortSignal(_Lenient):
-    reason: str | None = None
+    reason: Annotated[str | None, AfterValidator(_clip)] = None
 
 
 # --- the `status` query ---------------------------------------------------------
@@ -138,13 +150,10 @@ class PhaseInput(_Frozen):
     """The reviewer's request_changes feedback this round answers."""
     errors: tuple[str, ...] = ()
     """Validation errors a repair turn must fix."""
-    generation: int = 0
-    """How many times the run was resumed: a resumed run starts unfinished phases afresh."""
 
     @property
     def thread_id(self) -> str:
-        suffix = f":g{self.generation}" if self.generation else ""
-        return f"run:{self.run_id}:phase:{self.phase_key}:{self.round}{suffix}"
+        return f"run:{self.run_id}:phase:{self.phase_key}:{self.round}"
 
 
 class Usage(_Frozen):
