@@ -162,7 +162,15 @@ async def test_resume_after_terminate_skips_completed_phases(
     assert ("run.resumed", None) in kinds
     assert kinds[-1] == ("run.completed", None)
     assert ("phase.skipped", "review") not in kinds
-    assert report(run_id)["run"]["state"] == "completed"
+    final = report(run_id)
+    assert final["run"]["state"] == "completed"
+    # The resumed execution numbers its rounds on: the terminated review (round 1)
+    # keeps its rows, the new one is round 2, with its own model calls counted.
+    reviews = {p["round"]: p for p in final["phases"] if p["phase"] == "review"}
+    assert sorted(reviews) == [1, 2]
+    assert reviews[1]["state"] != "completed"
+    assert reviews[2]["state"] == "completed"
+    assert reviews[2]["model_calls"] == 4 + 2  # 4 listings, the write, the summary
 
 
 async def test_a_phase_of_200_model_calls_keeps_the_history_small(

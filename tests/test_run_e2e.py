@@ -323,6 +323,24 @@ def test_wrong_gate_and_ended_run_leave_the_run_unharmed(mda: RunEnv) -> None:
     assert report(mda, run_id)["run"]["state"] == "completed"
 
 
+def test_a_run_cancelled_from_outside_ends_aborted_and_frees_its_branch(mda: RunEnv) -> None:
+    """`temporal workflow cancel` (or the Web UI's Cancel) while a gate waits."""
+    run_id = start_detached(mda)
+    wait_gate(mda, run_id, "spec:1")
+    result = subprocess.run(
+        [str(find_temporal_binary()), "workflow", "cancel",
+         "--address", mda.env["TEMPORAL_ADDRESS"], "--namespace", mda.env["TEMPORAL_NAMESPACE"],
+         "--workflow-id", f"run-{run_id}"],
+        capture_output=True, text=True, env=mda.env, timeout=DEADLINE_S, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    wait_state(mda, run_id, "aborted")
+    final = report(mda, run_id)
+    assert final["run"]["state"] == "aborted"
+    assert [p["state"] for p in final["phases"] if p["phase"] == "spec"] == ["failed"]
+    assert start_detached(mda) != run_id  # the branch is free for a new run
+
+
 # --- bad input ----------------------------------------------------------------------
 
 
