@@ -241,6 +241,23 @@ def test_request_changes_runs_the_phase_again(mda: RunEnv) -> None:
     assert "### spec (round 2)" in mda.mda("report", run_id).stdout
 
 
+def test_a_phase_takes_three_rounds_at_most(mda: RunEnv) -> None:
+    run_id = start_detached(mda)
+    for round in (1, 2):
+        wait_gate(mda, run_id, f"spec:{round}")
+        asked = mda.mda("request-changes", run_id, "--feedback", f"Change {round}.")
+        assert asked.returncode == 0, asked.stderr
+    view = wait_gate(mda, run_id, "spec:3")
+    assert view["pending_gate"]["changes_left"] == 0
+    line = one_line_error(mda.mda("request-changes", run_id, "--feedback", "Once more."))
+    assert "last round" in line and "spec:3" in line
+    temporal_signal(mda, run_id, "request_changes", '{"feedback": "Once more."}')
+    ignored = wait_event(mda, run_id, "approval.ignored")
+    assert "3 rounds" in ignored["payload"]["reason"]
+    assert mda.mda("reject", run_id, "--reason", "enough").returncode == 0
+    wait_state(mda, run_id, "rejected")
+
+
 def test_abort_cancels_the_phase_in_flight(run_env: RunEnv) -> None:
     """The run ends aborted while its phase is in flight, and its agent has stopped then.
 

@@ -98,6 +98,11 @@ async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> Non
             running = next((p.key for p in status.phases if p.state == "running"), None)
             doing = f"it is running phase {running}" if running else f"it is {status.state}"
             raise MdaError(f"no gate is pending on run {short} ({doing}); try again at the gate")
+        if name == "request_changes" and pending.changes_left <= 0:
+            raise MdaError(
+                f"phase {pending.phase} of run {short} has had its last round; "
+                f"approve or reject gate {pending.gate_id}"
+            )
         if gate is not None and gate != pending.gate_id:
             raise MdaError(
                 f"gate {gate} is not pending on run {short}; the pending gate is "

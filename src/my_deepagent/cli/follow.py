@@ -120,9 +120,10 @@ async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate)
         RequestChangesSignal,
     )
 
+    changes = "request [c]hanges, " if gate.changes_left > 0 else ""
     prompt = (
         f"Gate {gate.gate_id} (phase {gate.phase}, round {gate.round}): "
-        "[a]pprove, [r]eject, request [c]hanges, a[b]ort, or [w]ait? "
+        f"[a]pprove, [r]eject, {changes}a[b]ort, or [w]ait? "
     )
     while True:
         answer = (await asyncio.to_thread(input, prompt)).strip().lower()
@@ -131,7 +132,7 @@ async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate)
         elif answer in ("r", "reject"):
             reason = await asyncio.to_thread(input, "Reason (optional): ")
             await handle.signal("reject", RejectSignal(gate_id=gate.gate_id, reason=reason or None))
-        elif answer in ("c", "changes", "request changes"):
+        elif changes and answer in ("c", "changes", "request changes"):
             feedback = await asyncio.to_thread(input, "What should change? ")
             await handle.signal(
                 "request_changes",

@@ -256,7 +256,12 @@ class RunWorkflow:
                 gate_id=gate_id, source="auto (--yes)",
             )  # fmt: skip
             return _Decision("approve", gate_id, None)
-        self._pending = PendingGate(gate_id=gate_id, phase=plan.key, round=round)
+        self._pending = PendingGate(
+            gate_id=gate_id,
+            phase=plan.key,
+            round=round,
+            changes_left=MAX_CHANGE_ROUNDS - self._round_number(round),
+        )
         self._decision = None
         self._state = "awaiting_approval"
         self._set_phase(plan.key, "awaiting_approval", round)

@@ -105,6 +105,8 @@ class PendingGate(_Frozen):
     gate_id: str
     phase: str
     round: int
+    changes_left: int = MAX_CHANGE_ROUNDS - 1
+    """How many more request_changes this phase takes; 0: approve or reject it."""
 
 
 class PhaseStatus(_Frozen):
