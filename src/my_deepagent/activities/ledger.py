@@ -34,6 +34,7 @@ _DECISIONS = {
     EventType.APPROVAL_REJECTED: ApprovalState.REJECTED,
     EventType.APPROVAL_CHANGES_REQUESTED: ApprovalState.CHANGES_REQUESTED,
     EventType.APPROVAL_TIMED_OUT: ApprovalState.TIMED_OUT,
+    EventType.APPROVAL_ABORTED: ApprovalState.ABORTED,
 }
 
 

@@ -70,6 +70,7 @@ class EventType(StrEnum):
     APPROVAL_CHANGES_REQUESTED = "approval.changes_requested"
     APPROVAL_IGNORED = "approval.ignored"
     APPROVAL_TIMED_OUT = "approval.timed_out"
+    APPROVAL_ABORTED = "approval.aborted"
     BUDGET_WARNING = "budget.warning"
     BUDGET_EXCEEDED = "budget.exceeded"
 

@@ -144,7 +144,12 @@ class RunWorkflow:
             # Cancelled from outside (the Web UI, `temporal workflow cancel`): end as
             # aborted with a ledger and a report, so the branch is free for a new run.
             self._state, self._error = "aborted", "the workflow was cancelled"
-        self._pending = None
+        if self._pending is not None:  # the run ended while this gate waited
+            pending, self._pending = self._pending, None
+            await self._ledger(
+                EventType.APPROVAL_ABORTED, phase=pending.phase, round=pending.round,
+                gate_id=pending.gate_id, source="run ended",
+            )  # fmt: skip
         for status in list(self._phases.values()):
             if status.state in ("running", "validating", "awaiting_approval"):
                 await self._fail_phase(status.key, status.round)
@@ -289,10 +294,11 @@ class RunWorkflow:
         return await self._decided(plan, round)
 
     async def _decided(self, plan: PhasePlan, round: int) -> _Decision:
-        """Record the decision the gate received (or raise `_Aborted`)."""
-        self._pending = None
+        """Record the decision the gate received (or raise `_Aborted`, leaving the gate
+        pending for the run's end to close)."""
         if self._abort is not None:
             raise _Aborted
+        self._pending = None
         decision = self._decision
         assert decision is not None
         self._state = "running"
