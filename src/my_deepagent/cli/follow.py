@@ -32,36 +32,61 @@ async def follow_run(
 
     from my_deepagent.client import query_status, run_execution_status, run_handle
     from my_deepagent.errors import MdaError
-    from my_deepagent.store.events import list_events
 
     handle = run_handle(client, run_id)
     cursor, asked = 0, ""
-    while True:
-        for event in await list_events(db, run_id, after_id=cursor):
-            cursor = event.id
-            if not quiet:
-                _print_event(event.type.value, event.phase_key, event.payload)
-        execution = await run_execution_status(client, run_id)
-        if execution is None:
-            raise MdaError(f"run {run_id[:12]} has no workflow in Temporal (it never started)")
-        if execution != WorkflowExecutionStatus.RUNNING:
-            break
-        try:
-            status = await query_status(client, run_id)
-        except RPCError:
-            # No worker answers queries right now (one is restarting): keep following.
+    prompt: asyncio.Task[None] | None = None
+    try:
+        while True:
+            cursor = await _print_new_events(db, run_id, cursor, quiet)
+            execution = await run_execution_status(client, run_id)
+            if execution is None:
+                raise MdaError(f"run {run_id[:12]} has no workflow in Temporal (it never started)")
+            if execution != WorkflowExecutionStatus.RUNNING:
+                _close_prompt(prompt, asked)
+                prompt = None
+                break
+            try:
+                status = await query_status(client, run_id)
+            except RPCError:
+                # No worker answers queries right now (one is restarting): keep following.
+                await asyncio.sleep(POLL_S)
+                continue
+            gate = status.pending_gate
+            if prompt is not None and prompt.done():
+                prompt.result()  # a failed signal surfaces here
+                prompt = None
+            if gate is None or gate.gate_id != asked:
+                _close_prompt(prompt, asked)
+                prompt = None
+            if ask_at_gates and gate is not None and gate.gate_id != asked:
+                asked = gate.gate_id
+                prompt = asyncio.create_task(_ask(handle, run_id, gate))
             await asyncio.sleep(POLL_S)
-            continue
-        gate = status.pending_gate
-        if ask_at_gates and gate is not None and gate.gate_id != asked:
-            asked = gate.gate_id
-            await _ask(handle, run_id, gate)
-        await asyncio.sleep(POLL_S)
-    for event in await list_events(db, run_id, after_id=cursor):
-        if not quiet:
-            _print_event(event.type.value, event.phase_key, event.payload)
+    finally:
+        if prompt is not None:
+            prompt.cancel()
+    await _print_new_events(db, run_id, cursor, quiet)
     final = await _final_status(client, run_id)
     return final.state if final is not None else "failed"
+
+
+def _close_prompt(prompt: asyncio.Task[None] | None, gate_id: str) -> None:
+    """Stop asking about a gate someone answered elsewhere (`mda approve`, the Web UI)."""
+    if prompt is not None and not prompt.done():
+        prompt.cancel()
+        sys.stdout.write(f"\nGate {gate_id} was answered elsewhere.\n")
+
+
+async def _print_new_events(db: Database, run_id: str, cursor: int, quiet: bool) -> int:
+    """Print the events after `cursor`; the new cursor."""
+    from my_deepagent.store.events import list_events
+
+    for event in await list_events(db, run_id, after_id=cursor):
+        cursor = event.id
+        if not quiet:
+            _print_event(event.type.value, event.phase_key, event.payload)
+    return cursor
 
 
 async def _final_status(client: Client, run_id: str) -> RunStatus | None:
@@ -126,14 +151,14 @@ async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate)
         f"[a]pprove, [r]eject, {changes}a[b]ort, or [w]ait? "
     )
     while True:
-        answer = (await asyncio.to_thread(input, prompt)).strip().lower()
+        answer = (await _read_line(prompt)).strip().lower()
         if answer in ("a", "approve"):
             await handle.signal("approve", ApproveSignal(gate_id=gate.gate_id))
         elif answer in ("r", "reject"):
-            reason = await asyncio.to_thread(input, "Reason (optional): ")
+            reason = (await _read_line("Reason (optional): ")).strip()
             await handle.signal("reject", RejectSignal(gate_id=gate.gate_id, reason=reason or None))
         elif changes and answer in ("c", "changes", "request changes"):
-            feedback = await asyncio.to_thread(input, "What should change? ")
+            feedback = (await _read_line("What should change? ")).strip()
             await handle.signal(
                 "request_changes",
                 RequestChangesSignal(gate_id=gate.gate_id, feedback=feedback),
@@ -145,3 +170,23 @@ async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate)
         else:
             continue
         return
+
+
+async def _read_line(prompt: str) -> str:
+    """A line from the terminal without blocking the event loop, so the follower keeps
+    printing events and notices a gate answered elsewhere; "" at end of input."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str] = loop.create_future()
+    fd = sys.stdin.fileno()
+
+    def readable() -> None:
+        if not line.done():
+            line.set_result(sys.stdin.readline())
+
+    loop.add_reader(fd, readable)
+    try:
+        return await line
+    finally:
+        loop.remove_reader(fd)
