@@ -8,10 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from my_deepagent.store.database import Database
 from my_deepagent.store.events import event_key, list_events, record_event
 from my_deepagent.store.llm_calls import (
+    call_totals,
     list_llm_calls,
     llm_call_key,
     record_llm_call,
-    run_token_totals,
 )
 from my_deepagent.store.records import EventType, RunRecord
 from my_deepagent.store.runs import create_run
@@ -96,8 +96,8 @@ async def test_an_llm_call_reported_twice_is_one_row(db: Database, run: RunRecor
         300,
         1000,
     )
-    assert await run_token_totals(db, run.id) == (2400, 600, 2000)
+    assert (await call_totals(db, run_id=run.id))[1:] == (2400, 600, 2000)
 
 
 async def test_token_totals_of_a_run_without_calls_are_zero(db: Database, run: RunRecord) -> None:
-    assert await run_token_totals(db, run.id) == (0, 0, 0)
+    assert (await call_totals(db, run_id=run.id))[1:] == (0, 0, 0)

@@ -22,8 +22,6 @@ The Temporal client loads only inside the functions that talk to the server, so
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
 from dataclasses import asdict, dataclass, fields
@@ -46,11 +44,6 @@ NAMESPACE_SETUP_TIMEOUT_S = 30.0
 LOCK_MARGIN_S = 5.0
 LOG_ROTATE_BYTES = 10 * 1024 * 1024
 PROBE_TIMEOUT = timedelta(seconds=2)
-
-# Children spawned by this process. Only these are reaped here (`Popen.poll`/`wait`):
-# waiting on any pid from the pid file could steal the exit status of another child
-# of a long-lived process that happens to reuse the pid.
-_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -123,11 +116,10 @@ class ServerInfo:
         )
 
     def is_alive(self) -> bool:
-        child = _children.get(self.pid)
-        if child is not None and child.poll() is not None:
-            del _children[self.pid]
-            return False
-        return server_process.is_dev_server(self.pid, self.database_file)
+        return server_process.is_running(self.pid, self._is_ours)
+
+    def _is_ours(self, pid: int) -> bool:
+        return server_process.is_dev_server(pid, self.database_file)
 
 
 @dataclass(frozen=True)
@@ -161,12 +153,7 @@ def read_pid_file(config: EmbeddedServerConfig) -> ServerInfo | None:
 
 def write_pid_file(config: EmbeddedServerConfig, info: ServerInfo) -> None:
     """Replace the pid file in one step, so a reader never sees half of it."""
-    partial = config.pid_file.with_name(f".{config.pid_file.name}.{os.getpid()}.tmp")
-    try:
-        partial.write_text(json.dumps(asdict(info), indent=2) + "\n")
-        partial.replace(config.pid_file)
-    finally:
-        partial.unlink(missing_ok=True)
+    server_process.write_json_atomic(config.pid_file, asdict(info))
 
 
 def lock_wait_s(config: EmbeddedServerConfig) -> float:
@@ -253,26 +240,7 @@ def stop_server(config: EmbeddedServerConfig) -> StopResult:
 
 
 def _terminate(info: ServerInfo) -> None:
-    server_process.signal_group(info.pid, signal.SIGTERM)
-    if not _wait_gone(info, STOP_GRACE_S):
-        server_process.signal_group(info.pid, signal.SIGKILL)
-        if not _wait_gone(info, STOP_GRACE_S):
-            raise ServerError(
-                f"the Temporal server (pid {info.pid}) survived SIGKILL; stop it by hand",
-                exit_code=1,
-            )
-
-
-def _wait_gone(info: ServerInfo, timeout_s: float) -> bool:
-    child = _children.get(info.pid)
-    if child is None:
-        return server_process.wait_until_gone(info.pid, info.database_file, timeout_s)
-    try:
-        child.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        return False
-    del _children[info.pid]
-    return True
+    server_process.stop_group(info.pid, info._is_ours, STOP_GRACE_S, "the Temporal server")
 
 
 @dataclass(frozen=True)
@@ -314,7 +282,7 @@ def _spawn(config: EmbeddedServerConfig) -> _Spawned:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    _children[process.pid] = process
+    server_process.remember_child(process)
     info = ServerInfo(
         pid=process.pid,
         host=HOST,

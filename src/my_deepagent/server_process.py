@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib.metadata
+import json
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 from my_deepagent.errors import ServerError
@@ -102,14 +103,59 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
             os.kill(pid, sig)
 
 
-def wait_until_gone(pid: int, database_file: str, timeout_s: float) -> bool:
-    """Wait for the server to exit; False if it is still there after `timeout_s`."""
+# Children spawned by this process (the server, the detached worker). Only these are
+# reaped here (`Popen.poll`/`wait`): waiting on any pid from a pid file could steal the
+# exit status of another child of a long-lived process that happens to reuse the pid.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def remember_child(process: subprocess.Popen[bytes]) -> None:
+    _children[process.pid] = process
+
+
+def is_running(pid: int, still_ours: Callable[[int], bool]) -> bool:
+    """True while `pid` runs and `still_ours(pid)` recognises it (pids get reused)."""
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:
+        del _children[pid]
+        return False
+    return still_ours(pid)
+
+
+def stop_group(pid: int, still_ours: Callable[[int], bool], grace_s: float, what: str) -> None:
+    """SIGTERM the process group, SIGKILL after `grace_s`; a survivor is a ServerError."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        signal_group(pid, sig)
+        if _wait_gone(pid, still_ours, grace_s):
+            return
+    raise ServerError(f"{what} (pid {pid}) survived SIGKILL; stop it by hand", exit_code=1)
+
+
+def _wait_gone(pid: int, still_ours: Callable[[int], bool], timeout_s: float) -> bool:
+    child = _children.get(pid)
+    if child is not None:
+        try:
+            child.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            return False
+        del _children[pid]
+        return True
     deadline = time.monotonic() + timeout_s
-    while is_dev_server(pid, database_file):
+    while still_ours(pid):
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.05)
     return True
+
+
+def write_json_atomic(path: Path, document: object) -> None:
+    """Replace `path` in one step (a pid file), so a reader never sees half of it."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(json.dumps(document, indent=2) + "\n")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def rotate(log_file: Path, max_bytes: int) -> None:

@@ -10,19 +10,15 @@ still the worker's, and start and stop hold a file lock.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from my_deepagent import server_process
-from my_deepagent.errors import ServerError
 from my_deepagent.settings import Paths
 
 WORKER_MODULE_ARGS = ("-m", "my_deepagent", "worker")
@@ -31,8 +27,6 @@ STOP_GRACE_S = 20.0
 """Longer than the worker's graceful shutdown (10 s): SIGKILL is the last resort."""
 LOCK_WAIT_S = 2 * STOP_GRACE_S + 5.0
 LOG_ROTATE_BYTES = 10 * 1024 * 1024
-
-_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -45,11 +39,7 @@ class WorkerInfo:
     started_at: str
 
     def is_alive(self) -> bool:
-        child = _children.get(self.pid)
-        if child is not None and child.poll() is not None:
-            del _children[self.pid]
-            return False
-        return is_worker(self.pid)
+        return server_process.is_running(self.pid, is_worker)
 
 
 @dataclass(frozen=True)
@@ -120,7 +110,7 @@ def start_worker(paths: Paths) -> tuple[WorkerInfo, bool]:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _children[process.pid] = process
+        server_process.remember_child(process)
         info = WorkerInfo(
             pid=process.pid,
             identity=f"{process.pid}@{socket.gethostname()}",
@@ -140,40 +130,10 @@ def stop_worker(paths: Paths) -> WorkerStop:
         if not info.is_alive():
             pid_file(paths).unlink(missing_ok=True)
             return WorkerStop("stale", info)
-        server_process.signal_group(info.pid, signal.SIGTERM)
-        if not _wait_gone(info, STOP_GRACE_S):
-            server_process.signal_group(info.pid, signal.SIGKILL)
-            if not _wait_gone(info, STOP_GRACE_S):
-                raise ServerError(
-                    f"the mda worker (pid {info.pid}) survived SIGKILL; stop it by hand",
-                    exit_code=1,
-                )
+        server_process.stop_group(info.pid, is_worker, STOP_GRACE_S, "the mda worker")
         pid_file(paths).unlink(missing_ok=True)
         return WorkerStop("stopped", info)
 
 
-def _wait_gone(info: WorkerInfo, timeout_s: float) -> bool:
-    child = _children.get(info.pid)
-    if child is not None:
-        try:
-            child.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            return False
-        del _children[info.pid]
-        return True
-    deadline = time.monotonic() + timeout_s
-    while is_worker(info.pid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def _write_pid_file(paths: Paths, info: WorkerInfo) -> None:
-    target = pid_file(paths)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        partial.write_text(json.dumps(asdict(info), indent=2) + "\n")
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    server_process.write_json_atomic(pid_file(paths), asdict(info))

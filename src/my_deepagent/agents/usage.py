@@ -23,11 +23,9 @@ from typing import Any
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse, ModelCallResult
 from langchain_core.messages import AIMessage, BaseMessage
-from sqlalchemy import func, select
 
 from my_deepagent.store.database import Database
-from my_deepagent.store.llm_calls import record_llm_call
-from my_deepagent.store.tables import LlmCallRow
+from my_deepagent.store.llm_calls import call_totals, record_llm_call
 from my_deepagent.workflows.run_types import Usage
 
 
@@ -100,17 +98,7 @@ class UsageMiddleware(AgentMiddleware):
 
 async def thread_usage(db: Database, thread_id: str) -> Usage:
     """Calls and tokens over every recorded call of `thread_id`."""
-    query = select(
-        func.count(LlmCallRow.id),
-        func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
-        func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
-        func.coalesce(func.sum(LlmCallRow.cached_tokens), 0),
-    ).where(LlmCallRow.thread_id == thread_id)
-    async with db.read() as session:
-        row = (await session.execute(query)).one()
+    calls, used_in, used_out, cached = await call_totals(db, thread_id=thread_id)
     return Usage(
-        model_calls=int(row[0]),
-        input_tokens=int(row[1]),
-        output_tokens=int(row[2]),
-        cached_tokens=int(row[3]),
+        model_calls=calls, input_tokens=used_in, output_tokens=used_out, cached_tokens=cached
     )

@@ -62,13 +62,20 @@ async def list_llm_calls(db: Database, run_id: str) -> list[LlmCallRecord]:
         return [LlmCallRecord.model_validate(r) for r in (await session.scalars(query)).all()]
 
 
-async def run_token_totals(db: Database, run_id: str) -> tuple[int, int, int]:
-    """(input, output, cached) tokens over every call of the run."""
+async def call_totals(
+    db: Database, *, run_id: str | None = None, thread_id: str | None = None
+) -> tuple[int, int, int, int]:
+    """(calls, input, output, cached tokens) over the calls of a run and/or a thread."""
     query = select(
+        func.count(LlmCallRow.id),
         func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
         func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
         func.coalesce(func.sum(LlmCallRow.cached_tokens), 0),
-    ).where(LlmCallRow.run_id == run_id)
+    )
+    if run_id is not None:
+        query = query.where(LlmCallRow.run_id == run_id)
+    if thread_id is not None:
+        query = query.where(LlmCallRow.thread_id == thread_id)
     async with db.read() as session:
         row = (await session.execute(query)).one()
-        return int(row[0]), int(row[1]), int(row[2])
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
