@@ -15,7 +15,18 @@ from my_deepagent.settings import get_settings
 from my_deepagent.store.database import Database, connect, database_url, ensure_schema
 from my_deepagent.store.tables import Base
 
-LEDGER_TABLES = {"runs", "phases", "artifacts", "run_events", "approvals", "llm_calls", "reports"}
+LEDGER_TABLES = {
+    "runs",
+    "phases",
+    "artifacts",
+    "run_events",
+    "approvals",
+    "llm_calls",
+    "reports",
+    "sessions",
+    "messages",
+    "message_bodies",
+}
 
 
 async def _revision(db: Database) -> list[str]:
@@ -38,9 +49,63 @@ async def test_migrations_apply_on_a_fresh_database_and_again_as_a_no_op(
         assert "runs" not in await _tables(db)
         await ensure_schema(db)
         assert await _tables(db) >= LEDGER_TABLES
-        assert await _revision(db) == ["0002"]
+        assert await _revision(db) == ["0003"]
         await ensure_schema(db)
-        assert await _revision(db) == ["0002"]
+        assert await _revision(db) == ["0003"]
+    finally:
+        await db.close()
+
+
+async def _migrate_to(db: Database, command_name: str, revision: str) -> None:
+    from alembic import command
+
+    from my_deepagent.store.database import alembic_config
+
+    def run(connection: Connection) -> None:
+        getattr(command, command_name)(alembic_config(connection), revision)
+
+    async with db.engine.connect() as conn, conn.begin():
+        await conn.run_sync(run)
+
+
+async def test_0003_keeps_existing_llm_calls_and_their_run_cascade(empty_store_url: str) -> None:
+    """SQLite rebuilds llm_calls to add the session foreign key: rows and run FK survive."""
+    db = connect(empty_store_url)
+    try:
+        await _migrate_to(db, "upgrade", "0002")
+        async with db.write() as session:
+            for run_id in ("r1", "r2"):
+                await session.execute(
+                    text(
+                        "INSERT INTO runs (id, repo_path, base_branch, template_ref, state,"
+                        " requirements, bindings, created_at, updated_at) VALUES (:id, '/r',"
+                        " :id, 't@1', 'completed', '', '{}', CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": run_id},
+                )
+                await session.execute(
+                    text(
+                        "INSERT INTO llm_calls (call_key, run_id, thread_id, model, input_tokens,"
+                        " output_tokens, cached_tokens, created_at) VALUES (:key, :id, 't', 'm',"
+                        " 5, 6, 0, CURRENT_TIMESTAMP)"
+                    ),
+                    {"key": run_id, "id": run_id},
+                )
+        await ensure_schema(db)
+        assert await _revision(db) == ["0003"]
+        async with db.write() as session:
+            await session.execute(text("DELETE FROM runs WHERE id = 'r1'"))
+        async with db.read() as session:
+            rows = (await session.execute(text("SELECT call_key, session_id FROM llm_calls"))).all()
+        assert [tuple(row) for row in rows] == [("r2", None)]
+
+        await _migrate_to(db, "downgrade", "0002")
+        assert "sessions" not in await _tables(db)
+        await ensure_schema(db)
+        assert await _revision(db) == ["0003"]
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(_compare) == []
     finally:
         await db.close()
 
@@ -103,7 +168,7 @@ def test_concurrent_processes_both_migrate_a_fresh_database(empty_store_url: str
 
     import asyncio
 
-    assert asyncio.run(check()) == ["0002"]
+    assert asyncio.run(check()) == ["0003"]
 
 
 async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(mda_home: Path) -> None:

@@ -10,6 +10,8 @@ recorded as soon as the call returns so a crash cannot lose it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from my_deepagent.store.database import Database
@@ -33,6 +35,7 @@ async def record_llm_call(
     run_id: str | None = None,
     phase_key: str | None = None,
     persona_ref: str | None = None,
+    session_id: str | None = None,
 ) -> bool:
     """Record the call unless it is recorded already; True when this call wrote it."""
     statement = (
@@ -40,6 +43,7 @@ async def record_llm_call(
         .values(
             call_key=llm_call_key(thread_id, message_id),
             run_id=run_id,
+            session_id=session_id,
             phase_key=phase_key,
             thread_id=thread_id,
             persona_ref=persona_ref,
@@ -63,9 +67,15 @@ async def list_llm_calls(db: Database, run_id: str) -> list[LlmCallRecord]:
 
 
 async def call_totals(
-    db: Database, *, run_id: str | None = None, thread_id: str | None = None
+    db: Database,
+    *,
+    run_id: str | None = None,
+    thread_id: str | None = None,
+    session_id: str | None = None,
+    since: datetime | None = None,
 ) -> tuple[int, int, int, int]:
-    """(calls, input, output, cached tokens) over the calls of a run and/or a thread."""
+    """(calls, input, output, cached tokens) over the calls of a run, a thread, a session,
+    and/or those made at or after `since` (an aware datetime)."""
     query = select(
         func.count(LlmCallRow.id),
         func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
@@ -76,6 +86,10 @@ async def call_totals(
         query = query.where(LlmCallRow.run_id == run_id)
     if thread_id is not None:
         query = query.where(LlmCallRow.thread_id == thread_id)
+    if session_id is not None:
+        query = query.where(LlmCallRow.session_id == session_id)
+    if since is not None:
+        query = query.where(LlmCallRow.created_at >= since)
     async with db.read() as session:
         row = (await session.execute(query)).one()
         return int(row[0]), int(row[1]), int(row[2]), int(row[3])

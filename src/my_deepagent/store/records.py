@@ -75,6 +75,17 @@ class EventType(StrEnum):
     BUDGET_EXCEEDED = "budget.exceeded"
 
 
+class SessionState(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"  # refuses new messages (S3)
+
+
+class MessageRole(StrEnum):
+    USER = "user"
+    ASSISTANT = "assistant"
+    SYSTEM = "system"  # compaction summaries
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
@@ -159,6 +170,7 @@ class LlmCallRecord(_Record):
     id: int
     call_key: str
     run_id: str | None
+    session_id: str | None
     phase_key: str | None
     thread_id: str
     persona_ref: str | None
@@ -166,4 +178,54 @@ class LlmCallRecord(_Record):
     input_tokens: int
     output_tokens: int
     cached_tokens: int
+    created_at: datetime
+
+
+class SessionRecord(_Record):
+    id: str
+    repo_path: str
+    project_key: str
+    persona_ref: str
+    model: str
+    state: SessionState
+    title: str | None
+    context: int
+    compact_threshold: float | None
+    total_input_tokens: int
+    total_output_tokens: int
+    total_cached_tokens: int
+    context_tokens: int
+    turns: int
+    compactions: int
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None
+    ended_at: datetime | None
+
+    @property
+    def workflow_id(self) -> str:
+        return f"session-{self.id}"
+
+    @property
+    def thread_id(self) -> str:
+        """The LangGraph thread of the current agent context."""
+        return f"session:{self.id}:{self.context}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state is SessionState.ACTIVE
+
+
+class MessageRecord(_Record):
+    id: int
+    session_id: str
+    seq: int
+    role: MessageRole
+    content: str
+    tool_calls: list[dict[str, str]] | None  # [{"name": ..., "args": <shortened text>}]
+    token_count: int
+    is_summary: bool
+    archived: bool
+    client_id: str | None
+    turn: int | None
     created_at: datetime

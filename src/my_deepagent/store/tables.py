@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -164,14 +165,18 @@ class ApprovalRow(Base):
 
 
 class LlmCallRow(Base):
-    """One row per model call actually made. `run_id` is empty for session calls (later)."""
+    """One row per model call actually made: a run's (`run_id`) or a session's (`session_id`)."""
 
     __tablename__ = "llm_calls"
-    __table_args__ = (Index("ix_llm_calls_run_id", "run_id"),)
+    __table_args__ = (
+        Index("ix_llm_calls_run_id", "run_id"),
+        Index("ix_llm_calls_session_id", "session_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     call_key: Mapped[str] = mapped_column(Text, unique=True)
     run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     phase_key: Mapped[str | None] = mapped_column(String(100))
     thread_id: Mapped[str] = mapped_column(Text)
     persona_ref: Mapped[str | None] = mapped_column(String(200))
@@ -190,4 +195,69 @@ class ReportRow(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     markdown: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SessionRow(Base):
+    """A chat session (S1-S4). The totals are caches recomputed from `llm_calls` and
+    `messages` by `sessions.refresh_session_totals`, so `mda sessions list` reads one row."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_updated_at", "updated_at"),
+        Index("ix_sessions_project_key", "project_key"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    repo_path: Mapped[str] = mapped_column(Text)
+    project_key: Mapped[str] = mapped_column(String(16))
+    persona_ref: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(Text)
+    context: Mapped[int] = mapped_column(Integer)  # the agent context (thread) in use
+    compact_threshold: Mapped[float | None] = mapped_column(Float)  # None: the global setting
+    total_input_tokens: Mapped[int] = mapped_column(Integer)
+    total_output_tokens: Mapped[int] = mapped_column(Integer)
+    total_cached_tokens: Mapped[int] = mapped_column(Integer)
+    context_tokens: Mapped[int] = mapped_column(Integer)
+    turns: Mapped[int] = mapped_column(Integer)
+    compactions: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MessageRow(Base):
+    """One chat message. Seqs are assigned by the session workflow; a row is written once
+    (`ON CONFLICT DO NOTHING`) and never deleted: /clear and compaction archive it."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq"),
+        UniqueConstraint("session_id", "client_id"),  # NULLs never collide
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    tool_calls: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
+    token_count: Mapped[int] = mapped_column(Integer)
+    is_summary: Mapped[bool] = mapped_column(Boolean)
+    archived: Mapped[bool] = mapped_column(Boolean)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    turn: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MessageBodyRow(Base):
+    """A large message body (over 16 KiB) by content hash, so an update carries the hash."""
+
+    __tablename__ = "message_bodies"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,271 @@
+"""A session's messages (S3, S4) and large message bodies.
+
+The session workflow assigns every seq (user message n, the answer n+1, a summary the
+next free one) and activities write the rows; an activity retried after a crash writes
+the same row again, so every insert is `ON CONFLICT DO NOTHING` on either unique key,
+(session, seq) or (session, client message id), and reports whether it wrote.
+
+Rows are never deleted. /clear archives the live rows; compaction archives the rows
+it summarised and adds one summary row, in one transaction, so a crash leaves either
+both or neither. The live rows (summary first, then by seq) are what seeds a new
+agent context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from my_deepagent.store.database import Database
+from my_deepagent.store.records import MessageRecord, MessageRole, SessionRecord
+from my_deepagent.store.sessions import recompute_message_totals, refresh_totals_in
+from my_deepagent.store.tables import MessageBodyRow, MessageRow, SessionRow, utc_now
+
+
+async def append_message(
+    db: Database,
+    *,
+    session_id: str,
+    seq: int,
+    role: str,
+    content: str,
+    token_count: int,
+    tool_calls: list[dict[str, str]] | None = None,
+    is_summary: bool = False,
+    client_id: str | None = None,
+    turn: int | None = None,
+) -> bool:
+    """Write the message unless its seq or client id is taken; True when this call wrote it.
+
+    `role` is one of `MessageRole` (ValueError otherwise).
+    """
+    statement = _insert(
+        db, session_id=session_id, seq=seq, role=role, content=content,
+        token_count=token_count, tool_calls=tool_calls, is_summary=is_summary,
+        client_id=client_id, turn=turn,
+    )  # fmt: skip
+    async with db.write() as session:
+        result = await session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def append_reply(
+    db: Database,
+    *,
+    session_id: str,
+    seq: int,
+    content: str,
+    token_count: int,
+    tool_calls: list[dict[str, str]] | None,
+    turn: int,
+    context: int,
+    title_from: str | None,
+) -> SessionRecord:
+    """A turn's assistant message and the session's recomputed totals, in one write
+    transaction (one commit on the turn's path instead of two). Idempotent."""
+    statement = _insert(
+        db, session_id=session_id, seq=seq, role="assistant", content=content,
+        token_count=token_count, tool_calls=tool_calls, turn=turn,
+    )  # fmt: skip
+    async with db.write() as session:
+        await session.execute(statement)
+        return await refresh_totals_in(
+            session, session_id, context=context, turns=turn, title_from=title_from
+        )
+
+
+def _insert(
+    db: Database,
+    *,
+    session_id: str,
+    seq: int,
+    role: str,
+    content: str,
+    token_count: int,
+    tool_calls: list[dict[str, str]] | None = None,
+    is_summary: bool = False,
+    client_id: str | None = None,
+    turn: int | None = None,
+) -> Any:
+    return (
+        db.insert(MessageRow)
+        .values(
+            session_id=session_id,
+            seq=seq,
+            role=MessageRole(role).value,
+            content=content,
+            tool_calls=tool_calls,
+            token_count=token_count,
+            is_summary=is_summary,
+            archived=False,
+            client_id=client_id,
+            turn=turn,
+            created_at=utc_now(),
+        )
+        .on_conflict_do_nothing()  # no target: any unique constraint, on both dialects
+    )
+
+
+async def message_by_client_id(
+    db: Database, session_id: str, client_id: str
+) -> MessageRecord | None:
+    return await _one(db, MessageRow.session_id == session_id, MessageRow.client_id == client_id)
+
+
+async def message_at(db: Database, session_id: str, seq: int) -> MessageRecord | None:
+    return await _one(db, MessageRow.session_id == session_id, MessageRow.seq == seq)
+
+
+async def live_messages(db: Database, session_id: str) -> list[MessageRecord]:
+    """The rows not archived: the summary (if any) first, then by seq."""
+    query = (
+        select(MessageRow)
+        .where(MessageRow.session_id == session_id, MessageRow.archived.is_(False))
+        .order_by(MessageRow.is_summary.desc(), MessageRow.seq)
+    )
+    return await _many(db, query)
+
+
+async def session_messages(
+    db: Database, session_id: str, *, include_archived: bool
+) -> list[MessageRecord]:
+    """The transcript to show.
+
+    With `include_archived`, every row by seq: the order things were written in, so a
+    summary stands after the messages it replaced (and after the recent ones kept).
+    Without, exactly `live_messages` (summary first): what the agent sees.
+    """
+    if not include_archived:
+        return await live_messages(db, session_id)
+    query = select(MessageRow).where(MessageRow.session_id == session_id).order_by(MessageRow.seq)
+    return await _many(db, query)
+
+
+async def next_seq(db: Database, session_id: str) -> int:
+    """One past the highest seq written (archived rows included); 0 for none."""
+    query = select(func.max(MessageRow.seq)).where(MessageRow.session_id == session_id)
+    async with db.read() as session:
+        highest = await session.scalar(query)
+    return 0 if highest is None else int(highest) + 1
+
+
+async def archive_live_messages(db: Database, session_id: str) -> int:
+    """/clear: archive every live row (the summary too); the count archived.
+
+    The session's `context_tokens` drops to 0 in the same transaction.
+    """
+    statement = (
+        update(MessageRow)
+        .where(MessageRow.session_id == session_id, MessageRow.archived.is_(False))
+        .values(archived=True)
+    )
+    async with db.write() as session:
+        result = await session.execute(statement)
+        await _refresh_session_row(session, session_id)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def apply_compaction(
+    db: Database,
+    *,
+    session_id: str,
+    archive_seqs: Sequence[int],
+    summary_seq: int,
+    summary: str,
+    summary_tokens: int,
+) -> bool:
+    """Archive `archive_seqs` and add the summary row at `summary_seq`, all or nothing.
+
+    The summary row is the marker: when it exists already (a retried activity) nothing
+    changes and the answer is False. A non-summary row at `summary_seq` is a caller bug
+    (ValueError). The session's `context_tokens` and `compactions` follow in the same
+    transaction.
+    """
+    insert_summary = (
+        db.insert(MessageRow)
+        .values(
+            session_id=session_id,
+            seq=summary_seq,
+            role=MessageRole.SYSTEM.value,
+            content=summary,
+            tool_calls=None,
+            token_count=summary_tokens,
+            is_summary=True,
+            archived=False,
+            client_id=None,
+            turn=None,
+            created_at=utc_now(),
+        )
+        .on_conflict_do_nothing()
+    )
+    archive = (
+        update(MessageRow)
+        .where(
+            MessageRow.session_id == session_id,
+            MessageRow.seq.in_(list(archive_seqs)),
+            MessageRow.seq != summary_seq,
+            MessageRow.archived.is_(False),
+        )
+        .values(archived=True)
+    )
+    async with db.write() as session:
+        inserted = await session.execute(insert_summary)
+        if not inserted.rowcount:  # type: ignore[attr-defined]
+            taken = await session.scalar(
+                select(MessageRow.is_summary).where(
+                    MessageRow.session_id == session_id, MessageRow.seq == summary_seq
+                )
+            )
+            if not taken:
+                raise ValueError(f"seq {summary_seq} of session {session_id} is not a summary")
+            return False
+        await session.execute(archive)
+        await _refresh_session_row(session, session_id)
+        return True
+
+
+def body_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def put_body(db: Database, text: str) -> str:
+    """Store a large message body; its sha256 (hex of the UTF-8 bytes) is its key."""
+    sha256 = body_sha256(text)
+    statement = (
+        db.insert(MessageBodyRow)
+        .values(sha256=sha256, body=text, created_at=utc_now())
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    async with db.write() as session:
+        await session.execute(statement)
+    return sha256
+
+
+async def get_body(db: Database, sha256: str) -> str | None:
+    async with db.read() as session:
+        row = await session.get(MessageBodyRow, sha256)
+        return None if row is None else row.body
+
+
+async def _refresh_session_row(session: AsyncSession, session_id: str) -> None:
+    row = await session.get(SessionRow, session_id)
+    if row is not None:
+        await recompute_message_totals(session, row)
+        row.updated_at = utc_now()
+
+
+async def _one(db: Database, *conditions: ColumnElement[bool]) -> MessageRecord | None:
+    query = select(MessageRow).where(*conditions)
+    async with db.read() as session:
+        row = await session.scalar(query)
+        return None if row is None else MessageRecord.model_validate(row)
+
+
+async def _many(db: Database, query: Select[MessageRow]) -> list[MessageRecord]:
+    async with db.read() as session:
+        rows = (await session.scalars(query)).all()
+        return [MessageRecord.model_validate(row) for row in rows]

@@ -1,0 +1,244 @@
+"""Chat sessions (S3): creation, lookup by prefix, listing, ending, and cached totals.
+
+The session row carries totals (tokens spent, tokens in the live context, compactions)
+so `mda sessions list` reads one row per session. They are caches: the truth is in
+`llm_calls` and `messages`, and `refresh_session_totals` recomputes them from there in
+one transaction, so a retried activity that calls it twice cannot count anything twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from my_deepagent.errors import MdaError
+from my_deepagent.store.database import Database
+from my_deepagent.store.records import SessionRecord, SessionState
+from my_deepagent.store.runs import normalize_repo_path
+from my_deepagent.store.tables import LlmCallRow, MessageRow, SessionRow, utc_now
+
+MIN_PREFIX = 6
+TITLE_LENGTH = 50
+_AMBIGUOUS_SHOWN = 3
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def create_session(
+    db: Database,
+    *,
+    session_id: str,
+    repo_path: str,
+    project_key: str,
+    persona_ref: str,
+    model: str,
+    compact_threshold: float | None = None,
+) -> SessionRecord:
+    """A new active session on context 0 with zero totals; `repo_path` is stored real."""
+    now = utc_now()
+    row = SessionRow(
+        id=session_id,
+        repo_path=normalize_repo_path(repo_path),
+        project_key=project_key,
+        persona_ref=persona_ref,
+        model=model,
+        state=SessionState.ACTIVE.value,
+        title=None,
+        context=0,
+        compact_threshold=compact_threshold,
+        total_input_tokens=0,
+        total_output_tokens=0,
+        total_cached_tokens=0,
+        context_tokens=0,
+        turns=0,
+        compactions=0,
+        created_at=now,
+        updated_at=now,
+        last_message_at=None,
+        ended_at=None,
+    )
+    async with db.write() as session:
+        session.add(row)
+        await session.flush()
+        return SessionRecord.model_validate(row)
+
+
+async def get_session(db: Database, session_id: str) -> SessionRecord | None:
+    async with db.read() as session:
+        row = await session.get(SessionRow, session_id)
+        return None if row is None else SessionRecord.model_validate(row)
+
+
+async def resolve_session_id(db: Database, text: str) -> str:
+    """The full id for `text`: a full id, `session-<id>`, or a unique prefix of 6+ characters."""
+    needle = text.strip().lower().removeprefix("session-")
+    if len(needle) < MIN_PREFIX:
+        raise MdaError(
+            f"session id {text!r} is too short: give at least {MIN_PREFIX} characters "
+            "of the session id (see mda sessions list)"
+        )
+    query = (
+        select(SessionRow.id)
+        .where(SessionRow.id.startswith(needle, autoescape=True))
+        .order_by(SessionRow.id)
+        .limit(_AMBIGUOUS_SHOWN + 1)
+    )
+    async with db.read() as session:
+        ids = list((await session.scalars(query)).all())
+    if needle in ids:
+        return needle
+    if not ids:
+        raise MdaError(f"no session matches {text!r} (see mda sessions list)")
+    if len(ids) > 1:
+        shown = ", ".join(ids[:_AMBIGUOUS_SHOWN])
+        more = " and more" if len(ids) > _AMBIGUOUS_SHOWN else ""
+        raise MdaError(
+            f"session id {text!r} is ambiguous: it matches {shown}{more} (give more characters)"
+        )
+    return ids[0]
+
+
+async def list_sessions(
+    db: Database,
+    *,
+    repo_path: str | None = None,
+    state: str | None = None,
+    limit: int = 50,
+) -> list[SessionRecord]:
+    """Newest activity first: the last message (or creation when none), then `updated_at`.
+
+    `state` is a `SessionState` value (ValueError otherwise).
+    """
+    activity = func.coalesce(SessionRow.last_message_at, SessionRow.created_at)
+    query = (
+        select(SessionRow)
+        .order_by(activity.desc(), SessionRow.updated_at.desc(), SessionRow.id)
+        .limit(limit)
+    )
+    if repo_path is not None:
+        query = query.where(SessionRow.repo_path == normalize_repo_path(repo_path))
+    if state is not None:
+        query = query.where(SessionRow.state == SessionState(state).value)
+    async with db.read() as session:
+        return [SessionRecord.model_validate(r) for r in (await session.scalars(query)).all()]
+
+
+async def end_session(db: Database, session_id: str) -> bool:
+    """End the session; False when it had ended already (the first `ended_at` stays)."""
+    async with db.write() as session:
+        row = await _get_row(session, session_id)
+        if row.state == SessionState.ENDED.value:
+            return False
+        now = utc_now()
+        row.state = SessionState.ENDED.value
+        row.ended_at = now
+        row.updated_at = now
+        return True
+
+
+async def set_session_agent(
+    db: Database, session_id: str, *, persona_ref: str, model: str, context: int
+) -> None:
+    """/agent and /model: the new persona and model start a new agent context."""
+    async with db.write() as session:
+        row = await _get_row(session, session_id)
+        row.persona_ref = persona_ref
+        row.model = model
+        row.context = context
+        row.updated_at = utc_now()
+
+
+async def set_session_context(db: Database, session_id: str, context: int) -> None:
+    async with db.write() as session:
+        row = await _get_row(session, session_id)
+        row.context = context
+        row.updated_at = utc_now()
+
+
+async def refresh_session_totals(
+    db: Database,
+    session_id: str,
+    *,
+    context: int | None = None,
+    turns: int | None = None,
+    title_from: str | None = None,
+) -> SessionRecord:
+    """Recompute the cached totals from `llm_calls` and `messages` (idempotent).
+
+    Tokens spent sum the session's llm_calls; `context_tokens` sums the live messages;
+    `compactions` counts summary rows (archived ones included: each compaction writes
+    exactly one); `last_message_at` is the newest message's time. `title_from` becomes
+    the title (whitespace collapsed, 50 characters) only while the title is unset.
+    """
+    async with db.write() as session:
+        return await refresh_totals_in(
+            session, session_id, context=context, turns=turns, title_from=title_from
+        )
+
+
+async def refresh_totals_in(
+    session: AsyncSession,
+    session_id: str,
+    *,
+    context: int | None = None,
+    turns: int | None = None,
+    title_from: str | None = None,
+) -> SessionRecord:
+    """`refresh_session_totals` inside a caller's write transaction."""
+    spent = select(
+        func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
+        func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
+        func.coalesce(func.sum(LlmCallRow.cached_tokens), 0),
+    ).where(LlmCallRow.session_id == session_id)
+    row = await _get_row(session, session_id)
+    input_tokens, output_tokens, cached_tokens = (await session.execute(spent)).one()
+    row.total_input_tokens = int(input_tokens)
+    row.total_output_tokens = int(output_tokens)
+    row.total_cached_tokens = int(cached_tokens)
+    await recompute_message_totals(session, row)
+    if row.title is None and title_from is not None:
+        row.title = session_title(title_from)
+    if context is not None:
+        row.context = context
+    if turns is not None:
+        row.turns = turns
+    row.updated_at = utc_now()
+    await session.flush()
+    return SessionRecord.model_validate(row)
+
+
+def session_title(text: str) -> str | None:
+    """The first 50 characters of `text` with whitespace collapsed; None when blank."""
+    title = " ".join(text.split())[:TITLE_LENGTH].rstrip()
+    return title or None
+
+
+async def recompute_message_totals(session: AsyncSession, row: SessionRow) -> None:
+    """Set `context_tokens`, `compactions` and `last_message_at` from the session's messages.
+
+    For the message writers (/clear, compaction) to keep the row right in their own
+    transaction.
+    """
+    query = select(
+        func.coalesce(
+            func.sum(case((MessageRow.archived.is_(False), MessageRow.token_count), else_=0)), 0
+        ),
+        func.coalesce(func.sum(case((MessageRow.is_summary.is_(True), 1), else_=0)), 0),
+        func.max(MessageRow.created_at),
+    ).where(MessageRow.session_id == row.id)
+    live_tokens, summaries, newest = (await session.execute(query)).one()
+    row.context_tokens = int(live_tokens)
+    row.compactions = int(summaries)
+    if newest is not None:
+        row.last_message_at = newest
+
+
+async def _get_row(session: AsyncSession, session_id: str) -> SessionRow:
+    row = await session.get(SessionRow, session_id)
+    if row is None:
+        raise MdaError(f"no session {session_id!r} (see mda sessions list)")
+    return row
