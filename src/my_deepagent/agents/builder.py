@@ -5,12 +5,16 @@
 would skip the safety rules and its model calls the guard and cost tracking. So the
 agent gets an explicit `general-purpose` subagent with deepagents' own description and
 prompt, the same backend, and the same middleware instances as the main agent.
+
+Project memory (`memory_dir`) is the main agent's alone: it is what the user's
+conversation sees each turn, and a `task` subagent works from the prompt it is given.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Any
 
 from deepagents import create_deep_agent
@@ -23,6 +27,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from my_deepagent.agents.backends import worktree_backend
+from my_deepagent.agents.project_memory import ProjectMemoryMiddleware
 from my_deepagent.agents.safety import SafetyMiddleware
 from my_deepagent.agents.tool_call_guard import ToolCallGuardMiddleware
 
@@ -41,10 +46,13 @@ def build_agent(
     own_branches: Collection[str] = (),
     shell_timeout_s: int = DEFAULT_SHELL_TIMEOUT_S,
     backend: BackendProtocol | None = None,
+    memory_dir: Path | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """The compiled agent graph: guard, safety rules, then `extra_middleware`.
 
     `backend` defaults to `worktree_backend(worktree, timeout_s=shell_timeout_s)`.
+    `memory` is deepagents' `memory=` (files on the backend, read once per thread);
+    `memory_dir` a project-memory folder re-read before every turn, main agent only.
     """
     middleware: list[AgentMiddleware] = [
         ToolCallGuardMiddleware(),
@@ -58,11 +66,14 @@ def build_agent(
         "tools": list(tools),
         "middleware": middleware,
     }
+    main_middleware: list[AgentMiddleware[Any, Any, Any]] = list(middleware)
+    if memory_dir is not None:
+        main_middleware.append(ProjectMemoryMiddleware(memory_dir))
     return create_deep_agent(
         model,
         list(tools),
         system_prompt=system_prompt,
-        middleware=middleware,
+        middleware=main_middleware,
         subagents=[general_purpose],
         memory=memory,
         backend=chosen_backend,
