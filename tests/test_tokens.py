@@ -157,3 +157,18 @@ except Exception as exc:
         check=False,
     )
     assert result.stdout.startswith("refused"), result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "window"),
+    [
+        ("scripted:summarizer-window-2000", 2000),
+        ("scripted:chat-window-500-explore-3", 500),
+        ("scripted:window-2000", 32_768),
+        ("scripted:summarizer-window-0", 32_768),
+        ("scripted:summarizer-window-20k", 32_768),
+        ("openai-compatible:model-window-2000", 32_768),
+    ],
+)
+def test_scripted_model_names_can_set_their_window(model: str, window: int) -> None:
+    assert tokens.context_window(model) == window

@@ -19,6 +19,7 @@ import base64
 import gzip
 import importlib.util
 import json
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -229,11 +230,19 @@ that compaction starts early rather than the provider refusing an overlong reque
 large enough that a deep agent's system prompt and tool schemas fit with room to work."""
 
 
+_WINDOW_SUFFIX = re.compile(r"-window-([1-9][0-9]*)(?:-|$)")
+
+
 def context_window(model: str) -> int:
-    """The context window of `model` (`provider:model` or a bare name), in tokens."""
+    """The context window of `model` (`provider:model` or a bare name), in tokens.
+
+    A scripted model may name its own: `scripted:summarizer-window-2000` has 2000
+    tokens, so tests and demos reach compaction and chunking with short conversations.
+    """
     name = _bare_model_name(model)
     if model.startswith("scripted:"):
-        return CONTEXT_WINDOWS["scripted"]
+        sized = _WINDOW_SUFFIX.search(model)
+        return int(sized.group(1)) if sized else CONTEXT_WINDOWS["scripted"]
     matches = [prefix for prefix in CONTEXT_WINDOWS if name.startswith(prefix)]
     if not matches:
         return DEFAULT_CONTEXT_WINDOW
