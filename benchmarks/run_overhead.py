@@ -53,12 +53,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def setup_environment(root: Path) -> None:
+def setup_environment(root: Path, task_queue: str = "bench") -> None:
+    """mda's files under `root`, a dev server on free ports, no user git or Temporal
+    configuration, and the one-phase benchmark template."""
     os.environ.update(
         MDA_HOME=str(root / "home"),
         MDA_TEMPORAL_PORT=str(free_port()),
         MDA_TEMPORAL_UI_PORT=str(free_port()),
-        MDA_TASK_QUEUE="bench",
+        MDA_TASK_QUEUE=task_queue,
         HOME=str(root),
         GIT_CONFIG_GLOBAL="/dev/null",
         TEMPORAL_CONFIG_FILE=str(root / "none.toml"),

@@ -36,6 +36,7 @@ from worker_helpers import (
     start_detached,
     start_worker,
     wait_until,
+    write_explorer_persona,
 )
 
 LATENCY_MS = "700"
@@ -52,25 +53,13 @@ def add_explorer(calls: int, role: str = "spec_writer") -> str:
     """`ROLE=PERSONA` for a user persona whose scripted model calls `ls` `calls` times
     before it writes its artifact."""
     capabilities = {"spec_writer": "[spec_write, phase_planning]", "reviewer": "[code_review]"}
-    persona_id = f"scripted-{role.replace('_', '-')}-explorer-{calls}"
-    personas = get_settings().paths.user_personas_dir
-    personas.mkdir(parents=True, exist_ok=True)
-    (personas / f"{persona_id}@1.yaml").write_text(
-        f"""\
-id: {persona_id}
-version: 1
-description: Offline persona that lists the repository {calls} times, then writes.
-model: scripted:{role}-explore-{calls}
-capabilities: {capabilities[role]}
-limits:
-  max_cost_per_call_usd: 0.01
-  max_tokens: 4096
-  max_model_calls: {calls + 20}
-system_prompt: |
-  Explore the repository before you write.
-"""
+    persona = write_explorer_persona(
+        f"scripted-{role.replace('_', '-')}-explorer-{calls}",
+        f"scripted:{role}-explore-{calls}",
+        capabilities[role],
+        calls,
     )
-    return f"{role}={persona_id}@1"
+    return f"{role}={persona}"
 
 
 def per_phase(document: dict[str, Any]) -> list[tuple[str, int, int, int, int]]:

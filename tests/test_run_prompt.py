@@ -22,8 +22,12 @@ class Terminal:
         self.text = ""
 
     def wait_for(self, needle: str) -> str:
+        return self.wait_for_after(needle, 0)
+
+    def wait_for_after(self, needle: str, start: int) -> str:
+        """Wait until `needle` shows after the first `start` characters of output."""
         deadline = time.monotonic() + DEADLINE_S
-        while needle not in self.text:
+        while needle not in self.text[start:]:
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"never saw {needle!r}; the terminal shows:\n{self.text}"
             ready, _, _ = select.select([self.master], [], [], min(remaining, 0.5))
@@ -31,7 +35,7 @@ class Terminal:
                 try:
                     self.text += os.read(self.master, 65536).decode(errors="replace")
                 except OSError:  # the child closed the terminal
-                    assert needle in self.text, f"never saw {needle!r}:\n{self.text}"
+                    assert needle in self.text[start:], f"never saw {needle!r}:\n{self.text}"
         return self.text
 
     def type(self, line: str) -> None:

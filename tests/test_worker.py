@@ -154,7 +154,7 @@ async def test_embedded_ensure_worker_starts_one_detached_worker_and_stop_ends_i
 async def test_the_worker_accepts_mdas_workflows_and_activities(
     mda_home: Path, temporal_client: Client
 ) -> None:
-    """The sandbox checks RunWorkflow's imports when the Worker is built."""
+    """The sandbox checks the workflows' imports when the Worker is built."""
     from my_deepagent.activities.deps import open_deps
     from my_deepagent.worker import STICKY_QUEUE_TIMEOUT
 
@@ -165,5 +165,9 @@ async def test_the_worker_accepts_mdas_workflows_and_activities(
     assert worker.config()["sticky_queue_schedule_to_start_timeout"] == STICKY_QUEUE_TIMEOUT
     names = {fn.__name__ for fn in worker.config()["activities"]}
     assert names == {
-        "update_ledger", "run_phase", "validate_artifact", "prepare_run", "write_report"
+        "update_ledger", "run_phase", "validate_artifact", "prepare_run", "write_report",
+        "session_turn", "session_compact", "session_clear", "session_switch",
+        "session_memory", "session_end",
     }  # fmt: skip
+    workflows = {defn.__name__ for defn in worker.config()["workflows"]}
+    assert workflows == {"RunWorkflow", "SessionWorkflow"}

@@ -26,6 +26,29 @@ from run_harness import RunEnv
 DEADLINE_S = 90.0
 
 
+def write_explorer_persona(persona_id: str, model: str, capabilities: str, calls: int) -> str:
+    """A user persona (`ID@1`) whose scripted `model` lists the repository `calls` times
+    before it does its job: many model calls, for durability tests."""
+    personas = get_settings().paths.user_personas_dir
+    personas.mkdir(parents=True, exist_ok=True)
+    (personas / f"{persona_id}@1.yaml").write_text(
+        f"""\
+id: {persona_id}
+version: 1
+description: Offline persona that lists the repository {calls} times first.
+model: {model}
+capabilities: {capabilities}
+limits:
+  max_cost_per_call_usd: 0.01
+  max_tokens: 4096
+  max_model_calls: {calls + 20}
+system_prompt: |
+  Explore the repository before you answer.
+"""
+    )
+    return f"{persona_id}@1"
+
+
 def spawn_worker(env: RunEnv, extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
     """`mda worker` as a child process, logging to a file in MDA_HOME."""
     with (env.home / f"worker-{len(env.workers)}.log").open("ab") as log:

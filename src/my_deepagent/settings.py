@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     scripted_latency_ms: int = Field(default=0, ge=0)
     scripted_call_log: str | None = None
 
+    # Sessions: compact when the context passes this share of the model's window (a
+    # session may set its own), summarising with `summary_model` (unset: scripted
+    # offline, otherwise the first persona that can summarize).
+    compact_threshold: float = Field(default=0.7, gt=0, le=1)
+    summary_model: str | None = None
+
     # The Temporal task queue runs and sessions use (tests give each worker its own).
     task_queue: str = Field(default="mda", min_length=1)
 

@@ -48,19 +48,31 @@ def worker_identity() -> str:
 
 def default_workflows() -> list[type]:
     from my_deepagent.workflows.run import RunWorkflow
+    from my_deepagent.workflows.session import SessionWorkflow
 
-    return [RunWorkflow]
+    return [RunWorkflow, SessionWorkflow]
 
 
 def default_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     from my_deepagent.activities.ledger import LedgerActivities
     from my_deepagent.activities.phase import PhaseActivities
     from my_deepagent.activities.report import ReportActivities
+    from my_deepagent.activities.session_commands import SessionCommandActivities
+    from my_deepagent.activities.session_compaction import SessionCompactionActivities
+    from my_deepagent.activities.session_turn import SessionTurnActivities
     from my_deepagent.activities.workspace import WorkspaceActivities
 
     ledger, phase = LedgerActivities(deps), PhaseActivities(deps)
     report, workspace = ReportActivities(deps), WorkspaceActivities(deps)
+    turn, commands = SessionTurnActivities(deps), SessionCommandActivities(deps)
+    compaction = SessionCompactionActivities(deps)
     return [
+        turn.session_turn,
+        compaction.session_compact,
+        commands.session_clear,
+        commands.session_switch,
+        commands.session_memory,
+        commands.session_end,
         ledger.update_ledger,
         phase.run_phase,
         phase.validate_artifact,

@@ -93,7 +93,7 @@ class PhaseActivities:
 
     @activity.defn(name="run_phase")
     async def run_phase(self, input: PhaseInput) -> PhaseResult:
-        with _setup_errors():
+        with setup_errors():
             template = self.deps.catalog.template(input.template_ref)
             phase = _phase(template, input.phase_key)
             persona = self._persona(input)
@@ -137,7 +137,7 @@ class PhaseActivities:
 
     @activity.defn(name="validate_artifact")
     async def validate_artifact(self, input: ValidateInput) -> ValidationResult:
-        with _setup_errors():
+        with setup_errors():
             phase = _phase(self.deps.catalog.template(input.template_ref), input.phase_key)
             schema = self.deps.catalog.schema(phase.artifact.schema_ref)
         path = phase.artifact.path
@@ -240,7 +240,7 @@ class PhaseActivities:
 
 
 @contextlib.contextmanager
-def _setup_errors() -> Iterator[None]:
+def setup_errors() -> Iterator[None]:
     """A user-fixable problem found before the agent starts: retrying cannot fix it."""
     try:
         yield

@@ -17,8 +17,10 @@ broken tool can never make the agent loop.
 
 A model whose name ends in `-explore-<N>` (`scripted:spec-writer-explore-200`) first
 calls `ls` N times on an artifact task, then writes the artifact: a long phase with
-many model calls and tool results, for tests of history size and checkpoints. The
-count is of its own `ls` calls since the task message, so it stays a pure function.
+many model calls and tool results, for tests of history size and checkpoints; in chat
+it calls `ls` N times before it answers. The count is of its own `ls` calls since the
+latest human message, so it stays a pure function. A chat message naming several
+files (`@a.py @b.py`) reads them all in one call, then summarises each.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from my_deepagent.agents.prompts import agent_path, parse_artifact_task, parse_repair_request
 from my_deepagent.agents.schema_instances import SchemaInstanceError, instance_for
+from my_deepagent.agents.scripted_memory import asks_about_memory, memory_answer
+from my_deepagent.agents.scripted_summary import summary_reply
+from my_deepagent.sessions.references import typed_text
 from my_deepagent.tokens import content_text
 
 WRITE_TOOL = "write_file"
@@ -106,6 +111,9 @@ def decide(
 ) -> Reply:
     """The answer to `messages` when the tools in `tool_names` are bound; `explore`
     `ls` calls come before the write of an artifact task."""
+    summary = summary_reply(messages)
+    if summary is not None:
+        return Reply(summary)
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
     start = humans[-1] if humans else 0
     text = content_text(messages[start]) if humans else ""
@@ -130,7 +138,7 @@ def decide(
             step = f"Exploring the repository ({explored + 1}/{explore})."
             return Reply(step, [(EXPLORE_TOOL, {"path": "/"})])
         return _artifact_reply(messages, start, task.path, task.schema, "", tool_names)
-    return _chat_reply(messages, humans, tool_names)
+    return _chat_reply(messages, humans, tool_names, explore=explore)
 
 
 def _earlier_schema(messages: Sequence[BaseMessage], path: str) -> dict[str, Any] | None:
@@ -190,31 +198,51 @@ def _describe(content: Any) -> str:
 
 def named_file(text: str) -> str | None:
     """The file a chat message asks to see: an @mention, or a path after a read cue."""
-    mention = _MENTION.search(text)
-    if mention:
-        return agent_path(mention.group(1))
-    if _READ_CUE.search(text):
-        found = _PATH_LIKE.search(text)
+    files = named_files(text)
+    return files[0] if files else None
+
+
+def named_files(text: str) -> list[str]:
+    """Every file a chat message asks to see: its @mentions (each once, in order, up to
+    the first attached file block), or else one path after a read cue."""
+    typed = typed_text(text)
+    mentions = list(dict.fromkeys(agent_path(m) for m in _MENTION.findall(typed)))
+    if mentions:
+        return mentions
+    if _READ_CUE.search(typed):
+        found = _PATH_LIKE.search(typed)
         if found:
-            return agent_path(found.group(1))
-    return None
+            return [agent_path(found.group(1))]
+    return []
 
 
 def _chat_reply(
-    messages: Sequence[BaseMessage], humans: list[int], tool_names: frozenset[str]
+    messages: Sequence[BaseMessage],
+    humans: list[int],
+    tool_names: frozenset[str],
+    *,
+    explore: int = 0,
 ) -> Reply:
     if not humans:
         return Reply("Hello. Send me a message and I will answer it.")
     start = humans[-1]
     text = content_text(messages[start])
-    path = named_file(text)
-    if path is not None and READ_TOOL in tool_names:
-        reads = [c for c in _calls_after(messages, start) if _targets(c, READ_TOOL, path)]
-        answered = [c for c in reads if c.result is not None]
+    if asks_about_memory(text):
+        return Reply(memory_answer(messages))
+    explored = sum(c.name == EXPLORE_TOOL for c in _calls_after(messages, start))
+    if explored < explore and EXPLORE_TOOL in tool_names:
+        return Reply(f"Looking around ({explored + 1}/{explore}).", [(EXPLORE_TOOL, {"path": "/"})])
+    paths = named_files(text)
+    if paths and READ_TOOL in tool_names:
+        calls = _calls_after(messages, start)
+        reads = {p: [c for c in calls if _targets(c, READ_TOOL, p)] for p in paths}
+        if not any(reads.values()):
+            return Reply(
+                f"Reading {', '.join(paths)}.", [(READ_TOOL, {"file_path": p}) for p in paths]
+            )
+        answered = [(p, found[-1]) for p, found in reads.items() if found and found[-1].result]
         if answered:
-            return Reply(_summarise_read(path, answered[-1]))
-        if not reads:
-            return Reply(f"Reading {path}.", [(READ_TOOL, {"file_path": path})])
+            return Reply("\n".join(_summarise_read(p, call) for p, call in answered))
     answer = f"You said: “{_quote(text)}”. That is message {len(humans)} of this conversation."
     if len(humans) > 1:
         answer += f" Your first message was: “{_quote(content_text(messages[humans[0]]))}”."

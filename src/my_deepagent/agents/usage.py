@@ -38,9 +38,10 @@ class CallContext:
     run_id: str | None = None
     phase_key: str | None = None
     persona_ref: str | None = None
+    session_id: str | None = None
 
 
-def _messages_of(result: ModelCallResult[Any]) -> list[BaseMessage]:
+def messages_of(result: ModelCallResult[Any]) -> list[BaseMessage]:
     if isinstance(result, AIMessage):
         return [result]
     if isinstance(result, ExtendedModelResponse):
@@ -72,7 +73,7 @@ class UsageMiddleware(AgentMiddleware):
         handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
     ) -> ModelResponse[Any]:
         response = await handler(request)
-        for message in _messages_of(response):
+        for message in messages_of(response):
             if isinstance(message, AIMessage):
                 await self.record(message)
         return response
@@ -92,6 +93,7 @@ class UsageMiddleware(AgentMiddleware):
             run_id=self.context.run_id,
             phase_key=self.context.phase_key,
             persona_ref=self.context.persona_ref,
+            session_id=self.context.session_id,
         )
         self.calls += 1
 

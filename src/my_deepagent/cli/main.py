@@ -12,19 +12,33 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import typer
 
-from my_deepagent.cli import approvals, personas, runs, server, start, templates, worker
+from my_deepagent.cli import (
+    approvals,
+    chat,
+    personas,
+    runs,
+    server,
+    sessions,
+    start,
+    templates,
+    worker,
+)
 
 app = typer.Typer(
     name="mda",
-    help="Durable coding agents on Temporal: agent runs with approval gates, and sessions.",
-    no_args_is_help=True,
+    help="Durable coding agents on Temporal: agent runs with approval gates, and sessions. "
+    "`mda` alone opens a chat in the current repository.",
+    invoke_without_command=True,
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("chat")(chat.chat)
+app.add_typer(sessions.app, name="sessions")
 app.command("start")(start.start)
 app.command("resume")(start.resume)
 app.command("approve")(approvals.approve)
@@ -49,6 +63,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False,
         "--version",
@@ -57,7 +72,12 @@ def _root(
         callback=_print_version,
     ),
 ) -> None:
-    """Durable coding agents on Temporal."""
+    """Durable coding agents on Temporal. Alone, `mda` opens a chat in this repository."""
+    if ctx.invoked_subcommand is None:
+        chat.chat(
+            session=None, agent=None, model=None, offline=False, message=None,
+            json_output=False, repo=Path(), compact_at=None,
+        )  # fmt: skip
 
 
 def _fail(message: str, code: int) -> int:

@@ -68,7 +68,7 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool) -> int
     settings = get_settings()
     run_input = plan_run(request, load_user_catalog(), new_run_id())
     async with open_database(settings) as db:
-        client, polled = await _client_with_worker()
+        client, polled = await client_with_worker()
         record = await start_run(client, db, run_input, request.requirements)
         summary: dict[str, Any] = {
             "run_id": record.id,
@@ -108,14 +108,14 @@ async def _resume(ref: str) -> int:
 
     async with open_database(get_settings()) as db:
         record = await find_run(db, ref)
-        client, _polled = await _client_with_worker()
+        client, _polled = await client_with_worker()
         restarted = await resume_run(client, db, load_user_catalog(), record)
         verb = "resumed from its first unfinished phase" if restarted else "is still running"
         sys.stdout.write(f"Run {record.id} {verb}: {await web_ui_url(record.workflow_id)}\n")
         return await _follow_to_end(client, db, record.id, quiet=False)
 
 
-async def _client_with_worker() -> tuple[Any, bool]:
+async def client_with_worker() -> tuple[Any, bool]:
     """A client, and whether a worker polls mda's task queue (embedded: one is started)."""
     from my_deepagent.client import ensure_worker
     from my_deepagent.settings import get_settings

@@ -133,13 +133,25 @@ def best_persona(
     provider_preference: Sequence[Provider] = DEFAULT_PROVIDER_PREFERENCE,
 ) -> Persona | None:
     """The first capable persona by (provider preference, id, newest version), if any."""
+    ranked = ranked_personas(
+        catalog, capabilities, offline=offline, provider_preference=provider_preference
+    )
+    return ranked[0] if ranked else None
+
+
+def ranked_personas(
+    catalog: Catalog,
+    capabilities: Sequence[str],
+    *,
+    offline: bool = False,
+    provider_preference: Sequence[Provider] = DEFAULT_PROVIDER_PREFERENCE,
+) -> list[Persona]:
+    """Every capable persona, best first (the order `best_persona` picks by)."""
     rank = _provider_rank(provider_preference)
     candidates = [
         p for p in catalog.personas() if p.can_fill(capabilities) and _allowed(p, offline=offline)
     ]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda p: (rank[p.provider], p.id, -p.version))
+    return sorted(candidates, key=lambda p: (rank[p.provider], p.id, -p.version))
 
 
 def check_pinned(bindings: Bindings, catalog: Catalog) -> None:

@@ -25,9 +25,18 @@ from datetime import timedelta
 from typing import Literal, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 from temporalio.workflow import ActivityCancellationType
+
+from my_deepagent.workflows.policies import (
+    AGENT_HEARTBEAT,
+    AGENT_RETRY,
+    AGENT_TIMEOUT,
+    IO_RETRY,
+    IO_TIMEOUT,
+    LEDGER_TIMEOUT,
+    failure_message,
+)
 
 with workflow.unsafe.imports_passed_through():
     from my_deepagent.store.records import EventType, PhaseState, RunState
@@ -58,16 +67,6 @@ with workflow.unsafe.imports_passed_through():
 
 T = TypeVar("T")
 
-AGENT_TIMEOUT = timedelta(hours=2)
-AGENT_HEARTBEAT = timedelta(seconds=8)
-AGENT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=2),
-    maximum_attempts=6,
-)
-IO_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=5)
-IO_TIMEOUT = timedelta(minutes=5)
-LEDGER_TIMEOUT = timedelta(seconds=30)
 MAX_REPAIR_ERRORS = 20
 
 Decision = Literal["approve", "reject", "request_changes"]
@@ -139,7 +138,7 @@ class RunWorkflow:
         except _PhaseFailed as failure:
             self._state, self._error = "failed", str(failure)
         except ActivityError as failure:
-            self._state, self._error = "failed", _cause(failure)
+            self._state, self._error = "failed", failure_message(failure)
         except asyncio.CancelledError:
             # Cancelled from outside (the Web UI, `temporal workflow cancel`): end as
             # aborted with a ledger and a report, so the branch is free for a new run.
@@ -443,13 +442,4 @@ class RunWorkflow:
                 retry_policy=IO_RETRY,
             )
         except ActivityError as failure:
-            workflow.logger.warning("report not written: %s", _cause(failure))
-
-
-def _cause(failure: ActivityError) -> str:
-    """The innermost message of an activity failure, on one line."""
-    error: BaseException = failure
-    while error.__cause__ is not None:
-        error = error.__cause__
-    message = error.message if isinstance(error, ApplicationError) else str(error)
-    return " ".join(message.split())[:500]
+            workflow.logger.warning("report not written: %s", failure_message(failure))

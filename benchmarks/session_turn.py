@@ -1,0 +1,149 @@
+"""What a session turn costs through mda, next to the same agent bare, in one process.
+
+A turn here is offline and realistic in shape: the user asks about three files by
+name, the scripted chat model reads them (3 `read_file` calls in one model call) and
+then answers (2 model calls, 3 file operations). Three ways, interleaved turn by turn
+so the machine's noise falls on all alike, each continuing its own conversation:
+
+- bare: the deepagents agent in-process, no checkpointer, the history kept in a list;
+- durable agent: the same with mda's checkpointer thread and llm_calls ledger;
+- mda: a chat update to a `SessionWorkflow` on the embedded dev server (worker in
+  this process): the turn activity, message mirroring, totals, memory, heartbeats.
+
+Then the history a turn adds to the session workflow's Temporal history.
+
+    .venv/bin/python benchmarks/session_turn.py [--turns 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from run_overhead import setup_environment
+
+QUESTION = "Compare @README.md @todo/store.py @tests/test_store.py for me (turn {n})."
+WARMUP = 3
+
+
+async def turns(count: int, root: Path) -> tuple[dict[str, list[float]], int]:
+    from langchain_core.messages import BaseMessage, HumanMessage
+
+    from my_deepagent.activities.deps import open_deps
+    from my_deepagent.activities.session_turn import SESSION_CONVENTIONS
+    from my_deepagent.agents.builder import build_agent
+    from my_deepagent.agents.models import build_chat_model
+    from my_deepagent.agents.usage import CallContext, UsageMiddleware
+    from my_deepagent.domain.catalog import load_user_catalog
+    from my_deepagent.examples import prepare_example_repo
+    from my_deepagent.sessions.client import SessionChoice, create_session, ensure_running, send
+    from my_deepagent.temporal_config import connect_client
+    from my_deepagent.worker import build_worker
+    from my_deepagent.workflows.session_types import ChatMessage
+
+    persona = load_user_catalog().persona("scripted-chat")
+    prompt = f"{persona.system_prompt.strip()}\n\n{SESSION_CONVENTIONS}"
+    repos = {name: prepare_example_repo(root / name) for name in ("bare", "durable", "mda")}
+    client = await connect_client()
+    times: dict[str, list[float]] = {"bare": [], "durable agent": [], "mda": []}
+    async with open_deps() as deps:
+        bare_history: list[BaseMessage] = []
+        bare_agent = build_agent(
+            build_chat_model(persona.model), worktree=repos["bare"], system_prompt=prompt
+        )
+        durable_thread = f"bench:{uuid.uuid4().hex}"
+        durable_agent = build_agent(
+            build_chat_model(persona.model),
+            worktree=repos["durable"],
+            system_prompt=prompt,
+            checkpointer=deps.checkpointer,
+            extra_middleware=[
+                UsageMiddleware(deps.db, CallContext(thread_id=durable_thread, model=persona.model))
+            ],
+        )
+        record = await create_session(
+            deps.db, repos["mda"], SessionChoice(persona=persona, model=persona.model)
+        )
+
+        async def bare(n: int) -> None:
+            result = await bare_agent.ainvoke(
+                {"messages": [*bare_history, HumanMessage(QUESTION.format(n=n))]}
+            )
+            bare_history[:] = result["messages"]
+            check(result["messages"][-1].content)
+
+        async def durable(n: int) -> None:
+            result = await durable_agent.ainvoke(
+                {"messages": [HumanMessage(QUESTION.format(n=n))]},
+                {"configurable": {"thread_id": durable_thread}},
+                durability="sync",
+            )
+            check(result["messages"][-1].content)
+
+        async with build_worker(client, deps):
+            handle = await ensure_running(client, deps.db, record)
+
+            async def through_mda(n: int) -> None:
+                text = QUESTION.format(n=n)
+                message = ChatMessage(client_id=uuid.uuid4().hex, text=text, size=len(text))
+                result = await send(handle, deps.db, message)
+                assert result.usage.model_calls == 2, result
+                check(result.reply)
+
+            steps: dict[str, Any] = {"bare": bare, "durable agent": durable, "mda": through_mda}
+            for n in range(count + WARMUP):
+                for name, step in steps.items():
+                    started = time.perf_counter()
+                    await step(n)
+                    if n >= WARMUP:
+                        times[name].append(time.perf_counter() - started)
+            history = await handle.fetch_history()
+    return times, len(history.to_json().encode()) // (count + WARMUP)
+
+
+def check(reply: Any) -> None:
+    assert isinstance(reply, str) and reply.count(" has ") == 3, reply
+
+
+def report(times: dict[str, list[float]], history_per_turn: int) -> None:
+    medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    print(
+        f"One offline session turn (2 model calls, 3 file reads), medians of "
+        f"{len(times['bare'])} interleaved turns:"
+    )
+    for name, value in medians.items():
+        print(f"  {name:<14} {value:8.1f} ms   ({value / medians['bare']:.2f}x bare)")
+    print(f"  mda adds per turn (mda - bare): {medians['mda'] - medians['bare']:.1f} ms")
+    print(f"  of which durability (durable agent - bare): "
+          f"{medians['durable agent'] - medians['bare']:.1f} ms")  # fmt: skip
+    print(f"Temporal history per turn: {history_per_turn:,} bytes")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="What mda adds to a session turn.")
+    parser.add_argument("--turns", type=int, default=30)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="mda-bench-session-")).resolve()
+    setup_environment(root, task_queue="bench-session")
+    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
+    from my_deepagent.settings import reset_settings
+
+    reset_settings()
+    config = EmbeddedServerConfig.from_settings()
+    asyncio.run(start_server(config))
+    try:
+        report(*asyncio.run(turns(args.turns, root)))
+    finally:
+        stop_server(config)
+
+
+if __name__ == "__main__":
+    main()
+    os._exit(0)

@@ -1,0 +1,149 @@
+"""`session_compact`: summarise a session's older messages and start the next context.
+
+The plan (what to keep, what to summarise) and the chunked summariser live in
+`sessions/compaction.py`; this activity reads the visible messages, calls the cheap
+model (each call recorded in `llm_calls` like any other), and applies the result in
+one transaction: the originals archived, one structured summary row added. The next
+turn's new context is seeded from the summary and the kept messages.
+
+Idempotent: a retry after the transaction finds the summary row at its seq and
+reports that compaction instead of planning another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, LLMResult
+from temporalio import activity
+
+from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.activities.phase import setup_errors
+from my_deepagent.agents.models import build_chat_model
+from my_deepagent.domain.binding import best_persona
+from my_deepagent.errors import MdaError
+from my_deepagent.sessions.compaction import (
+    CompactionRefusal,
+    TranscriptMessage,
+    plan_compaction,
+    tokens_after,
+)
+from my_deepagent.sessions.summary import summarise
+from my_deepagent.store.database import Database
+from my_deepagent.store.llm_calls import record_llm_call
+from my_deepagent.store.messages import apply_compaction, live_messages, message_at
+from my_deepagent.store.sessions import get_session, refresh_session_totals
+from my_deepagent.tokens import context_window, count_tokens
+from my_deepagent.workflows.session_types import CompactInput, CompactionOutcome
+
+SCRIPTED_SUMMARIZER = "scripted:summarizer"
+
+
+class SessionCompactionActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self.deps = deps
+
+    @activity.defn(name="session_compact")
+    async def session_compact(self, input: CompactInput) -> CompactionOutcome:
+        db = self.deps.db
+        done = await message_at(db, input.session_id, input.summary_seq)
+        if done is not None and done.is_summary:
+            return await self._outcome_of_done(input)
+        live = await live_messages(db, input.session_id)
+        transcript = [
+            TranscriptMessage(
+                seq=m.seq,
+                role=m.role,
+                content=m.content,
+                token_count=m.token_count,
+                is_summary=m.is_summary,
+            )
+            for m in live
+        ]
+        plan = plan_compaction(transcript)
+        if isinstance(plan, CompactionRefusal):
+            return CompactionOutcome(compacted=False, reason=plan.reason, context=input.context)
+        with setup_errors():
+            summary_model = self._summary_model(input.model)
+            model = build_chat_model(summary_model, self.deps.settings)
+        model.callbacks = [_CallRecorder(db, input.session_id, summary_model)]
+        result = await summarise(model, plan.to_summarise, window=context_window(summary_model))
+        summary_tokens = count_tokens(result.text)
+        await apply_compaction(
+            db,
+            session_id=input.session_id,
+            archive_seqs=plan.archive_seqs,
+            summary_seq=input.summary_seq,
+            summary=result.text,
+            summary_tokens=summary_tokens,
+        )
+        await self._bump(input)
+        return CompactionOutcome(
+            compacted=True,
+            archived=len(plan.archive_seqs),
+            tokens_before=plan.tokens_before,
+            tokens_after=tokens_after(plan, summary_tokens),
+            summary_seq=input.summary_seq,
+            context=input.context + 1,
+            visible_after=len(plan.kept_seqs) + 1,
+        )
+
+    async def _bump(self, input: CompactInput) -> None:
+        await refresh_session_totals(self.deps.db, input.session_id, context=input.context + 1)
+
+    async def _outcome_of_done(self, input: CompactInput) -> CompactionOutcome:
+        await self._bump(input)
+        session = await get_session(self.deps.db, input.session_id)
+        visible = await live_messages(self.deps.db, input.session_id)
+        return CompactionOutcome(
+            compacted=True,
+            tokens_after=session.context_tokens if session else 0,
+            summary_seq=input.summary_seq,
+            context=input.context + 1,
+            visible_after=len(visible),
+        )
+
+    def _summary_model(self, session_model: str) -> str:
+        """The cheap model: the setting, scripted for a scripted session, else the first
+        persona that can summarize."""
+        configured = self.deps.settings.summary_model
+        if configured:
+            return configured
+        if session_model.startswith("scripted:"):
+            return SCRIPTED_SUMMARIZER
+        persona = best_persona(self.deps.catalog, ["summarize"])
+        if persona is None:
+            raise MdaError("no persona can summarize: set MDA_SUMMARY_MODEL=provider:model")
+        return str(persona.model_spec)
+
+
+class _CallRecorder(AsyncCallbackHandler):
+    """One `llm_calls` row per summariser call, as soon as it returns."""
+
+    def __init__(self, db: Database, session_id: str, model: str) -> None:
+        self.db = db
+        self.session_id = session_id
+        self.model = model
+
+    async def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        for generations in response.generations:
+            for generation in generations:
+                if isinstance(generation, ChatGeneration) and isinstance(
+                    generation.message, AIMessage
+                ):
+                    await self._record(generation.message)
+
+    async def _record(self, message: AIMessage) -> None:
+        usage = message.usage_metadata or {"input_tokens": 0, "output_tokens": 0}
+        await record_llm_call(
+            self.db,
+            thread_id=f"session:{self.session_id}:summary",
+            message_id=message.id or f"mda-{uuid.uuid4().hex}",
+            model=self.model,
+            input_tokens=usage["input_tokens"],
+            output_tokens=usage["output_tokens"],
+            session_id=self.session_id,
+        )

@@ -1,0 +1,121 @@
+"""`mda chat` (and `mda` alone): talk to an agent in the current repository.
+
+Without `-m` it opens the REPL (`cli/repl.py`). With `-m TEXT` it sends one message
+(to a new session unless `--session` names one), prints the reply and exits: the
+mode for scripts. `--json` prints `{"session_id", "reply", ...}`. `@path` references
+are expanded before sending, inside the repository only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from my_deepagent.sessions.opening import OpenRequest
+    from my_deepagent.workflows.session_types import TurnResult
+
+
+def chat(
+    session: str | None = typer.Option(
+        None, "--session", "-s", help="Continue this session (id or a 6+ character prefix)."
+    ),
+    agent: str | None = typer.Option(None, "--agent", help="Persona id (`mda personas list`)."),
+    model: str | None = typer.Option(
+        None, "--model", help="Model as provider:name (default: the persona's)."
+    ),
+    offline: bool = typer.Option(
+        False, "--offline", help="Use an offline scripted persona: no key, no network."
+    ),
+    message: str | None = typer.Option(
+        None, "-m", "--message", help="Send this one message, print the reply and exit."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="With -m: print the reply as JSON."),
+    repo: Path = typer.Option(Path(), "--repo", help="The git repository to work in."),
+    compact_at: float | None = typer.Option(
+        None,
+        "--compact-at",
+        min=0.05,
+        max=1.0,
+        help="A new session compacts past this share of the model's window (default 0.7).",
+    ),
+) -> None:
+    """Chat with an agent in the repository: a REPL, or one message with -m."""
+    from my_deepagent.errors import MdaError
+    from my_deepagent.sessions.opening import OpenRequest
+
+    if compact_at is not None and session is not None:
+        raise MdaError("--compact-at applies to a new session: drop it or --session")
+    request = OpenRequest(
+        session=session, agent=agent, model=model, offline=offline, repo=repo,
+        compact_at=compact_at,
+    )  # fmt: skip
+    if message is None:
+        if json_output:
+            raise MdaError("--json needs -m TEXT (the REPL prints for people)")
+        from my_deepagent.cli.repl import run_repl
+
+        raise typer.Exit(asyncio.run(run_repl(request)))
+    raise typer.Exit(asyncio.run(_one_shot(request, message, json_output=json_output)))
+
+
+async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> int:
+    from my_deepagent.git import resolve_repo
+    from my_deepagent.sessions.client import chat_message, check_message_text, send
+    from my_deepagent.sessions.opening import open_session
+    from my_deepagent.sessions.references import expand_references
+
+    # A message that cannot be sent must not leave a new, empty session behind.
+    if request.session is None:
+        text = expand_references(text, resolve_repo(request.repo).root).text
+        check_message_text(text)
+    async with open_session(request) as opened:
+        if request.session is not None:
+            text = expand_references(text, opened.root).text
+        if opened.note:
+            sys.stderr.write(f"mda: note: {opened.note}\n")
+        message = await chat_message(opened.db, text)
+        result = await send(opened.handle, opened.db, message)
+        if json_output:
+            from my_deepagent.cli.output import print_json
+
+            print_json(turn_json(opened.id, result))
+        else:
+            sys.stdout.write(result.reply.rstrip() + "\n")
+            note = compaction_note(result)
+            if note:
+                sys.stderr.write(note + "\n")
+            sys.stderr.write(f"session {opened.id}\n")
+        return 1 if result.cancelled else 0
+
+
+def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "reply": result.reply,
+        "turn": result.turn,
+        "seq": result.assistant_seq,
+        "duplicate": result.duplicate,
+        "cancelled": result.cancelled,
+        "usage": result.usage.model_dump(),
+        "context_tokens": result.context_tokens,
+        "compaction": result.compaction.model_dump() if result.compaction else None,
+    }
+
+
+def compaction_note(result: TurnResult) -> str | None:
+    """The line telling the user a compaction happened, and what it saved."""
+    outcome = result.compaction
+    if outcome is None:
+        return None
+    if not outcome.compacted:
+        return f"context not compacted: {outcome.reason}" if outcome.reason else None
+    saved = outcome.tokens_before - outcome.tokens_after
+    return (
+        f"context compacted: {outcome.archived} messages summarised and archived, "
+        f"{outcome.tokens_before:,} -> {outcome.tokens_after:,} tokens ({saved:,} saved)"
+    )

@@ -1,0 +1,180 @@
+"""The REPL (`mda`, `mda chat`, `mda sessions resume`): read a line, send it as a turn
+of the session's workflow, show the turn's progress, print the reply.
+
+A line starting with `/` is a command (`cli/repl_commands.py`). While a turn runs the
+progress line (model calls, the tool being run, tokens) is redrawn from the turn
+activity's heartbeat; Ctrl-C then cancels the turn, not the session. Ctrl-D or /quit
+leaves: the session stays and `mda sessions resume` continues it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TextIO
+
+from my_deepagent.errors import MdaError
+
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
+
+    from my_deepagent.sessions.opening import OpenRequest, OpenSession
+    from my_deepagent.workflows.session_types import ChatMessage, TurnResult
+
+PROMPT = "› "
+PROGRESS_POLL_S = 0.3
+HISTORY_SHOWN = 20
+
+
+class Repl:
+    """One REPL on one open session; `out` is where everything is printed."""
+
+    def __init__(self, opened: OpenSession, out: TextIO, *, live: bool) -> None:
+        self.opened = opened
+        self.out = out
+        self.live = live
+        """Redraw a progress line while a turn runs (a terminal only)."""
+
+    def say(self, text: str) -> None:
+        self.out.write(text.rstrip("\n") + "\n")
+        self.out.flush()
+
+    async def banner(self, *, show_history: bool) -> None:
+        record = self.opened.record
+        verb = "New session" if self.opened.created else "Session"
+        self.say(
+            f"{verb} {record.id[:8]} · {record.persona_ref} on {record.model} · {record.repo_path}"
+        )
+        if self.opened.note:
+            self.say(f"note: {self.opened.note}")
+        if show_history:
+            await self.show_history()
+        self.say("Type a message, /help for commands, Ctrl-D to leave.")
+
+    async def show_history(self) -> None:
+        from my_deepagent.store.messages import live_messages
+
+        rows = await live_messages(self.opened.db, self.opened.id)
+        hidden = max(0, len(rows) - HISTORY_SHOWN)
+        if hidden:
+            self.say(f"({hidden} earlier messages; `mda sessions show {self.opened.id[:8]}`)")
+        for row in rows[hidden:]:
+            who = "summary" if row.is_summary else ("you" if row.role == "user" else "agent")
+            self.say(f"{who}: {row.content}")
+
+    async def handle_line(self, line: str) -> bool:
+        """Act on one input line; False when the REPL should stop."""
+        from my_deepagent.cli.repl_commands import run_command
+        from my_deepagent.cli.slash import parse_slash
+
+        if not line.strip():
+            return True
+        try:
+            command = parse_slash(line)
+            if command is not None:
+                return await run_command(self, command)
+            await self.turn(line)
+        except MdaError as exc:
+            self.say(f"error: {' '.join(exc.message.split())}")
+        return True
+
+    async def turn(self, text: str) -> TurnResult:
+        from my_deepagent.cli.chat import compaction_note
+        from my_deepagent.sessions.client import chat_message
+        from my_deepagent.sessions.references import expand_references
+
+        expanded = expand_references(text, self.opened.root)
+        if expanded.files:
+            self.say(f"(attached {', '.join(expanded.files)})")
+        message = await chat_message(self.opened.db, expanded.text)
+        result = await self._wait_for_turn(message)
+        if result.cancelled:
+            self.say("(turn cancelled; the session goes on)")
+        else:
+            self.say(result.reply)
+        note = compaction_note(result)
+        if note:
+            self.say(f"({note})")
+        return result
+
+    async def _wait_for_turn(self, message: ChatMessage) -> TurnResult:
+        from my_deepagent.sessions.client import cancel_turn, send
+
+        task = asyncio.create_task(send(self.opened.handle, self.opened.db, message))
+        loop = asyncio.get_running_loop()
+        cancelling: list[asyncio.Task[None]] = []
+
+        def interrupted() -> None:
+            self._clear_line()
+            self.say("(cancelling the turn...)")
+            cancelling.append(loop.create_task(cancel_turn(self.opened.handle, message.client_id)))
+
+        with _on_sigint(loop, interrupted):
+            if self.live:
+                await self._show_progress(task)
+            return await task
+
+    async def _show_progress(self, task: asyncio.Task[TurnResult]) -> None:
+        from my_deepagent.sessions.client import turn_progress
+        from my_deepagent.sessions.progress import TurnProgress, progress_line
+
+        started, progress = time.monotonic(), TurnProgress()
+        while not task.done():
+            with contextlib.suppress(Exception):  # a progress line is best effort
+                progress = await turn_progress(self.opened.client, self.opened.handle) or progress
+            self.out.write("\r\x1b[K" + progress_line(progress, time.monotonic() - started))
+            self.out.flush()
+            await asyncio.wait([task], timeout=PROGRESS_POLL_S)
+        self._clear_line()
+
+    def _clear_line(self) -> None:
+        if self.live:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+
+
+@contextlib.contextmanager
+def _on_sigint(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C runs `handler` instead of stopping the program, inside the block."""
+    try:
+        loop.add_signal_handler(signal.SIGINT, handler)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+        yield None
+        return
+    try:
+        yield None
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+async def run_repl(
+    request: OpenRequest,
+    *,
+    show_history: bool = False,
+    input: Input | None = None,
+    output: Output | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """The REPL until Ctrl-D or /quit; 0."""
+    from my_deepagent.cli.repl_input import make_prompt_session, read_message_async
+    from my_deepagent.sessions.opening import open_session
+    from my_deepagent.settings import get_settings
+
+    out = out or sys.stdout
+    async with open_session(request) as opened:
+        prompt = make_prompt_session(
+            get_settings().paths.data_dir / "repl_history", input=input, output=output
+        )
+        repl = Repl(opened, out, live=input is None and out.isatty())
+        await repl.banner(show_history=show_history or not opened.created)
+        while True:
+            line = await read_message_async(prompt, PROMPT)
+            if line is None or not await repl.handle_line(line):
+                break
+        repl.say(f"Session {opened.id[:8]} kept. Resume it: mda sessions resume {opened.id[:8]}")
+    return 0

@@ -1,0 +1,183 @@
+"""What each slash command of the REPL does (the table of commands is `cli/slash.py`).
+
+Commands that change the session (/clear, /compact, /agent, /model, /remember,
+/forget) are updates of its workflow, queued behind any running turn. The others
+read mda's database or the project's memory folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from my_deepagent.cli.repl import Repl
+    from my_deepagent.cli.slash import SlashCommand
+
+Handler = Callable[["Repl", str | None], Awaitable[bool]]
+
+
+async def run_command(repl: Repl, command: SlashCommand) -> bool:
+    """Run one command; False when the REPL should stop."""
+    return await HANDLERS[command.name](repl, command.argument)
+
+
+async def _help(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.cli.slash import help_text
+
+    repl.say(help_text())
+    repl.say("@path in a message attaches a file of the repository.")
+    return True
+
+
+async def _quit(repl: Repl, _: str | None) -> bool:
+    return False
+
+
+async def _agent(repl: Repl, argument: str | None) -> bool:
+    from my_deepagent.sessions.client import switch_agent
+
+    if argument is None:
+        repl.say(f"agent: {repl.opened.record.persona_ref} (on {repl.opened.record.model})")
+    else:
+        repl.say(await switch_agent(repl.opened, agent=argument, model=None))
+    return True
+
+
+async def _model(repl: Repl, argument: str | None) -> bool:
+    from my_deepagent.sessions.client import switch_agent
+
+    if argument is None:
+        repl.say(f"model: {repl.opened.record.model}")
+    else:
+        repl.say(await switch_agent(repl.opened, agent=None, model=argument))
+    return True
+
+
+async def _clear(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.sessions.client import update
+
+    await update(repl.opened.handle, "clear", None, int)
+    await repl.opened.refresh()
+    repl.say("cleared: the visible messages are archived and the agent starts afresh")
+    return True
+
+
+async def _compact(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.sessions.client import update
+    from my_deepagent.workflows.session_types import CompactionOutcome
+
+    outcome = await update(repl.opened.handle, "compact", None, CompactionOutcome)
+    await repl.opened.refresh()
+    if not outcome.compacted:
+        repl.say(f"nothing compacted: {outcome.reason}")
+        return True
+    saved = outcome.tokens_before - outcome.tokens_after
+    repl.say(
+        f"context compacted: {outcome.archived} messages summarised and archived, "
+        f"{outcome.tokens_before:,} -> {outcome.tokens_after:,} tokens ({saved:,} saved)"
+    )
+    return True
+
+
+async def _remember(repl: Repl, argument: str | None) -> bool:
+    from my_deepagent.sessions.client import update
+    from my_deepagent.workflows.session_types import MemoryResult, MemoryText
+
+    note = await update(
+        repl.opened.handle, "remember", MemoryText(text=argument or ""), MemoryResult
+    )
+    repl.say(f"remembered as {note.slug} ({note.file_name}); the agent sees it from the next turn")
+    return True
+
+
+async def _forget(repl: Repl, argument: str | None) -> bool:
+    from my_deepagent.sessions.client import update
+    from my_deepagent.workflows.session_types import MemoryResult, MemorySlug
+
+    note = await update(repl.opened.handle, "forget", MemorySlug(slug=argument or ""), MemoryResult)
+    repl.say(f"forgot {note.slug}")
+    return True
+
+
+async def _memory(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.sessions.memory import list_entries, memory_dir
+    from my_deepagent.settings import get_settings
+
+    folder = memory_dir(get_settings().paths.data_dir, repl.opened.record.project_key)
+    entries = list_entries(folder)
+    if not entries:
+        repl.say(f"no memory notes yet ({folder}); /remember <text> adds one")
+        return True
+    repl.say(f"{len(entries)} memory notes in {folder}:")
+    for entry in entries:
+        repl.say(f"  {entry.slug}: {entry.title} ({entry.chars} characters)")
+    return True
+
+
+async def _stats(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.store.messages import session_messages
+    from my_deepagent.tokens import context_window
+
+    record = await repl.opened.refresh()
+    rows = await session_messages(repl.opened.db, record.id, include_archived=True)
+    archived = sum(1 for r in rows if r.archived)
+    window = context_window(record.model)
+    share = 100 * record.context_tokens / window if window else 0.0
+    repl.say(
+        f"session {record.id[:8]} · {record.turns} turns · {len(rows) - archived} visible "
+        f"messages ({archived} archived) · {record.compactions} compactions"
+    )
+    repl.say(f"context: {record.context_tokens:,} of {window:,} tokens ({share:.0f}%)")
+    repl.say(
+        f"used: {record.total_input_tokens:,} input, {record.total_output_tokens:,} output, "
+        f"{record.total_cached_tokens:,} cached tokens"
+    )
+    return True
+
+
+async def _budget(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.store.llm_calls import call_totals
+
+    record = await repl.opened.refresh()
+    calls, used_in, used_out, _cached = await call_totals(repl.opened.db, session_id=record.id)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_calls, day_in, day_out, _day_cached = await call_totals(repl.opened.db, since=today)
+    repl.say(f"this session: {calls} model calls, {used_in:,} in / {used_out:,} out tokens")
+    repl.say(
+        f"today (UTC, all runs and sessions): {day_calls} model calls, "
+        f"{day_in:,} in / {day_out:,} out tokens"
+    )
+    repl.say("no spending caps are set, so nothing is blocked")
+    return True
+
+
+async def _runs(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.store.runs import list_runs
+
+    runs = await list_runs(repl.opened.db, repo_path=repl.opened.record.repo_path, limit=10)
+    if not runs:
+        repl.say("no runs in this repository yet (`mda start TEMPLATE` starts one)")
+        return True
+    for run in runs:
+        started = run.created_at.strftime("%Y-%m-%d %H:%M")
+        repl.say(f"  {run.id[:8]}  {run.state.value:<18} {run.template_ref:<22} {started}")
+    return True
+
+
+HANDLERS: dict[str, Handler] = {
+    "help": _help,
+    "quit": _quit,
+    "exit": _quit,
+    "agent": _agent,
+    "model": _model,
+    "clear": _clear,
+    "compact": _compact,
+    "remember": _remember,
+    "forget": _forget,
+    "memory": _memory,
+    "stats": _stats,
+    "budget": _budget,
+    "runs": _runs,
+}

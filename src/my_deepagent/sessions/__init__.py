@@ -1,0 +1,1 @@
+"""Sessions: the interactive agent (REPL conversations, compaction, project memory)."""

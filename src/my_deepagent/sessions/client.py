@@ -1,0 +1,335 @@
+"""The client side of a session: create it, keep its workflow running, send messages
+and commands, read a running turn's progress.
+
+The database row is the session's memory outside Temporal: if the workflow is not
+running (its history passed retention, or it was terminated) while the row says the
+session is active, the next message starts a new execution from the row (context,
+seqs, counters), so `mda sessions resume` always works. An update the session
+refuses comes back as one line (`MdaError`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from my_deepagent.errors import MdaError
+from my_deepagent.workflows.session_types import (
+    MAX_INLINE_BODY_BYTES,
+    MAX_MESSAGE_BYTES,
+    SESSION_WORKFLOW,
+    TURNS_PER_EXECUTION,
+    AgentChange,
+    CancelTurn,
+    ChatMessage,
+    SessionInput,
+    SessionStatus,
+    TurnResult,
+    session_workflow_id,
+)
+
+if TYPE_CHECKING:
+    from temporalio.client import Client, WorkflowHandle
+
+    from my_deepagent.domain.catalog import Catalog
+    from my_deepagent.domain.persona import Persona
+    from my_deepagent.sessions.opening import OpenSession
+    from my_deepagent.sessions.progress import TurnProgress
+    from my_deepagent.store.database import Database
+    from my_deepagent.store.records import SessionRecord
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SessionChoice:
+    persona: Persona
+    model: str
+    note: str | None = None
+    """Said to the user before the session starts (the offline fallback)."""
+
+
+def choose_agent(
+    catalog: Catalog, *, agent: str | None, model: str | None, offline: bool
+) -> SessionChoice:
+    """The persona (`--agent`, else the first that can chat) and model (`--model`, else
+    the persona's); a missing key fails here in one line (embedded mode)."""
+    from my_deepagent.domain.binding import ranked_personas
+    from my_deepagent.domain.model_spec import ModelSpec
+
+    if agent is None and model is None:
+        return _first_reachable(ranked_personas(catalog, ["chat"], offline=offline))
+    persona = catalog.persona(agent) if agent is not None else _first_chat(catalog, offline)
+    spec = str(persona.model_spec) if model is None else str(ModelSpec.parse(model))
+    if offline and not spec.startswith("scripted:"):
+        raise MdaError(f"--offline needs a scripted model, not {spec} (drop --model or --offline)")
+    check_model_access(spec)
+    return SessionChoice(persona=persona, model=spec)
+
+
+def _first_chat(catalog: Catalog, offline: bool) -> Persona:
+    from my_deepagent.domain.binding import best_persona
+
+    found = best_persona(catalog, ["chat"], offline=offline)
+    if found is None:
+        kind = "scripted " if offline else ""
+        raise MdaError(f"no {kind}persona can chat: add one, or pass --agent ID")
+    return found
+
+
+def _first_reachable(ranked: list[Persona]) -> SessionChoice:
+    """The best chat persona whose provider is reachable (its key is set). When only the
+    scripted one is, the choice carries a line saying so and how to fix it."""
+    missing: MdaError | None = None
+    for persona in ranked:
+        try:
+            check_model_access(str(persona.model_spec))
+        except MdaError as exc:
+            missing = missing or exc
+            continue
+        note = None
+        if missing is not None and persona.provider == "scripted":
+            note = (
+                f"no API key: {missing.message}; until then this session uses "
+                f"{persona.ref}, a scripted model that only echoes and reads files"
+            )
+        return SessionChoice(persona=persona, model=str(persona.model_spec), note=note)
+    raise missing or MdaError("no persona can chat: add one, or pass --agent ID")
+
+
+def check_model_access(spec: str) -> None:
+    from my_deepagent.agents.models import connection
+    from my_deepagent.domain.model_spec import ModelSpec
+    from my_deepagent.settings import get_settings
+    from my_deepagent.temporal_config import load_target
+
+    if load_target().mode == "embedded":
+        connection(ModelSpec.parse(spec), get_settings())
+
+
+async def create_session(
+    db: Database, repo: Path, choice: SessionChoice, *, compact_threshold: float | None = None
+) -> SessionRecord:
+    from my_deepagent.sessions.memory import project_key
+    from my_deepagent.store.sessions import create_session as insert_session
+    from my_deepagent.store.sessions import new_session_id
+
+    return await insert_session(
+        db,
+        session_id=new_session_id(),
+        repo_path=str(repo),
+        project_key=project_key(repo),
+        persona_ref=choice.persona.ref,
+        model=choice.model,
+        compact_threshold=compact_threshold,
+    )
+
+
+def session_handle(client: Client, session_id: str) -> WorkflowHandle[Any, SessionStatus]:
+    return client.get_workflow_handle(session_workflow_id(session_id), result_type=SessionStatus)
+
+
+async def ensure_running(
+    client: Client,
+    db: Database,
+    record: SessionRecord,
+    *,
+    turns_per_execution: int = TURNS_PER_EXECUTION,
+) -> WorkflowHandle[Any, SessionStatus]:
+    """The session's workflow, started from its row if no execution is running."""
+    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.service import RPCError, RPCStatusCode
+
+    if record.state == "ended":
+        raise MdaError(f"session {record.id} has ended: start a new one with `mda chat`")
+    handle = session_handle(client, record.id)
+    try:
+        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            return handle
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+    return await _start(client, db, record, turns_per_execution)
+
+
+async def _start(
+    client: Client, db: Database, record: SessionRecord, turns_per_execution: int
+) -> WorkflowHandle[Any, SessionStatus]:
+    from temporalio.common import (
+        SearchAttributePair,
+        TypedSearchAttributes,
+        WorkflowIDConflictPolicy,
+        WorkflowIDReusePolicy,
+    )
+
+    from my_deepagent.search_attributes import MDA_KIND, MDA_REPO
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.messages import live_messages, next_seq
+
+    session_input = SessionInput(
+        session_id=record.id,
+        repo_path=record.repo_path,
+        project_key=record.project_key,
+        persona_ref=record.persona_ref,
+        model=record.model,
+        context=record.context,
+        next_seq=await next_seq(db, record.id),
+        turns=record.turns,
+        compactions=record.compactions,
+        visible=len(await live_messages(db, record.id)),
+        turns_per_execution=turns_per_execution,
+    )
+    return await client.start_workflow(
+        SESSION_WORKFLOW,
+        session_input,
+        id=session_workflow_id(record.id),
+        task_queue=get_settings().task_queue,
+        result_type=SessionStatus,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(MDA_REPO, record.repo_path),
+                SearchAttributePair(MDA_KIND, "session"),
+            ]
+        ),
+    )
+
+
+def check_message_text(text: str) -> int:
+    """The message's size in bytes, if it can be sent (not empty, not over the limit)."""
+    if not text.strip():
+        raise MdaError("the message is empty: type something to send")
+    size = len(text.encode())
+    if size > MAX_MESSAGE_BYTES:
+        raise MdaError(
+            f"the message is {size // 1024} KiB, over the {MAX_MESSAGE_BYTES // 1024} KiB limit: "
+            "send a shorter message or reference files with @path"
+        )
+    return size
+
+
+async def chat_message(db: Database, text: str, client_id: str | None = None) -> ChatMessage:
+    """The update's argument: inline, or by reference above 16 KiB (stored first)."""
+    from my_deepagent.store.messages import put_body
+
+    size = check_message_text(text)
+    client_id = client_id or uuid.uuid4().hex
+    if size <= MAX_INLINE_BODY_BYTES:
+        return ChatMessage(client_id=client_id, text=text, size=size)
+    return ChatMessage(client_id=client_id, body_ref=await put_body(db, text), size=size)
+
+
+async def send(
+    handle: WorkflowHandle[Any, SessionStatus], db: Database, message: ChatMessage
+) -> TurnResult:
+    """Send one message and wait for its turn; the whole reply, even when long."""
+    from my_deepagent.store.messages import message_at
+
+    result = await update(handle, "chat", message, TurnResult, update_id=message.client_id)
+    if result.reply_complete:
+        return result
+    row = await message_at(db, _session_id(handle), result.assistant_seq)
+    return result if row is None else result.model_copy(update={"reply": row.content})
+
+
+async def update(
+    handle: WorkflowHandle[Any, SessionStatus],
+    name: str,
+    arg: Any,
+    result_type: type[T],
+    *,
+    update_id: str | None = None,
+) -> T:
+    """Run one update; a refusal or a finished workflow is one line."""
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.exceptions import ApplicationError
+    from temporalio.service import RPCError
+
+    args = [] if arg is None else [arg]
+    try:
+        result: T = await handle.execute_update(
+            name, args=args, id=update_id, result_type=result_type
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise MdaError(message) from None
+    except RPCError as exc:
+        if "completed" in exc.message or exc.status.name == "NOT_FOUND":
+            raise MdaError(
+                f"session {_session_id(handle)} is not running: "
+                f"`mda sessions resume {_session_id(handle)[:8]}` restarts it"
+            ) from None
+        raise
+    return result
+
+
+async def cancel_turn(handle: WorkflowHandle[Any, SessionStatus], client_id: str | None) -> None:
+    await handle.signal("cancel_turn", CancelTurn(client_id=client_id))
+
+
+async def switch_agent(opened: OpenSession, *, agent: str | None, model: str | None) -> str:
+    """Use another persona and/or model from the next turn on; a line saying what changed."""
+    from my_deepagent.domain.model_spec import ModelSpec
+
+    record = opened.record
+    persona = opened.catalog.persona(agent or record.persona_ref)
+    if model is not None:
+        spec = str(ModelSpec.parse(model))
+    elif agent is not None:
+        spec = str(persona.model_spec)
+    else:
+        spec = record.model
+    check_model_access(spec)
+    change = AgentChange(persona_ref=persona.ref, model=spec)
+    await update(opened.handle, "switch_agent", change, int)
+    await opened.refresh()
+    return f"now talking to {persona.ref} on {spec} (a new agent context, same conversation)"
+
+
+async def turn_progress(
+    client: Client, handle: WorkflowHandle[Any, SessionStatus]
+) -> TurnProgress | None:
+    """The running turn's last heartbeat, if a turn is running."""
+    from my_deepagent.sessions.progress import TurnProgress
+
+    description = await handle.describe()
+    for pending in description.raw_description.pending_activities:
+        if pending.activity_type.name != "session_turn" or not pending.heartbeat_details.payloads:
+            continue
+        details = await client.data_converter.decode(pending.heartbeat_details.payloads)
+        if details and isinstance(details[0], dict):
+            return TurnProgress.model_validate(details[0])
+    return None
+
+
+def _session_id(handle: WorkflowHandle[Any, SessionStatus]) -> str:
+    return handle.id.removeprefix("session-")
+
+
+async def end_session(db: Database, record: SessionRecord) -> bool:
+    """End the session: through its workflow when it runs (after any queued turn),
+    in the database otherwise. False if it had ended already."""
+    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from my_deepagent.cli.start import client_with_worker
+    from my_deepagent.store.sessions import end_session as mark_ended
+
+    if record.state == "ended":
+        return False
+    client, _polled = await client_with_worker()
+    handle = session_handle(client, record.id)
+    try:
+        running = (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        running = False
+    if running:
+        await update(handle, "end", None, SessionStatus)
+        return True
+    return await mark_ended(db, record.id)

@@ -1,0 +1,104 @@
+"""Opening a session for the CLI: a new one in the current repository, or an existing
+one by id or prefix, with its workflow running and a worker polling.
+
+Everything the user can get wrong (not a repository, an unknown persona, a missing
+key, an unknown or ended session) fails here in one line, before any row or
+workflow is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from my_deepagent.errors import MdaError
+
+if TYPE_CHECKING:
+    from temporalio.client import Client, WorkflowHandle
+
+    from my_deepagent.domain.catalog import Catalog
+    from my_deepagent.store.database import Database
+    from my_deepagent.store.records import SessionRecord
+    from my_deepagent.workflows.session_types import SessionStatus
+
+
+@dataclass
+class OpenSession:
+    client: Client
+    db: Database
+    catalog: Catalog
+    record: SessionRecord
+    handle: WorkflowHandle[Any, SessionStatus]
+    created: bool
+    note: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def root(self) -> Path:
+        return Path(self.record.repo_path)
+
+    async def refresh(self) -> SessionRecord:
+        from my_deepagent.store.sessions import get_session
+
+        found = await get_session(self.db, self.record.id)
+        if found is not None:
+            self.record = found
+        return self.record
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    session: str | None = None
+    agent: str | None = None
+    model: str | None = None
+    offline: bool = False
+    repo: Path = Path()
+    compact_at: float | None = None
+    """A new session's compaction threshold (share of the window); None: the setting."""
+
+
+@asynccontextmanager
+async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
+    from my_deepagent.cli.start import client_with_worker
+    from my_deepagent.domain.catalog import load_user_catalog
+    from my_deepagent.git import resolve_repo
+    from my_deepagent.sessions.client import (
+        choose_agent,
+        create_session,
+        ensure_running,
+        switch_agent,
+    )
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.sessions import get_session, resolve_session_id
+
+    catalog = load_user_catalog()
+    async with open_database(get_settings()) as db:
+        record: SessionRecord | None = None
+        if request.session is not None:
+            record = await get_session(db, await resolve_session_id(db, request.session))
+            assert record is not None
+            if record.state == "ended":
+                raise MdaError(f"session {record.id} has ended: start a new one with `mda chat`")
+        else:
+            repo = resolve_repo(request.repo).root
+            choice = choose_agent(
+                catalog, agent=request.agent, model=request.model, offline=request.offline
+            )
+        client, _polled = await client_with_worker()
+        created = record is None
+        note = None
+        if record is None:
+            record = await create_session(db, repo, choice, compact_threshold=request.compact_at)
+            note = choice.note
+        handle = await ensure_running(client, db, record)
+        opened = OpenSession(client, db, catalog, record, handle, created, note)
+        if not created and (request.agent or request.model):
+            await switch_agent(opened, agent=request.agent, model=request.model)
+        yield opened

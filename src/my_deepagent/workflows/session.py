@@ -1,0 +1,384 @@
+"""`SessionWorkflow` (id `session-<uuid>`): one long-lived conversation, in order.
+
+It orders and remembers; the conversation itself lives in the agent's LangGraph
+thread (`session:<id>:<context>`) and the `messages` table. A chat message is an
+update (`chat`) whose validator refuses an ended session, an empty or oversized
+message before it enters history; its id is the client's message id, so a resent
+message is answered once. Every state-changing command (`/clear`, `/compact`,
+`/agent`, `/model`, `/remember`, `/forget`, end) is an update too, and all of them
+take one FIFO lock: turns run strictly one at a time, in arrival order (S6).
+
+After a turn whose context passed the compaction threshold the handler compacts
+before it answers, so the user learns about it with the reply. Continue-as-new happens
+only from the main loop, after every handler finished, when Temporal suggests it or
+after `TURNS_PER_EXECUTION` turns; it carries ids and counters (`SessionInput`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.workflow import ActivityCancellationType
+
+with workflow.unsafe.imports_passed_through():
+    from my_deepagent.sessions.compaction import KEEP_RECENT, MIN_COMPACTABLE
+    from my_deepagent.workflows.policies import (
+        AGENT_HEARTBEAT,
+        AGENT_RETRY,
+        AGENT_TIMEOUT,
+        IO_RETRY,
+        IO_TIMEOUT,
+        failure_message,
+    )
+    from my_deepagent.workflows.session_types import (
+        MAX_INLINE_BODY_BYTES,
+        MAX_MESSAGE_BYTES,
+        SESSION_WORKFLOW,
+        AgentChange,
+        CancelTurn,
+        ChatMessage,
+        ClearInput,
+        CompactInput,
+        CompactionOutcome,
+        EndInput,
+        MemoryResult,
+        MemorySlug,
+        MemoryText,
+        MemoryWrite,
+        SessionInput,
+        SessionStatus,
+        SwitchInput,
+        TurnInput,
+        TurnOutput,
+        TurnResult,
+    )
+
+T = TypeVar("T")
+
+REFUSED = "SessionRefused"
+"""The error type of an update the session refuses (the client prints its message)."""
+
+
+def _refuse(message: str) -> ApplicationError:
+    return ApplicationError(message, type=REFUSED, non_retryable=True)
+
+
+@workflow.defn(name=SESSION_WORKFLOW)
+class SessionWorkflow:
+    @workflow.init
+    def __init__(self, input: SessionInput) -> None:
+        self._session = input
+        self._lock = asyncio.Lock()
+        self._ended = False
+        self._ending = False
+        self._queued = 0
+        self._turns_here = 0
+        self._current: str | None = None
+        self._turn_task: asyncio.Task[TurnOutput] | None = None
+
+    @workflow.run
+    async def run(self, input: SessionInput) -> SessionStatus:
+        while True:
+            await workflow.wait_condition(lambda: self._ended or self._continue_due())
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            if self._ended:
+                return self.status()
+            if self._continue_due():
+                workflow.continue_as_new(self._session)
+
+    def _continue_due(self) -> bool:
+        return (
+            self._turns_here >= self._session.turns_per_execution
+            or workflow.info().is_continue_as_new_suggested()
+        )
+
+    # --- chat -----------------------------------------------------------------
+
+    @workflow.update
+    async def chat(self, message: ChatMessage) -> TurnResult:
+        async with self._turn(message.client_id):
+            s = self._session
+            turn, user_seq = s.turns + 1, s.next_seq
+            self._session = s.model_copy(update={"turns": turn, "next_seq": user_seq + 2})
+            self._turns_here += 1
+            output = await self._run_turn(
+                TurnInput(
+                    session_id=s.session_id,
+                    repo_path=s.repo_path,
+                    project_key=s.project_key,
+                    persona_ref=s.persona_ref,
+                    model=s.model,
+                    context=s.context,
+                    turn=turn,
+                    user_seq=user_seq,
+                    message=message,
+                )
+            )
+            compaction = None
+            if not output.duplicate:
+                self._set(visible=self._session.visible + 2)
+                if self._compaction_due(output):
+                    compaction = await self._compact(forced=False)
+            return TurnResult(
+                turn=turn,
+                user_seq=output.user_seq,
+                assistant_seq=output.assistant_seq,
+                reply=output.reply,
+                reply_complete=output.reply_complete,
+                usage=output.usage,
+                context_tokens=(
+                    compaction.tokens_after
+                    if compaction and compaction.compacted
+                    else output.context_tokens
+                ),
+                cancelled=output.cancelled,
+                duplicate=output.duplicate,
+                compaction=compaction,
+            )
+
+    def _compaction_due(self, output: TurnOutput) -> bool:
+        """Over the threshold, with enough older messages to summarise (otherwise
+        every later turn would ask, and be refused)."""
+        enough = self._session.visible >= KEEP_RECENT + MIN_COMPACTABLE
+        return enough and output.context_tokens > output.compact_at_tokens > 0
+
+    def _set(self, **changes: object) -> None:
+        self._session = self._session.model_copy(update=changes)
+
+    @chat.validator
+    def _check_chat(self, message: ChatMessage) -> None:
+        self._check_open()
+        if (message.text is None) == (message.body_ref is None):
+            raise _refuse("a message has either inline text or a body reference")
+        if message.size == 0 or (message.text is not None and not message.text.strip()):
+            raise _refuse("the message is empty: type something to send")
+        if message.size > MAX_MESSAGE_BYTES:
+            raise _refuse(
+                f"the message is {message.size} bytes, over the {MAX_MESSAGE_BYTES // 1024} KiB "
+                "limit: send a shorter message or reference files with @path"
+            )
+        if message.text is not None and len(message.text.encode()) > MAX_INLINE_BODY_BYTES:
+            raise _refuse("a message over 16 KiB must travel as a body reference")
+
+    async def _run_turn(self, turn: TurnInput) -> TurnOutput:
+        task: asyncio.Task[TurnOutput] = workflow.start_activity(
+            "session_turn",
+            turn,
+            result_type=TurnOutput,
+            start_to_close_timeout=AGENT_TIMEOUT,
+            heartbeat_timeout=AGENT_HEARTBEAT,
+            retry_policy=AGENT_RETRY,
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        self._turn_task = task
+        try:
+            return await task
+        except ActivityError as failure:
+            if isinstance(failure.cause, CancelledError):
+                return _cancelled(turn)
+            raise _refuse(f"the turn failed: {failure_message(failure)}") from None
+        except asyncio.CancelledError:
+            if self._ended or self._ending:
+                raise
+            return _cancelled(turn)
+        finally:
+            self._turn_task = None
+
+    @workflow.signal
+    def cancel_turn(self, request: CancelTurn) -> None:
+        task = self._turn_task
+        if task is None or task.done():
+            return
+        if request.client_id is None or request.client_id == self._current:
+            task.cancel()
+
+    # --- commands -------------------------------------------------------------
+
+    @workflow.update
+    async def compact(self) -> CompactionOutcome:
+        async with self._turn(None):
+            return await self._compact(forced=True)
+
+    async def _compact(self, *, forced: bool) -> CompactionOutcome:
+        s = self._session
+        try:
+            outcome: CompactionOutcome = await workflow.execute_activity(
+                "session_compact",
+                CompactInput(
+                    session_id=s.session_id,
+                    model=s.model,
+                    context=s.context,
+                    summary_seq=s.next_seq,
+                    forced=forced,
+                ),
+                result_type=CompactionOutcome,
+                start_to_close_timeout=AGENT_TIMEOUT,
+                heartbeat_timeout=AGENT_HEARTBEAT,
+                retry_policy=AGENT_RETRY,
+            )
+        except ActivityError as failure:
+            return CompactionOutcome(
+                compacted=False, reason=f"compaction failed: {failure_message(failure)}"
+            )
+        if outcome.compacted:
+            self._set(
+                context=outcome.context,
+                next_seq=s.next_seq + 1,
+                compactions=s.compactions + 1,
+                visible=outcome.visible_after,
+            )
+        return outcome
+
+    @workflow.update
+    async def clear(self) -> int:
+        """Archive the visible messages and start a fresh agent context; the new context."""
+        async with self._turn(None):
+            context = self._session.context + 1
+            await self._io(
+                "session_clear", ClearInput(session_id=self._id, context=context), type(None)
+            )
+            self._set(context=context, visible=0)
+            return context
+
+    @workflow.update
+    async def switch_agent(self, change: AgentChange) -> int:
+        """Use another persona or model from the next turn on, in a new agent context
+        seeded with the visible conversation; the new context."""
+        async with self._turn(None):
+            context = self._session.context + 1
+            await self._io(
+                "session_switch",
+                SwitchInput(session_id=self._id, change=change, context=context),
+                type(None),
+            )
+            self._session = self._session.model_copy(
+                update={
+                    "context": context,
+                    "persona_ref": change.persona_ref,
+                    "model": change.model,
+                }
+            )
+            return context
+
+    @workflow.update
+    async def remember(self, note: MemoryText) -> MemoryResult:
+        async with self._turn(None):
+            return await self._memory(MemoryWrite(
+                session_id=self._id, project_key=self._session.project_key, remember=note.text
+            ))  # fmt: skip
+
+    @workflow.update
+    async def forget(self, note: MemorySlug) -> MemoryResult:
+        async with self._turn(None):
+            return await self._memory(MemoryWrite(
+                session_id=self._id, project_key=self._session.project_key, forget=note.slug
+            ))  # fmt: skip
+
+    @workflow.update
+    async def end(self) -> SessionStatus:
+        async with self._turn(None):
+            self._ending = True
+            await self._io("session_end", EndInput(session_id=self._id), type(None))
+            self._ended = True
+            return self.status()
+
+    @compact.validator
+    def _check_compact(self) -> None:
+        self._check_open()
+
+    @clear.validator
+    def _check_clear(self) -> None:
+        self._check_open()
+
+    @switch_agent.validator
+    def _check_switch(self, change: AgentChange) -> None:
+        self._check_open()
+
+    @end.validator
+    def _check_end(self) -> None:
+        self._check_open()
+
+    @remember.validator
+    def _check_remember(self, note: MemoryText) -> None:
+        self._check_open()
+        if not note.text.strip():
+            raise _refuse("nothing to remember: /remember <text>")
+
+    @forget.validator
+    def _check_forget(self, note: MemorySlug) -> None:
+        self._check_open()
+        if not note.slug.strip():
+            raise _refuse("/forget <slug>: which note? (see /memory)")
+
+    # --- status ---------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> SessionStatus:
+        s = self._session
+        state = "ended" if self._ended else ("busy" if self._lock.locked() else "idle")
+        return SessionStatus(
+            session_id=s.session_id,
+            state=state,
+            persona_ref=s.persona_ref,
+            model=s.model,
+            context=s.context,
+            turns=s.turns,
+            queued=self._queued,
+            current_client_id=self._current,
+        )
+
+    # --- plumbing -------------------------------------------------------------
+
+    @property
+    def _id(self) -> str:
+        return self._session.session_id
+
+    def _check_open(self) -> None:
+        if self._ended or self._ending:
+            raise _refuse(f"session {self._id} has ended: start a new one with `mda chat`")
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, client_id: str | None) -> AsyncIterator[None]:
+        """Hold the session's FIFO lock (raising if the session ended meanwhile)."""
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            self._check_open()
+            self._current = client_id
+            yield
+        finally:
+            self._current = None
+            self._lock.release()
+
+    async def _io(self, name: str, arg: object, result_type: type[T]) -> T:
+        try:
+            result: T = await workflow.execute_activity(
+                name,
+                arg,
+                result_type=result_type,
+                start_to_close_timeout=IO_TIMEOUT,
+                retry_policy=IO_RETRY,
+            )
+        except ActivityError as failure:
+            raise _refuse(failure_message(failure)) from None
+        return result
+
+    async def _memory(self, write: MemoryWrite) -> MemoryResult:
+        return await self._io("session_memory", write, MemoryResult)
+
+
+def _cancelled(turn: TurnInput) -> TurnOutput:
+    return TurnOutput(
+        reply="(the turn was cancelled)",
+        user_seq=turn.user_seq,
+        assistant_seq=turn.user_seq + 1,
+        cancelled=True,
+    )

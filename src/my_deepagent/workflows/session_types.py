@@ -1,0 +1,199 @@
+"""The boundary types of a session: workflow input, updates, query, activity inputs and
+results. Pure pydantic, so the workflow sandbox passes them through and the
+activities, the client and the CLI share one definition.
+
+Payloads stay small: ids, seqs, counters. A message body travels inline only up to
+`MAX_INLINE_BODY_BYTES`; above that the client stores it in `message_bodies` and the
+update carries its sha256. A reply comes back inline up to the same size, otherwise
+as a preview the client completes from the `messages` table.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from my_deepagent.workflows.run_types import Usage
+
+SESSION_WORKFLOW = "SessionWorkflow"
+MAX_INLINE_BODY_BYTES = 16 * 1024
+MAX_MESSAGE_BYTES = 512 * 1024
+TURNS_PER_EXECUTION = 100
+"""Continue-as-new after this many turns even if Temporal does not suggest it yet."""
+
+SessionStateName = Literal["idle", "busy", "ended"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def session_workflow_id(session_id: str) -> str:
+    return f"session-{session_id}"
+
+
+def session_thread_id(session_id: str, context: int) -> str:
+    """The LangGraph thread of one agent context of a session."""
+    return f"session:{session_id}:{context}"
+
+
+def turn_message_id(session_id: str, turn: int) -> str:
+    """The id of a turn's user message in the agent thread: how a retried turn knows it
+    already started."""
+    return f"session:{session_id}:turn:{turn}"
+
+
+class SessionInput(_Frozen):
+    """What a session execution starts from; continue-as-new carries the same shape."""
+
+    session_id: str
+    repo_path: str
+    project_key: str
+    persona_ref: str
+    model: str
+    context: int = 0
+    next_seq: int = 0
+    turns: int = 0
+    compactions: int = 0
+    visible: int = 0
+    """Messages the user sees (not archived), summary included."""
+    turns_per_execution: int = Field(default=TURNS_PER_EXECUTION, ge=1)
+
+
+# --- updates ------------------------------------------------------------------
+
+
+class ChatMessage(_Frozen):
+    """One user message. `client_id` is also the update id, so a resend is answered once."""
+
+    client_id: str = Field(min_length=1, max_length=64)
+    text: str | None = None
+    body_ref: str | None = None
+    size: int = Field(ge=0)
+
+
+class AgentChange(_Frozen):
+    persona_ref: str
+    model: str
+
+
+class MemoryText(_Frozen):
+    text: str
+
+
+class MemorySlug(_Frozen):
+    slug: str
+
+
+class CancelTurn(_Frozen):
+    client_id: str | None = None
+    """The turn to cancel; None cancels whichever turn is running."""
+
+
+# --- results ------------------------------------------------------------------
+
+
+class CompactionOutcome(_Frozen):
+    compacted: bool
+    reason: str | None = None
+    """Why nothing was compacted (for `/compact`)."""
+    archived: int = 0
+    tokens_before: int = 0
+    tokens_after: int = 0
+    summary_seq: int | None = None
+    context: int = 0
+    """The agent context after compaction (bumped when it happened)."""
+    visible_after: int = 0
+    """Visible messages after compaction: the summary and the kept ones."""
+
+
+class TurnResult(_Frozen):
+    turn: int
+    user_seq: int
+    assistant_seq: int
+    reply: str
+    reply_complete: bool = True
+    """False when `reply` is a preview: the whole reply is the message at `assistant_seq`."""
+    usage: Usage = Usage()
+    context_tokens: int = 0
+    cancelled: bool = False
+    duplicate: bool = False
+    """The message id was answered before: this is that answer, not a new turn."""
+    compaction: CompactionOutcome | None = None
+
+
+class MemoryResult(_Frozen):
+    slug: str
+    file_name: str
+
+
+class SessionStatus(_Frozen):
+    session_id: str
+    state: SessionStateName
+    persona_ref: str
+    model: str
+    context: int
+    turns: int
+    queued: int
+    """Messages waiting behind the running turn."""
+    current_client_id: str | None = None
+
+
+# --- activity inputs and outputs ----------------------------------------------
+
+
+class TurnInput(_Frozen):
+    session_id: str
+    repo_path: str
+    project_key: str
+    persona_ref: str
+    model: str
+    context: int
+    turn: int
+    user_seq: int
+    message: ChatMessage
+
+
+class TurnOutput(_Frozen):
+    reply: str
+    reply_complete: bool = True
+    user_seq: int
+    assistant_seq: int
+    usage: Usage = Usage()
+    context_tokens: int = 0
+    compact_at_tokens: int = 0
+    """Above this many context tokens the workflow compacts (threshold x window)."""
+    duplicate: bool = False
+    cancelled: bool = False
+
+
+class CompactInput(_Frozen):
+    session_id: str
+    model: str
+    context: int
+    summary_seq: int
+    forced: bool = False
+
+
+class ClearInput(_Frozen):
+    session_id: str
+    context: int
+    """The new context, after the clear."""
+
+
+class SwitchInput(_Frozen):
+    session_id: str
+    change: AgentChange
+    context: int
+
+
+class MemoryWrite(_Frozen):
+    session_id: str
+    project_key: str
+    remember: str | None = None
+    forget: str | None = None
+
+
+class EndInput(_Frozen):
+    session_id: str
