@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import signal
 from pathlib import Path
 
 from temporalio.client import Client
@@ -73,3 +74,27 @@ async def test_killed_worker_mid_turn_finishes_the_turn_without_repeating_calls(
 
         after = await send(handle, db, message("And the first thing I asked?", "m2"))
         assert "Your first message was: “What is in this repo?”" in after.reply
+
+
+async def test_a_worker_shut_down_mid_turn_keeps_the_real_reply(
+    run_env: RunEnv, temporal_client: Client, tmp_path: Path
+) -> None:
+    """SIGTERM: the worker waits its graceful 10 s, then cancels the turn; the retry on
+    a new worker answers, and that answer (not a cancellation) is what is recorded."""
+    call_log = tmp_path / "calls.log"
+    slow = {"MDA_SCRIPTED_LATENCY_MS": "1500", "MDA_SCRIPTED_CALL_LOG": str(call_log)}
+    persona = write_explorer_persona(
+        "scripted-chat-explorer-9", "scripted:chat-explore-9", "[chat]", 9
+    )
+    first = await start_worker(run_env, temporal_client, **slow)
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, persona=persona)
+        turn = asyncio.create_task(send(handle, db, message("Take your time.", "slow")))
+        await wait_until(lambda: len(served(call_log)) >= 1, "the turn's first model call")
+        first.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(first.wait, 60)
+        await start_worker(run_env, temporal_client, **slow)
+        result = await asyncio.wait_for(turn, DEADLINE_S)
+        assert not result.cancelled and "You said: “Take your time.”" in result.reply
+        rows = await session_messages(db, record.id, include_archived=True)
+        assert [r.content for r in rows] == ["Take your time.", result.reply]

@@ -5,6 +5,7 @@ The workflow's validator refuses what must not enter its history."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from temporalio.client import Client
@@ -78,3 +79,33 @@ async def test_the_workflow_refuses_bad_messages_before_history(
         await update(handle, "end", None, SessionStatus)
         with pytest.raises(MdaError, match=r"has ended|not running"):
             await send(handle, db, message("after the end", "late"))
+
+
+async def test_a_queued_message_cancelled_before_its_turn_never_runs(
+    run_env: RunEnv, temporal_client: Client
+) -> None:
+    from my_deepagent.sessions.client import cancel_turn
+    from test_session_durability import add_chat_explorer
+
+    await start_worker(run_env, temporal_client, MDA_SCRIPTED_LATENCY_MS="400")
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(
+            run_env, temporal_client, db, persona=add_chat_explorer()
+        )
+        first = asyncio.create_task(send(handle, db, message("first, slowly", "first")))
+        await wait_for_status(handle, lambda s: s.current_client_id == "first")
+        queued = asyncio.create_task(send(handle, db, message("second", "second")))
+        await wait_for_status(handle, lambda s: s.queued == 1)
+        await cancel_turn(handle, "second")
+        assert (await queued).cancelled
+        assert not (await first).cancelled
+        rows = await session_messages(db, record.id, include_archived=True)
+        assert [r.content for r in rows if r.role == "user"] == ["first, slowly"]
+        assert (await call_totals(db, session_id=record.id))[0] == 5
+
+
+async def wait_for_status(handle: Any, check: Any) -> None:
+    deadline = asyncio.get_running_loop().time() + 60
+    while not check(await handle.query("status", result_type=SessionStatus)):
+        assert asyncio.get_running_loop().time() < deadline, "the status never matched"
+        await asyncio.sleep(0.05)

@@ -12,6 +12,8 @@ reports that compaction instead of planning another.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -40,6 +42,7 @@ from my_deepagent.tokens import context_window, count_tokens
 from my_deepagent.workflows.session_types import CompactInput, CompactionOutcome
 
 SCRIPTED_SUMMARIZER = "scripted:summarizer"
+HEARTBEAT_INTERVAL_S = 1.0
 
 
 class SessionCompactionActivities:
@@ -70,7 +73,13 @@ class SessionCompactionActivities:
             summary_model = self._summary_model(input.model)
             model = build_chat_model(summary_model, self.deps.settings)
         model.callbacks = [_CallRecorder(db, input.session_id, summary_model)]
-        result = await summarise(model, plan.to_summarise, window=context_window(summary_model))
+        beating = asyncio.create_task(_heartbeat())
+        try:
+            result = await summarise(model, plan.to_summarise, window=context_window(summary_model))
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
         summary_tokens = count_tokens(result.text)
         await apply_compaction(
             db,
@@ -98,9 +107,11 @@ class SessionCompactionActivities:
         await self._bump(input)
         session = await get_session(self.deps.db, input.session_id)
         visible = await live_messages(self.deps.db, input.session_id)
+        tokens = session.context_tokens if session else 0
         return CompactionOutcome(
             compacted=True,
-            tokens_after=session.context_tokens if session else 0,
+            tokens_before=tokens,
+            tokens_after=tokens,
             summary_seq=input.summary_seq,
             context=input.context + 1,
             visible_after=len(visible),
@@ -118,6 +129,13 @@ class SessionCompactionActivities:
         if persona is None:
             raise MdaError("no persona can summarize: set MDA_SUMMARY_MODEL=provider:model")
         return str(persona.model_spec)
+
+
+async def _heartbeat() -> None:
+    """A summary of many chunks takes many calls: say the activity is alive meanwhile."""
+    while True:
+        activity.heartbeat()
+        await asyncio.sleep(HEARTBEAT_INTERVAL_S)
 
 
 class _CallRecorder(AsyncCallbackHandler):

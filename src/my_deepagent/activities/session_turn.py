@@ -130,7 +130,8 @@ class SessionTurnActivities:
             with temporal_model_errors():
                 messages = await self._drive(agent, config, input, text)
         except asyncio.CancelledError:
-            await self._record_reply(input, CANCELLED_REPLY, [], title_from=typed_text(text))
+            if _asked_to_cancel():
+                await self._record_reply(input, CANCELLED_REPLY, [], title_from=typed_text(text))
             raise
         finally:
             heartbeat.cancel()
@@ -242,7 +243,13 @@ class SessionTurnActivities:
     async def _seed(self, input: TurnInput) -> list[BaseMessage]:
         """A new context starts from the visible conversation (summary first)."""
         rows = await live_messages(self.deps.db, input.session_id)
-        return [m for row in rows if row.seq != input.user_seq for m in _as_messages(row)]
+        answered = {row.seq - 1 for row in rows if row.role == "assistant"}
+        return [
+            message
+            for row in rows
+            if row.role != "user" or row.seq in answered
+            for message in _as_messages(row)
+        ]
 
     async def _record_reply(
         self,
@@ -274,6 +281,13 @@ class SessionTurnActivities:
         while True:
             activity.heartbeat(progress.snapshot().model_dump(mode="json"))
             await asyncio.sleep(self.heartbeat_interval_s)
+
+
+def _asked_to_cancel() -> bool:
+    """The user cancelled the turn (Ctrl-C), as opposed to a worker shutting down or a
+    heartbeat timing out: then a retry still answers, and must be the one recorded."""
+    details = activity.cancellation_details()
+    return details is not None and details.cancel_requested and not details.worker_shutdown
 
 
 def _after(messages: Sequence[BaseMessage], message_id: str) -> list[BaseMessage]:

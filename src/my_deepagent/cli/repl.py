@@ -81,6 +81,9 @@ class Repl:
             await self.turn(line)
         except MdaError as exc:
             self.say(f"error: {' '.join(exc.message.split())}")
+        except Exception as exc:  # the server or the network: keep the session open
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no message"
+            self.say(f"error: {type(exc).__name__}: {first} (the session is kept; try again)")
         return True
 
     async def turn(self, text: str) -> TurnResult:

@@ -166,7 +166,7 @@ async def _start(
 
     from my_deepagent.search_attributes import MDA_KIND, MDA_REPO
     from my_deepagent.settings import get_settings
-    from my_deepagent.store.messages import live_messages, next_seq
+    from my_deepagent.store.messages import last_turn, live_messages, next_seq
 
     session_input = SessionInput(
         session_id=record.id,
@@ -176,7 +176,7 @@ async def _start(
         model=record.model,
         context=record.context,
         next_seq=await next_seq(db, record.id),
-        turns=record.turns,
+        turns=max(record.turns, await last_turn(db, record.id)),
         compactions=record.compactions,
         visible=len(await live_messages(db, record.id)),
         turns_per_execution=turns_per_execution,

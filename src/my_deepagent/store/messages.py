@@ -153,6 +153,15 @@ async def next_seq(db: Database, session_id: str) -> int:
     return 0 if highest is None else int(highest) + 1
 
 
+async def last_turn(db: Database, session_id: str) -> int:
+    """The highest turn number any message carries (a failed turn's user row included,
+    which the session row's `turns` does not count); 0 for none."""
+    query = select(func.max(MessageRow.turn)).where(MessageRow.session_id == session_id)
+    async with db.read() as session:
+        highest = await session.scalar(query)
+    return 0 if highest is None else int(highest)
+
+
 async def archive_live_messages(db: Database, session_id: str) -> int:
     """/clear: archive every live row (the summary too); the count archived.
 

@@ -60,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
 
 T = TypeVar("T")
 
+MAX_PENDING_CANCELS = 100
 REFUSED = "SessionRefused"
 """The error type of an update the session refuses (the client prints its message)."""
 
@@ -80,6 +81,8 @@ class SessionWorkflow:
         self._turns_here = 0
         self._current: str | None = None
         self._turn_task: asyncio.Task[TurnOutput] | None = None
+        self._cancelled: set[str] = set()
+        """Client ids cancelled while they waited for their turn."""
 
     @workflow.run
     async def run(self, input: SessionInput) -> SessionStatus:
@@ -103,6 +106,12 @@ class SessionWorkflow:
     async def chat(self, message: ChatMessage) -> TurnResult:
         async with self._turn(message.client_id):
             s = self._session
+            if message.client_id in self._cancelled:
+                self._cancelled.discard(message.client_id)
+                return TurnResult(
+                    turn=s.turns, user_seq=s.next_seq, assistant_seq=s.next_seq,
+                    reply="(the turn was cancelled before it started)", cancelled=True,
+                )  # fmt: skip
             turn, user_seq = s.turns + 1, s.next_seq
             self._session = s.model_copy(update={"turns": turn, "next_seq": user_seq + 2})
             self._turns_here += 1
@@ -181,6 +190,9 @@ class SessionWorkflow:
         except ActivityError as failure:
             if isinstance(failure.cause, CancelledError):
                 return _cancelled(turn)
+            # The failed message stays in its thread: the next turn starts a fresh
+            # context (seeded without it) rather than failing the same way forever.
+            self._set(context=self._session.context + 1)
             raise _refuse(f"the turn failed: {failure_message(failure)}") from None
         except asyncio.CancelledError:
             if self._ended or self._ending:
@@ -191,11 +203,14 @@ class SessionWorkflow:
 
     @workflow.signal
     def cancel_turn(self, request: CancelTurn) -> None:
+        """Cancel the running turn, or a queued one before it starts."""
         task = self._turn_task
-        if task is None or task.done():
-            return
+        running = task is not None and not task.done()
         if request.client_id is None or request.client_id == self._current:
-            task.cancel()
+            if task is not None and running:
+                task.cancel()
+        elif len(self._cancelled) < MAX_PENDING_CANCELS:
+            self._cancelled.add(request.client_id)
 
     # --- commands -------------------------------------------------------------
 
@@ -283,7 +298,10 @@ class SessionWorkflow:
     async def end(self) -> SessionStatus:
         async with self._turn(None):
             self._ending = True
-            await self._io("session_end", EndInput(session_id=self._id), type(None))
+            try:
+                await self._io("session_end", EndInput(session_id=self._id), type(None))
+            finally:
+                self._ending = False
             self._ended = True
             return self.status()
 
