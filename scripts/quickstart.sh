@@ -25,5 +25,7 @@ Next:
   .venv/bin/mda runs show ${run:0:8}       the run, with its Web UI link
   .venv/bin/mda start spec-and-review --repo $repo --offline -r "..."
                                            the same, approving each gate yourself
+  (cd $repo && $PWD/.venv/bin/mda chat --offline)
+                                           talk to an agent in that repository
   .venv/bin/mda worker stop && .venv/bin/mda server stop
 TXT
