@@ -1,49 +1,43 @@
-"""Project memory in the system prompt, re-read at the start of every turn.
+"""Project memory in the system prompt, read afresh for every model call.
 
 deepagents' `MemoryMiddleware` (`memory=`) reads its files once per thread and keeps
 them in state (`memory_contents`): a session thread lives across turns, so a note
 added by `/remember` after the first turn would never reach the model (DESIGN.md 5).
-`ProjectMemoryMiddleware` reloads the memory folder before every invocation, whatever
-the state holds, with the file list taken afresh from `sessions.memory.memory_files`
-(index first), and formats it as deepagents does: an `<agent_memory>` block of
-`<file>` + contents sections.
+`ProjectMemoryMiddleware` reads the memory folder (index first, the file list taken
+afresh from `sessions.memory.memory_files`) when it builds each model request, and
+formats it as deepagents does: an `<agent_memory>` block of `<file>` + contents.
 
-It reads through its own `FilesystemBackend` rooted at the memory folder, not the
-agent's worktree backend: the folder is outside the worktree and the agent's file
-tools cannot reach it, so only `/remember` and `/forget` change memory. deepagents'
-guidelines tell the model to `edit_file` its memory, which here would write a stray
-`MEMORY.md` into the repository; the default prompt says how memory is kept instead.
+It adds no graph node and keeps nothing in state: deepagents' `before_agent` hook
+would cost every turn one more checkpointed step (about 5 ms here) and store the
+notes in every checkpoint. Files are re-read only when their size or mtime changed.
+The agent's own file tools cannot reach the folder (it is outside the worktree), so
+only `/remember` and `/forget` change memory; deepagents' guidelines tell the model to
+`edit_file` its memory, so the default prompt says how memory is kept instead.
 
-The snapshot lives under its own state key, so `memory=` can be used alongside (its
-middleware would otherwise see our key filled and skip its own load). The name
-differs from `MemoryMiddleware` so `create_deep_agent` adds it instead of replacing
-deepagents' own.
+The name differs from `MemoryMiddleware` so `create_deep_agent` adds it instead of
+replacing deepagents' own, and `memory=` can be used alongside.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any, NotRequired, cast
+from typing import Any, cast
 
 from deepagents.backends import FilesystemBackend
-from deepagents.backends.protocol import FileDownloadResponse
 from deepagents.middleware.memory import (
     MEMORY_SYSTEM_PROMPT,
     MemoryMiddleware,
-    MemoryState,
     _strip_html_comments,
 )
-from langchain.agents.middleware.types import AgentState, ModelRequest, PrivateStateAttr
-from langchain_core.runnables import RunnableConfig
-from langgraph.runtime import Runtime
+from langchain.agents.middleware import AgentMiddleware
+from langchain.agents.middleware.types import AgentState, ModelRequest
 
 from my_deepagent.sessions.memory import memory_files
 
 logger = logging.getLogger(__name__)
 
 MIDDLEWARE_NAME = "ProjectMemoryMiddleware"
-STATE_KEY = "project_memory_contents"
 NO_MEMORY = "(No memory loaded)"
 
 PROJECT_MEMORY_PROMPT = """<agent_memory>
@@ -62,16 +56,11 @@ PROJECT_MEMORY_PROMPT = """<agent_memory>
 """  # noqa: E501
 
 
-class ProjectMemoryState(MemoryState):
-    """Adds the per-turn snapshot: file name -> contents, index first."""
-
-    project_memory_contents: NotRequired[Annotated[dict[str, str], PrivateStateAttr]]
+_Stamp = tuple[tuple[str, int, int], ...]
 
 
 class ProjectMemoryMiddleware(MemoryMiddleware[Any, Any]):
-    """deepagents' memory prompt over a read-only memory folder, reloaded every turn."""
-
-    state_schema = ProjectMemoryState
+    """deepagents' memory prompt over a read-only memory folder, current at every call."""
 
     def __init__(
         self,
@@ -81,6 +70,8 @@ class ProjectMemoryMiddleware(MemoryMiddleware[Any, Any]):
         add_cache_control: bool = True,
     ) -> None:
         self.directory = directory
+        self._stamp: _Stamp | None = None
+        self._contents: dict[str, str] = {}
         super().__init__(
             backend=FilesystemBackend(root_dir=directory, virtual_mode=True),
             sources=[],
@@ -88,30 +79,27 @@ class ProjectMemoryMiddleware(MemoryMiddleware[Any, Any]):
             system_prompt=system_prompt,
         )
 
+    # No before_agent node (see the module docstring): the hooks are AgentMiddleware's.
+    before_agent = AgentMiddleware.before_agent  # type: ignore[assignment]
+    abefore_agent = AgentMiddleware.abefore_agent  # type: ignore[assignment]
+
     @property
     def name(self) -> str:
         return MIDDLEWARE_NAME
 
-    def current_sources(self) -> list[str]:
-        """The memory files as this middleware's backend names them, index first."""
-        return ["/" + path.name for path in memory_files(self.directory)]
-
-    def before_agent(  # type: ignore[override]
-        self, state: MemoryState, runtime: Runtime[Any], config: RunnableConfig
-    ) -> dict[str, Any]:
-        sources = self.current_sources()
-        return {STATE_KEY: _loaded(sources, self._backend.download_files(sources))}
-
-    async def abefore_agent(  # type: ignore[override]
-        self, state: MemoryState, runtime: Runtime[Any], config: RunnableConfig
-    ) -> dict[str, Any]:
-        sources = self.current_sources()
-        return {STATE_KEY: _loaded(sources, await self._backend.adownload_files(sources))}
+    def current_contents(self) -> dict[str, str]:
+        """File name -> text, index first; read again only when a file changed."""
+        files = memory_files(self.directory)
+        stamp = tuple(_stamp(path) for path in files)
+        if stamp != self._stamp:
+            self._contents = _read(files)
+            self._stamp = stamp
+        return self._contents
 
     def modify_request(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
-        """deepagents' injection, fed this turn's snapshot instead of its own key."""
+        """deepagents' injection, fed the folder's current notes."""
         state: dict[str, Any] = dict(request.state)
-        state["memory_contents"] = state.get(STATE_KEY) or {}
+        state["memory_contents"] = self.current_contents()
         borrowed = request.override(state=cast(AgentState[Any], state))
         return super().modify_request(borrowed).override(state=request.state)
 
@@ -126,13 +114,22 @@ class ProjectMemoryMiddleware(MemoryMiddleware[Any, Any]):
         return template.format(agent_memory="\n\n".join(sections) if sections else NO_MEMORY)
 
 
-def _loaded(sources: list[str], responses: list[FileDownloadResponse]) -> dict[str, str]:
-    """File name -> text, in `sources` order; a note forgotten meanwhile is skipped."""
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (path.name, -1, -1)
+    return (path.name, info.st_mtime_ns, info.st_size)
+
+
+def _read(files: list[Path]) -> dict[str, str]:
+    """File name -> text, in order; a note forgotten meanwhile is skipped."""
     contents: dict[str, str] = {}
-    for source, response in zip(sources, responses, strict=True):
-        if response.content is None or response.error is not None:
-            if response.error != "file_not_found":
-                logger.warning("project memory: cannot read %s: %s", source, response.error)
+    for path in files:
+        try:
+            contents[path.name] = path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
             continue
-        contents[source.lstrip("/")] = response.content.decode("utf-8", errors="replace")
+        except OSError as exc:
+            logger.warning("project memory: cannot read %s: %s", path, exc)
     return contents

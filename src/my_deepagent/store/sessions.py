@@ -9,8 +9,9 @@ one transaction, so a retried activity that calls it twice cannot count anything
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.errors import MdaError
@@ -188,27 +189,48 @@ async def refresh_totals_in(
     turns: int | None = None,
     title_from: str | None = None,
 ) -> SessionRecord:
-    """`refresh_session_totals` inside a caller's write transaction."""
-    spent = select(
-        func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
-        func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
-        func.coalesce(func.sum(LlmCallRow.cached_tokens), 0),
-    ).where(LlmCallRow.session_id == session_id)
-    row = await _get_row(session, session_id)
-    input_tokens, output_tokens, cached_tokens = (await session.execute(spent)).one()
-    row.total_input_tokens = int(input_tokens)
-    row.total_output_tokens = int(output_tokens)
-    row.total_cached_tokens = int(cached_tokens)
-    await recompute_message_totals(session, row)
-    if row.title is None and title_from is not None:
-        row.title = session_title(title_from)
+    """`refresh_session_totals` inside a caller's write transaction: one UPDATE whose
+    values are subqueries, so the turn's path pays one statement, not four."""
+    calls = select(LlmCallRow).where(LlmCallRow.session_id == session_id).subquery()
+    messages = MessageRow.session_id == session_id
+    values: dict[str, Any] = {
+        "total_input_tokens": _total(calls.c.input_tokens),
+        "total_output_tokens": _total(calls.c.output_tokens),
+        "total_cached_tokens": _total(calls.c.cached_tokens),
+        "context_tokens": select(func.coalesce(func.sum(MessageRow.token_count), 0))
+        .where(messages, MessageRow.archived.is_(False))
+        .scalar_subquery(),
+        "compactions": select(func.count(MessageRow.id))
+        .where(messages, MessageRow.is_summary.is_(True))
+        .scalar_subquery(),
+        "last_message_at": func.coalesce(
+            select(func.max(MessageRow.created_at)).where(messages).scalar_subquery(),
+            SessionRow.last_message_at,
+        ),
+        "updated_at": utc_now(),
+    }
+    title = session_title(title_from) if title_from is not None else None
+    if title is not None:
+        values["title"] = func.coalesce(SessionRow.title, title)
     if context is not None:
-        row.context = context
+        values["context"] = context
     if turns is not None:
-        row.turns = turns
-    row.updated_at = utc_now()
-    await session.flush()
+        values["turns"] = turns
+    statement = (
+        update(SessionRow)
+        .where(SessionRow.id == session_id)
+        .values(values)
+        .returning(SessionRow)
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.execute(statement)).scalar_one_or_none()
+    if row is None:
+        raise MdaError(f"no session {session_id!r} (see mda sessions list)")
     return SessionRecord.model_validate(row)
+
+
+def _total(column: Any) -> Any:
+    return select(func.coalesce(func.sum(column), 0)).scalar_subquery()
 
 
 def session_title(text: str) -> str | None:
