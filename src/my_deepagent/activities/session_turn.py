@@ -57,6 +57,7 @@ from my_deepagent.store.records import MessageRecord, SessionRecord
 from my_deepagent.tokens import content_text, context_window, count_message_tokens, count_tokens
 from my_deepagent.workflows.run_types import Usage
 from my_deepagent.workflows.session_types import (
+    CANCELLED_REPLY,
     MAX_INLINE_BODY_BYTES,
     TurnInput,
     TurnOutput,
@@ -69,7 +70,6 @@ DURABILITY: Final = "sync"
 RECURSION_LIMIT = 1000
 SUMMARY_PREFIX = "[Summary of the conversation so far]\n"
 CACHED_AGENTS = 16
-CANCELLED_REPLY = "(the turn was cancelled)"
 
 SESSION_CONVENTIONS = """\
 ## How this conversation works

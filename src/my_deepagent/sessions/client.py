@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from my_deepagent.errors import MdaError
 from my_deepagent.workflows.session_types import (
+    CANCELLED_REPLY,
     MAX_INLINE_BODY_BYTES,
     MAX_MESSAGE_BYTES,
     SESSION_WORKFLOW,
@@ -229,10 +230,15 @@ async def send(
     from my_deepagent.store.messages import message_at
 
     result = await update(handle, "chat", message, TurnResult, update_id=message.client_id)
-    if result.reply_complete:
+    if result.reply_complete and not result.cancelled:
         return result
     row = await message_at(db, _session_id(handle), result.assistant_seq)
-    return result if row is None else result.model_copy(update={"reply": row.content})
+    if row is None or row.role != "assistant":
+        return result
+    if result.cancelled and row.content != CANCELLED_REPLY:
+        # The cancel came as the turn finished: the answer was recorded, show it.
+        return result.model_copy(update={"reply": row.content, "cancelled": False})
+    return result.model_copy(update={"reply": row.content})
 
 
 async def update(

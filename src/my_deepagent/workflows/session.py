@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         failure_message,
     )
     from my_deepagent.workflows.session_types import (
+        CANCELLED_REPLY,
         MAX_INLINE_BODY_BYTES,
         MAX_MESSAGE_BYTES,
         SESSION_WORKFLOW,
@@ -395,7 +396,7 @@ class SessionWorkflow:
 
 def _cancelled(turn: TurnInput) -> TurnOutput:
     return TurnOutput(
-        reply="(the turn was cancelled)",
+        reply=CANCELLED_REPLY,
         user_seq=turn.user_seq,
         assistant_seq=turn.user_seq + 1,
         cancelled=True,

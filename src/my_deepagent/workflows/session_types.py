@@ -22,6 +22,9 @@ MAX_MESSAGE_BYTES = 512 * 1024
 TURNS_PER_EXECUTION = 100
 """Continue-as-new after this many turns even if Temporal does not suggest it yet."""
 
+CANCELLED_REPLY = "(the turn was cancelled)"
+"""The assistant row of a turn the user cancelled."""
+
 SessionStateName = Literal["idle", "busy", "ended"]
 
 

@@ -1,0 +1,68 @@
+"""A turn the provider refuses fails in one line and does not poison the session: the
+next message starts a fresh agent context, seeded without the refused message, and is
+answered. The provider is a real OpenAI-compatible HTTP server on loopback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from temporalio.client import Client
+
+from my_deepagent.errors import MdaError
+from my_deepagent.sessions.client import send
+from my_deepagent.settings import get_settings
+from my_deepagent.store.database import open_database
+from my_deepagent.store.messages import session_messages
+from my_deepagent.store.sessions import get_session
+from openai_stub import ErrorReply, OpenAIStub, Reply
+from run_harness import RunEnv
+from session_helpers import message, new_session
+from worker_helpers import start_worker
+
+
+def add_stub_persona() -> str:
+    personas = get_settings().paths.user_personas_dir
+    personas.mkdir(parents=True, exist_ok=True)
+    (personas / "stub-chat@1.yaml").write_text(
+        """\
+id: stub-chat
+version: 1
+description: Chat through the loopback OpenAI-compatible stub.
+model: openai-compatible:stub-model
+capabilities: [chat]
+limits:
+  max_cost_per_call_usd: 0.01
+  max_tokens: 1024
+  max_model_calls: 5
+system_prompt: |
+  Answer briefly.
+"""
+    )
+    return "stub-chat@1"
+
+
+async def test_a_refused_turn_does_not_poison_the_next_one(
+    openai_stub: OpenAIStub, run_env: RunEnv, temporal_client: Client
+) -> None:
+    persona = add_stub_persona()
+    await start_worker(run_env, temporal_client)
+    openai_stub.script(ErrorReply(400, "this request is too large for the model"))
+    openai_stub.script(Reply(content="Fine, next question."))
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, persona=persona)
+        with pytest.raises(MdaError, match=r"the turn failed: .*too large"):
+            await send(handle, db, message("a poisonous message", "bad"))
+        answered = await send(handle, db, message("a normal question", "good"))
+        assert answered.reply == "Fine, next question."
+
+        sent = json.dumps(openai_stub.requests[-1]["messages"])
+        assert "a normal question" in sent and "a poisonous message" not in sent
+        rows = await session_messages(db, record.id, include_archived=True)
+        assert [(r.role, r.content) for r in rows] == [
+            ("user", "a poisonous message"),
+            ("user", "a normal question"),
+            ("assistant", "Fine, next question."),
+        ]
+        session = await get_session(db, record.id)
+        assert session is not None and session.context == 1
