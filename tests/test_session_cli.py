@@ -95,3 +95,34 @@ def test_a_long_message_travels_by_reference_and_comes_back_whole(run_env: RunEn
     shown = run_env.mda_json("sessions", "show", reply["session_id"])
     assert shown["messages"][0]["content"] == body
     assert "You said:" in reply["reply"]
+
+
+def test_a_session_whose_workflow_is_gone_continues_from_the_database(run_env: RunEnv) -> None:
+    """Terminated (or past retention): the next message starts a new execution from the
+    session's row, on the same conversation; `end` then works from the database too."""
+    run_env.start_worker()
+    first = chat(run_env, "-m", "I am the first message.")
+    session = first["session_id"]
+    terminate(run_env, session)
+    second = chat(run_env, "-m", "And now?", "--session", session)
+    assert "message 2 of this conversation" in second["reply"]
+    assert "I am the first message." in second["reply"]
+    shown = run_env.mda_json("sessions", "show", session)
+    assert [m["seq"] for m in shown["messages"]] == [0, 1, 2, 3]
+
+    terminate(run_env, session)
+    ended = run_env.mda("sessions", "end", session)
+    assert ended.returncode == 0 and "ended" in ended.stdout
+    assert run_env.mda_json("sessions", "show", session)["state"] == "ended"
+
+
+def terminate(env: RunEnv, session_id: str) -> None:
+    import asyncio
+
+    from my_deepagent.temporal_config import connect_client
+
+    async def go() -> None:
+        client = await connect_client()
+        await client.get_workflow_handle(f"session-{session_id}").terminate("test")
+
+    asyncio.run(go())

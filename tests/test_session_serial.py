@@ -109,3 +109,26 @@ async def wait_for_status(handle: Any, check: Any) -> None:
     while not check(await handle.query("status", result_type=SessionStatus)):
         assert asyncio.get_running_loop().time() < deadline, "the status never matched"
         await asyncio.sleep(0.05)
+
+
+async def test_end_cancels_the_running_turn_and_refuses_the_queue(
+    run_env: RunEnv, temporal_client: Client
+) -> None:
+    from test_session_durability import add_chat_explorer
+
+    await start_worker(run_env, temporal_client, MDA_SCRIPTED_LATENCY_MS="400")
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(
+            run_env, temporal_client, db, persona=add_chat_explorer()
+        )
+        running = asyncio.create_task(send(handle, db, message("take a while", "running")))
+        await wait_for_status(handle, lambda s: s.current_client_id == "running")
+        queued = asyncio.create_task(send(handle, db, message("after", "queued")))
+        await wait_for_status(handle, lambda s: s.queued == 1)
+        status = await update(handle, "end", None, SessionStatus)
+        assert status.state == "ended"
+        assert (await running).cancelled
+        with pytest.raises(MdaError, match="has ended"):
+            await queued
+        rows = await session_messages(db, record.id, include_archived=True)
+        assert [r.content for r in rows] == ["take a while", "(the turn was cancelled)"]

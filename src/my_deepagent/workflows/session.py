@@ -297,14 +297,19 @@ class SessionWorkflow:
 
     @workflow.update
     async def end(self) -> SessionStatus:
-        async with self._turn(None):
-            self._ending = True
-            try:
+        """End now: the running turn is cancelled and queued messages are refused."""
+        self._ending = True
+        task = self._turn_task
+        if task is not None and not task.done():
+            task.cancel()
+        try:
+            async with self._turn(None, ending=True):
                 await self._io("session_end", EndInput(session_id=self._id), type(None))
-            finally:
-                self._ending = False
-            self._ended = True
-            return self.status()
+        except BaseException:
+            self._ending = False
+            raise
+        self._ended = True
+        return self.status()
 
     @compact.validator
     def _check_compact(self) -> None:
@@ -362,15 +367,17 @@ class SessionWorkflow:
             raise _refuse(f"session {self._id} has ended: start a new one with `mda chat`")
 
     @contextlib.asynccontextmanager
-    async def _turn(self, client_id: str | None) -> AsyncIterator[None]:
-        """Hold the session's FIFO lock (raising if the session ended meanwhile)."""
+    async def _turn(self, client_id: str | None, *, ending: bool = False) -> AsyncIterator[None]:
+        """Hold the session's FIFO lock (raising if the session ended meanwhile, unless
+        this is the end itself)."""
         self._queued += 1
         try:
             await self._lock.acquire()
         finally:
             self._queued -= 1
         try:
-            self._check_open()
+            if not ending:
+                self._check_open()
             self._current = client_id
             yield
         finally:
