@@ -82,7 +82,9 @@ async def test_300_turns_stay_small_and_the_transcript_is_whole(
 
         # A message resent after continue-as-new is still answered once, from the database.
         again = await send(handle, db, message("turn 0: we keep the tests green", "turn-0"))
-        assert again.duplicate and again.reply == first.reply
+        assert again.duplicate and again.reply == first.reply and again.turn == 1
+        status = await handle.query("status", result_type=SessionStatus)
+        assert status.turns == LONG_TURNS
         assert len(await session_messages(db, record.id, include_archived=True)) == len(rows)
 
 

@@ -218,6 +218,7 @@ class SessionTurnActivities:
             user_seq=earlier.seq,
             assistant_seq=earlier.seq + 1,
             duplicate=True,
+            answered_turn=earlier.turn,
         )
 
     async def _drive(

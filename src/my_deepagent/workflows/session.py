@@ -130,7 +130,11 @@ class SessionWorkflow:
                 )
             )
             compaction = None
-            if not output.duplicate:
+            if output.duplicate:  # answered before: this turn did not happen
+                self._set(turns=s.turns, next_seq=s.next_seq)
+                self._turns_here -= 1
+                turn = output.answered_turn or turn
+            else:
                 self._set(visible=self._session.visible + 2)
                 if self._compaction_due(output):
                     compaction = await self._compact(forced=False)

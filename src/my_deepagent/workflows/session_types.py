@@ -169,6 +169,8 @@ class TurnOutput(_Frozen):
     """Above this many context tokens the workflow compacts (threshold x window)."""
     duplicate: bool = False
     cancelled: bool = False
+    answered_turn: int | None = None
+    """For a duplicate: the turn that answered the message first."""
 
 
 class CompactInput(_Frozen):
