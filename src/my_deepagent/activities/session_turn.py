@@ -3,16 +3,17 @@
 The user's message is mirrored to `messages` first (idempotent: the seq comes from the
 workflow), then the agent runs on the context's LangGraph thread in the user's
 repository (the same backend confinement and middleware as a run's phase, subagent
-included, plus project memory re-read every turn), then the reply is mirrored and the
-session's totals recomputed.
+included, plus the project memory, read at every model call), then the reply and the
+session's recomputed totals are written in one commit.
 
 Durability: the user message enters the thread with a deterministic id
 (`turn_message_id`). A retried attempt (the worker died) finds it there and resumes
 the thread with `ainvoke(None)` from its last checkpoint, so completed model calls
 and tools are not made again. A first attempt skips that lookup: nobody ran it before.
 
-A new context (after /clear, compaction, /agent, /model) has no thread yet: it is
-seeded with the session's visible messages, summary first.
+A new context (after /clear, compaction, /agent, /model, or a turn that failed) has
+no thread yet: it is seeded with the session's visible messages, summary first, minus
+user messages that got no answer.
 
 A resent message (same client id, answered in an earlier execution) is found by the
 user-row insert that did not happen: the earlier answer is returned, no model runs.
