@@ -5,6 +5,9 @@ The workflow's validator refuses what must not enter its history."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,10 +16,16 @@ from temporalio.client import Client
 from my_deepagent.errors import MdaError
 from my_deepagent.sessions.client import send, update
 from my_deepagent.settings import get_settings
-from my_deepagent.store.database import open_database
+from my_deepagent.store.database import Database, open_database
 from my_deepagent.store.llm_calls import call_totals
 from my_deepagent.store.messages import session_messages
-from my_deepagent.workflows.session_types import MAX_MESSAGE_BYTES, ChatMessage, SessionStatus
+from my_deepagent.store.records import SessionRecord
+from my_deepagent.workflows.session_types import (
+    MAX_MESSAGE_BYTES,
+    ChatMessage,
+    SessionStatus,
+    TurnResult,
+)
 from run_harness import RunEnv
 from session_helpers import message, new_session
 from worker_helpers import start_worker
@@ -81,27 +90,29 @@ async def test_the_workflow_refuses_bad_messages_before_history(
             await send(handle, db, message("after the end", "late"))
 
 
-async def test_a_queued_message_cancelled_before_its_turn_never_runs(
-    run_env: RunEnv, temporal_client: Client
-) -> None:
-    from my_deepagent.sessions.client import cancel_turn
+@dataclass
+class BusySession:
+    """A session whose slow first turn runs while a second message waits behind it."""
+
+    db: Database
+    record: SessionRecord
+    handle: Any
+    running: asyncio.Task[TurnResult]
+    queued: asyncio.Task[TurnResult]
+
+
+@asynccontextmanager
+async def busy_session(env: RunEnv, client: Client) -> AsyncIterator[BusySession]:
     from test_session_durability import add_chat_explorer
 
-    await start_worker(run_env, temporal_client, MDA_SCRIPTED_LATENCY_MS="400")
+    await start_worker(env, client, MDA_SCRIPTED_LATENCY_MS="400")
     async with open_database(get_settings()) as db:
-        record, handle = await new_session(
-            run_env, temporal_client, db, persona=add_chat_explorer()
-        )
-        first = asyncio.create_task(send(handle, db, message("first, slowly", "first")))
-        await wait_for_status(handle, lambda s: s.current_client_id == "first")
-        queued = asyncio.create_task(send(handle, db, message("second", "second")))
+        record, handle = await new_session(env, client, db, persona=add_chat_explorer())
+        running = asyncio.create_task(send(handle, db, message("take a while", "running")))
+        await wait_for_status(handle, lambda s: s.current_client_id == "running")
+        queued = asyncio.create_task(send(handle, db, message("after", "queued")))
         await wait_for_status(handle, lambda s: s.queued == 1)
-        await cancel_turn(handle, "second")
-        assert (await queued).cancelled
-        assert not (await first).cancelled
-        rows = await session_messages(db, record.id, include_archived=True)
-        assert [r.content for r in rows if r.role == "user"] == ["first, slowly"]
-        assert (await call_totals(db, session_id=record.id))[0] == 5
+        yield BusySession(db, record, handle, running, queued)
 
 
 async def wait_for_status(handle: Any, check: Any) -> None:
@@ -111,24 +122,28 @@ async def wait_for_status(handle: Any, check: Any) -> None:
         await asyncio.sleep(0.05)
 
 
+async def test_a_queued_message_cancelled_before_its_turn_never_runs(
+    run_env: RunEnv, temporal_client: Client
+) -> None:
+    from my_deepagent.sessions.client import cancel_turn
+
+    async with busy_session(run_env, temporal_client) as busy:
+        await cancel_turn(busy.handle, "queued")
+        assert (await busy.queued).cancelled
+        assert not (await busy.running).cancelled
+        rows = await session_messages(busy.db, busy.record.id, include_archived=True)
+        assert [r.content for r in rows if r.role == "user"] == ["take a while"]
+        assert (await call_totals(busy.db, session_id=busy.record.id))[0] == 5
+
+
 async def test_end_cancels_the_running_turn_and_refuses_the_queue(
     run_env: RunEnv, temporal_client: Client
 ) -> None:
-    from test_session_durability import add_chat_explorer
-
-    await start_worker(run_env, temporal_client, MDA_SCRIPTED_LATENCY_MS="400")
-    async with open_database(get_settings()) as db:
-        record, handle = await new_session(
-            run_env, temporal_client, db, persona=add_chat_explorer()
-        )
-        running = asyncio.create_task(send(handle, db, message("take a while", "running")))
-        await wait_for_status(handle, lambda s: s.current_client_id == "running")
-        queued = asyncio.create_task(send(handle, db, message("after", "queued")))
-        await wait_for_status(handle, lambda s: s.queued == 1)
-        status = await update(handle, "end", None, SessionStatus)
+    async with busy_session(run_env, temporal_client) as busy:
+        status = await update(busy.handle, "end", None, SessionStatus)
         assert status.state == "ended"
-        assert (await running).cancelled
+        assert (await busy.running).cancelled
         with pytest.raises(MdaError, match="has ended"):
-            await queued
-        rows = await session_messages(db, record.id, include_archived=True)
+            await busy.queued
+        rows = await session_messages(busy.db, busy.record.id, include_archived=True)
         assert [r.content for r in rows] == ["take a while", "(the turn was cancelled)"]
