@@ -10,7 +10,7 @@ import pytest
 from temporalio.client import Client
 
 from my_deepagent.errors import MdaError
-from my_deepagent.sessions.client import send
+from my_deepagent.sessions.client import ensure_running, send
 from my_deepagent.settings import get_settings
 from my_deepagent.store.database import open_database
 from my_deepagent.store.messages import session_messages
@@ -66,3 +66,25 @@ async def test_a_refused_turn_does_not_poison_the_next_one(
         ]
         session = await get_session(db, record.id)
         assert session is not None and session.context == 1
+
+
+async def test_a_restart_after_a_refused_turn_stays_off_the_failed_thread(
+    openai_stub: OpenAIStub, run_env: RunEnv, temporal_client: Client
+) -> None:
+    """The row records the new context at once, so a workflow restarted from the
+    database (here: after a terminate) does not go back to the failed thread."""
+    persona = add_stub_persona()
+    await start_worker(run_env, temporal_client)
+    openai_stub.script(ErrorReply(400, "this request is too large for the model"))
+    openai_stub.script(Reply(content="Back again."))
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, persona=persona)
+        with pytest.raises(MdaError, match="the turn failed"):
+            await send(handle, db, message("a poisonous message", "bad"))
+        session = await get_session(db, record.id)
+        assert session is not None and session.context == 1
+        await handle.terminate("test")
+        restarted = await ensure_running(temporal_client, db, session)
+        answered = await send(restarted, db, message("after the restart", "good"))
+        assert answered.reply == "Back again."
+        assert "a poisonous message" not in json.dumps(openai_stub.requests[-1]["messages"])

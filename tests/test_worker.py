@@ -166,7 +166,7 @@ async def test_the_worker_accepts_mdas_workflows_and_activities(
     names = {fn.__name__ for fn in worker.config()["activities"]}
     assert names == {
         "update_ledger", "run_phase", "validate_artifact", "prepare_run", "write_report",
-        "session_turn", "session_compact", "session_clear", "session_switch",
+        "session_turn", "session_compact", "session_clear", "session_context", "session_switch",
         "session_memory", "session_end",
     }  # fmt: skip
     workflows = {defn.__name__ for defn in worker.config()["workflows"]}

@@ -70,6 +70,7 @@ def default_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         turn.session_turn,
         compaction.session_compact,
         commands.session_clear,
+        commands.session_context,
         commands.session_switch,
         commands.session_memory,
         commands.session_end,

@@ -33,9 +33,11 @@ from my_deepagent.store.sessions import (
     end_session,
     refresh_session_totals,
     set_session_agent,
+    set_session_context,
 )
 from my_deepagent.workflows.session_types import (
     ClearInput,
+    ContextInput,
     EndInput,
     MemoryResult,
     MemoryWrite,
@@ -60,6 +62,10 @@ class SessionCommandActivities:
     async def session_clear(self, input: ClearInput) -> None:
         await archive_live_messages(self.deps.db, input.session_id)
         await refresh_session_totals(self.deps.db, input.session_id, context=input.context)
+
+    @activity.defn(name="session_context")
+    async def session_context(self, input: ContextInput) -> None:
+        await set_session_context(self.deps.db, input.session_id, input.context)
 
     @activity.defn(name="session_switch")
     async def session_switch(self, input: SwitchInput) -> None:

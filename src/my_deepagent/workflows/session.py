@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         ClearInput,
         CompactInput,
         CompactionOutcome,
+        ContextInput,
         EndInput,
         MemoryResult,
         MemorySlug,
@@ -195,16 +196,26 @@ class SessionWorkflow:
         except ActivityError as failure:
             if isinstance(failure.cause, CancelledError):
                 return _cancelled(turn)
-            # The failed message stays in its thread: the next turn starts a fresh
-            # context (seeded without it) rather than failing the same way forever.
-            self._set(context=self._session.context + 1)
-            raise _refuse(f"the turn failed: {failure_message(failure)}") from None
+            reason = failure_message(failure)
+            await self._leave_failed_context()
+            raise _refuse(f"the turn failed: {reason}") from None
         except asyncio.CancelledError:
             if self._ended or self._ending:
                 raise
             return _cancelled(turn)
         finally:
             self._turn_task = None
+
+    async def _leave_failed_context(self) -> None:
+        """The failed message stays in its thread: the next turn starts a fresh context
+        (seeded without it) rather than failing the same way forever. The row records
+        it too, so a restart from the database does not go back to the failed thread."""
+        context = self._session.context + 1
+        self._set(context=context)
+        with contextlib.suppress(ApplicationError):
+            await self._io(
+                "session_context", ContextInput(session_id=self._id, context=context), type(None)
+            )
 
     @workflow.signal
     def cancel_turn(self, request: CancelTurn) -> None:

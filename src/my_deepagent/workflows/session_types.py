@@ -187,6 +187,12 @@ class ClearInput(_Frozen):
     """The new context, after the clear."""
 
 
+class ContextInput(_Frozen):
+    session_id: str
+    context: int
+    """The agent context the next turn uses."""
+
+
 class SwitchInput(_Frozen):
     session_id: str
     change: AgentChange
