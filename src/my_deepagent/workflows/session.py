@@ -199,9 +199,7 @@ class SessionWorkflow:
             reason = failure_message(failure)
             await self._leave_failed_context()
             raise _refuse(f"the turn failed: {reason}") from None
-        except asyncio.CancelledError:
-            if self._ended or self._ending:
-                raise
+        except asyncio.CancelledError:  # cancelled as it completed: the client reads the row
             return _cancelled(turn)
         finally:
             self._turn_task = None
