@@ -36,7 +36,6 @@ from my_deepagent.store.sessions import (
     set_session_context,
 )
 from my_deepagent.workflows.session_types import (
-    ClearInput,
     ContextInput,
     EndInput,
     MemoryResult,
@@ -59,7 +58,7 @@ class SessionCommandActivities:
         self.deps = deps
 
     @activity.defn(name="session_clear")
-    async def session_clear(self, input: ClearInput) -> None:
+    async def session_clear(self, input: ContextInput) -> None:
         await archive_live_messages(self.deps.db, input.session_id)
         await refresh_session_totals(self.deps.db, input.session_id, context=input.context)
 

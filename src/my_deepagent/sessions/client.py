@@ -178,7 +178,6 @@ async def _start(
         context=record.context,
         next_seq=await next_seq(db, record.id),
         turns=max(record.turns, await last_turn(db, record.id)),
-        compactions=record.compactions,
         visible=len(await live_messages(db, record.id)),
         turns_per_execution=turns_per_execution,
     )

@@ -43,7 +43,6 @@ with workflow.unsafe.imports_passed_through():
         AgentChange,
         CancelTurn,
         ChatMessage,
-        ClearInput,
         CompactInput,
         CompactionOutcome,
         ContextInput,
@@ -138,7 +137,7 @@ class SessionWorkflow:
             else:
                 self._set(visible=self._session.visible + 2)
                 if self._compaction_due(output):
-                    compaction = await self._compact(forced=False)
+                    compaction = await self._compact()
             return TurnResult(
                 turn=turn,
                 user_seq=output.user_seq,
@@ -231,9 +230,9 @@ class SessionWorkflow:
     @workflow.update
     async def compact(self) -> CompactionOutcome:
         async with self._turn(None):
-            return await self._compact(forced=True)
+            return await self._compact()
 
-    async def _compact(self, *, forced: bool) -> CompactionOutcome:
+    async def _compact(self) -> CompactionOutcome:
         s = self._session
         try:
             outcome: CompactionOutcome = await workflow.execute_activity(
@@ -243,7 +242,6 @@ class SessionWorkflow:
                     model=s.model,
                     context=s.context,
                     summary_seq=s.next_seq,
-                    forced=forced,
                 ),
                 result_type=CompactionOutcome,
                 start_to_close_timeout=AGENT_TIMEOUT,
@@ -258,7 +256,6 @@ class SessionWorkflow:
             self._set(
                 context=outcome.context,
                 next_seq=s.next_seq + 1,
-                compactions=s.compactions + 1,
                 visible=outcome.visible_after,
             )
         return outcome
@@ -269,7 +266,7 @@ class SessionWorkflow:
         async with self._turn(None):
             context = self._session.context + 1
             await self._io(
-                "session_clear", ClearInput(session_id=self._id, context=context), type(None)
+                "session_clear", ContextInput(session_id=self._id, context=context), type(None)
             )
             self._set(context=context, visible=0)
             return context

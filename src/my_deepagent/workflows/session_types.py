@@ -58,7 +58,6 @@ class SessionInput(_Frozen):
     context: int = 0
     next_seq: int = 0
     turns: int = 0
-    compactions: int = 0
     visible: int = 0
     """Messages the user sees (not archived), summary included."""
     turns_per_execution: int = Field(default=TURNS_PER_EXECUTION, ge=1)
@@ -178,13 +177,6 @@ class CompactInput(_Frozen):
     model: str
     context: int
     summary_seq: int
-    forced: bool = False
-
-
-class ClearInput(_Frozen):
-    session_id: str
-    context: int
-    """The new context, after the clear."""
 
 
 class ContextInput(_Frozen):
