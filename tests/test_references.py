@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,18 @@ def test_root_reached_through_a_symlink_still_works(repo: Path, tmp_path: Path) 
 def test_missing_file(repo: Path) -> None:
     with pytest.raises(MdaError, match=r"^@nope\.py: no such file in the repository"):
         expand_references("@nope.py", repo)
+
+
+@pytest.mark.parametrize("name", [".env", "deploy/id_rsa", "alias.txt"])
+def test_files_that_may_hold_credentials_are_never_sent(repo: Path, name: str) -> None:
+    """The rule the agent's own tools follow (`safety_rules.secret_path`), also for a
+    symlink with an innocent name that points at one."""
+    (repo / "deploy").mkdir(exist_ok=True)
+    (repo / ".env").write_text("API_KEY=secret\n")
+    (repo / "deploy" / "id_rsa").write_text("-----BEGIN KEY-----\n")
+    (repo / "alias.txt").symlink_to(repo / ".env")
+    with pytest.raises(MdaError, match=rf"^@{re.escape(name)} may hold credentials"):
+        expand_references(f"look at @{name}", repo)
 
 
 def test_directory(repo: Path) -> None:

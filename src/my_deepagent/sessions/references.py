@@ -20,6 +20,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from my_deepagent.agents.safety_rules import secret_path
 from my_deepagent.errors import MdaError
 
 ATTACHMENT_MARK = "\n\n--- @"
@@ -68,6 +69,11 @@ def expand_references(
     total = 0
     for written in find_references(text):
         shown, target = _locate(written, root, real_root)
+        if secret_path(shown) or secret_path(target.name):
+            raise MdaError(
+                f"@{written} may hold credentials: mda does not send it to the model "
+                "(quote the part that matters, without secrets)"
+            )
         if target in seen:
             continue
         seen.add(target)
