@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
@@ -18,7 +19,6 @@ from my_deepagent.agents.scripted import ScriptedChatModel
 from my_deepagent.agents.scripted_summary import file_paths, scripted_summary, summary_sections
 from my_deepagent.errors import ConfigError
 from my_deepagent.sessions.compaction import (
-    DEFAULT_THRESHOLD,
     KEEP_RECENT,
     MIN_COMPACTABLE,
     CompactionPlan,
@@ -78,7 +78,8 @@ def scripted() -> ScriptedChatModel:
 # --- threshold ------------------------------------------------------------------------
 
 
-def test_default_threshold_is_strictly_above_seventy_percent() -> None:
+def test_default_threshold_is_strictly_above_seventy_percent(mda_home: Path) -> None:
+    DEFAULT_THRESHOLD = get_settings().compact_threshold
     assert DEFAULT_THRESHOLD == 0.7
     assert compaction_threshold_tokens(10_000, DEFAULT_THRESHOLD) == 7000
     assert not should_compact(6999, 10_000, DEFAULT_THRESHOLD)

@@ -59,7 +59,6 @@ def test_progress_accumulates_and_keeps_the_last_five_tools() -> None:
     assert progress.tool_calls == 7
     assert progress.recent_tools == tuple(f"read_file(f{n}.py)" for n in range(2, 7))
     assert progress.phase == "thinking"
-    assert progress.finished().phase == "done"
 
 
 def test_progress_is_frozen_and_validated() -> None:
@@ -91,10 +90,10 @@ def test_line_while_a_tool_runs() -> None:
     )
 
 
-def test_line_at_the_start_and_at_the_end() -> None:
+def test_line_at_the_start_and_after_a_minute() -> None:
     assert progress_line(TurnProgress(), 0.0) == "⠋ 0.0s · 0 model calls · thinking"
-    done = TurnProgress(model_calls=1, input_tokens=10, output_tokens=2, phase="done")
-    assert progress_line(done, 75.4) == "✓ 1m15s · 1 model call · 10 in / 2 out tokens"
+    later = TurnProgress(model_calls=1, input_tokens=10, output_tokens=2)
+    assert progress_line(later, 75.4) == "⠼ 1m15s · 1 model call · thinking · 10 in / 2 out tokens"
 
 
 def test_spinner_moves_with_time() -> None:

@@ -37,6 +37,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.prompts import (
@@ -125,14 +126,13 @@ class PhaseActivities:
                 MIN_RECURSION_LIMIT, persona.limits.max_model_calls * STEPS_PER_MODEL_CALL
             ),
         }
-        heartbeat = asyncio.create_task(self._heartbeat(input.thread_id, usage))
-        try:
+
+        def details() -> dict[str, object]:
+            return {"thread_id": input.thread_id, "model_calls": usage.calls}
+
+        async with heartbeating(self.heartbeat_interval_s, details):
             with temporal_model_errors():
                 resumed = await self._drive(agent, config, input, template, phase, run.requirements)
-        finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
         return PhaseResult(usage=await thread_usage(self.deps.db, input.thread_id), resumed=resumed)
 
     @activity.defn(name="validate_artifact")
@@ -232,11 +232,6 @@ class PhaseActivities:
         return artifact_task_prompt(
             "\n\n".join(sections), requirements, phase.artifact.path, self._schema_document(phase)
         )
-
-    async def _heartbeat(self, thread_id: str, usage: UsageMiddleware) -> None:
-        while True:
-            activity.heartbeat({"thread_id": thread_id, "model_calls": usage.calls})
-            await asyncio.sleep(self.heartbeat_interval_s)
 
 
 @contextlib.contextmanager

@@ -31,7 +31,6 @@ from my_deepagent.sessions.memory import (
 from my_deepagent.store.messages import archive_live_messages
 from my_deepagent.store.sessions import (
     end_session,
-    refresh_session_totals,
     set_session_agent,
     set_session_context,
 )
@@ -59,8 +58,7 @@ class SessionCommandActivities:
 
     @activity.defn(name="session_clear")
     async def session_clear(self, input: ContextInput) -> None:
-        await archive_live_messages(self.deps.db, input.session_id)
-        await refresh_session_totals(self.deps.db, input.session_id, context=input.context)
+        await archive_live_messages(self.deps.db, input.session_id, context=input.context)
 
     @activity.defn(name="session_context")
     async def session_context(self, input: ContextInput) -> None:

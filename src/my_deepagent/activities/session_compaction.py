@@ -12,9 +12,6 @@ reports that compaction instead of planning another.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import uuid
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackHandler
@@ -23,8 +20,10 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from temporalio import activity
 
 from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.activities.phase import setup_errors
 from my_deepagent.agents.models import build_chat_model
+from my_deepagent.agents.usage import CallContext, UsageMiddleware
 from my_deepagent.domain.binding import best_persona
 from my_deepagent.errors import MdaError
 from my_deepagent.sessions.compaction import (
@@ -35,9 +34,8 @@ from my_deepagent.sessions.compaction import (
 )
 from my_deepagent.sessions.summary import summarise
 from my_deepagent.store.database import Database
-from my_deepagent.store.llm_calls import record_llm_call
 from my_deepagent.store.messages import apply_compaction, live_messages, message_at
-from my_deepagent.store.sessions import get_session, refresh_session_totals
+from my_deepagent.store.sessions import get_session
 from my_deepagent.tokens import context_window, count_tokens
 from my_deepagent.workflows.session_types import CompactInput, CompactionOutcome
 
@@ -73,13 +71,8 @@ class SessionCompactionActivities:
             summary_model = self._summary_model(input.model)
             model = build_chat_model(summary_model, self.deps.settings)
         model.callbacks = [_CallRecorder(db, input.session_id, summary_model)]
-        beating = asyncio.create_task(_heartbeat())
-        try:
+        async with heartbeating(HEARTBEAT_INTERVAL_S):
             result = await summarise(model, plan.to_summarise, window=context_window(summary_model))
-        finally:
-            beating.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beating
         summary_tokens = count_tokens(result.text)
         await apply_compaction(
             db,
@@ -88,8 +81,8 @@ class SessionCompactionActivities:
             summary_seq=input.summary_seq,
             summary=result.text,
             summary_tokens=summary_tokens,
+            context=input.context + 1,
         )
-        await self._bump(input)
         return CompactionOutcome(
             compacted=True,
             archived=len(plan.archive_seqs),
@@ -100,11 +93,8 @@ class SessionCompactionActivities:
             visible_after=len(plan.kept_seqs) + 1,
         )
 
-    async def _bump(self, input: CompactInput) -> None:
-        await refresh_session_totals(self.deps.db, input.session_id, context=input.context + 1)
-
     async def _outcome_of_done(self, input: CompactInput) -> CompactionOutcome:
-        await self._bump(input)
+        """A retry after the compaction committed (context included): report it."""
         session = await get_session(self.deps.db, input.session_id)
         visible = await live_messages(self.deps.db, input.session_id)
         tokens = session.context_tokens if session else 0
@@ -131,20 +121,15 @@ class SessionCompactionActivities:
         return str(persona.model_spec)
 
 
-async def _heartbeat() -> None:
-    """A summary of many chunks takes many calls: say the activity is alive meanwhile."""
-    while True:
-        activity.heartbeat()
-        await asyncio.sleep(HEARTBEAT_INTERVAL_S)
-
-
 class _CallRecorder(AsyncCallbackHandler):
-    """One `llm_calls` row per summariser call, as soon as it returns."""
+    """One `llm_calls` row per summariser call, as soon as it returns (the same
+    recording as an agent's model calls)."""
 
     def __init__(self, db: Database, session_id: str, model: str) -> None:
-        self.db = db
-        self.session_id = session_id
-        self.model = model
+        thread = f"session:{session_id}:summary"
+        self.usage = UsageMiddleware(
+            db, CallContext(thread_id=thread, model=model, session_id=session_id)
+        )
 
     async def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
         for generations in response.generations:
@@ -152,16 +137,4 @@ class _CallRecorder(AsyncCallbackHandler):
                 if isinstance(generation, ChatGeneration) and isinstance(
                     generation.message, AIMessage
                 ):
-                    await self._record(generation.message)
-
-    async def _record(self, message: AIMessage) -> None:
-        usage = message.usage_metadata or {"input_tokens": 0, "output_tokens": 0}
-        await record_llm_call(
-            self.db,
-            thread_id=f"session:{self.session_id}:summary",
-            message_id=message.id or f"mda-{uuid.uuid4().hex}",
-            model=self.model,
-            input_tokens=usage["input_tokens"],
-            output_tokens=usage["output_tokens"],
-            session_id=self.session_id,
-        )
+                    await self.usage.record(generation.message)

@@ -22,7 +22,6 @@ user-row insert that did not happen: the earlier answer is returned, no model ru
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,15 +33,17 @@ from langgraph.graph.state import CompiledStateGraph
 from temporalio import activity
 
 from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.activities.phase import setup_errors
 from my_deepagent.agents.builder import build_agent
-from my_deepagent.agents.models import build_chat_model
+from my_deepagent.agents.models import build_chat_model, connection
 from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.turn_progress import ProgressMiddleware
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.domain.persona import Persona
 from my_deepagent.errors import MdaError
+from my_deepagent.sessions.compaction import compaction_threshold_tokens
 from my_deepagent.sessions.memory import ensure_memory, memory_dir
 from my_deepagent.sessions.progress import shorten_tool_call
 from my_deepagent.sessions.references import typed_text
@@ -102,7 +103,7 @@ class SessionTurnActivities:
         with setup_errors():
             persona = self.deps.catalog.persona(input.persona_ref)
             spec = ModelSpec.parse(input.model)
-            build_chat_model(spec, settings)  # a missing key fails here, not mid-turn
+            connection(spec, settings)  # a missing key fails here, not mid-turn
             text = await self._body(input)
         written = await append_message(
             db,
@@ -126,34 +127,35 @@ class SessionTurnActivities:
             "configurable": {"thread_id": thread_id},
             "recursion_limit": RECURSION_LIMIT,
         }
-        heartbeat = asyncio.create_task(self._heartbeat(progress))
+
+        def details() -> dict[str, object]:
+            return progress.progress.model_dump(mode="json")
+
         try:
-            with temporal_model_errors():
-                messages = await self._drive(agent, config, input, text)
+            async with heartbeating(self.heartbeat_interval_s, details):
+                with temporal_model_errors():
+                    messages = await self._drive(agent, config, input, text)
         except asyncio.CancelledError:
             if _asked_to_cancel():
                 await self._record_reply(input, CANCELLED_REPLY, [], title_from=typed_text(text))
             raise
-        finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
         turn_messages = _after(messages, turn_message_id(input.session_id, input.turn))
         reply = _reply_text(turn_messages)
         session = await self._record_reply(input, reply, turn_messages, title_from=typed_text(text))
         threshold = session.compact_threshold or settings.compact_threshold
+        shown, complete = _inline(reply)
         return TurnOutput(
-            reply=_inline(reply),
-            reply_complete=len(reply.encode()) <= MAX_INLINE_BODY_BYTES,
+            reply=shown,
+            reply_complete=complete,
             user_seq=input.user_seq,
             assistant_seq=input.user_seq + 1,
             usage=Usage(
-                model_calls=progress.model_calls,
-                input_tokens=progress.input_tokens,
-                output_tokens=progress.output_tokens,
+                model_calls=progress.progress.model_calls,
+                input_tokens=progress.progress.input_tokens,
+                output_tokens=progress.progress.output_tokens,
             ),
             context_tokens=session.context_tokens,
-            compact_at_tokens=int(threshold * context_window(str(spec))),
+            compact_at_tokens=compaction_threshold_tokens(context_window(str(spec)), threshold),
         )
 
     async def _agent(
@@ -213,9 +215,10 @@ class SessionTurnActivities:
             return None
         reply = await message_at(self.deps.db, input.session_id, earlier.seq + 1)
         text = reply.content if reply else "(no reply was recorded for this message)"
+        shown, complete = _inline(text)
         return TurnOutput(
-            reply=_inline(text),
-            reply_complete=len(text.encode()) <= MAX_INLINE_BODY_BYTES,
+            reply=shown,
+            reply_complete=complete,
             user_seq=earlier.seq,
             assistant_seq=earlier.seq + 1,
             duplicate=True,
@@ -279,11 +282,6 @@ class SessionTurnActivities:
             title_from=title_from,
         )
 
-    async def _heartbeat(self, progress: ProgressMiddleware) -> None:
-        while True:
-            activity.heartbeat(progress.snapshot().model_dump(mode="json"))
-            await asyncio.sleep(self.heartbeat_interval_s)
-
 
 def _asked_to_cancel() -> bool:
     """The user cancelled the turn (Ctrl-C), as opposed to a worker shutting down or a
@@ -308,11 +306,12 @@ def _reply_text(messages: Sequence[BaseMessage]) -> str:
     return "(no answer)"
 
 
-def _inline(text: str) -> str:
+def _inline(text: str) -> tuple[str, bool]:
+    """The reply as the update carries it, and whether that is all of it."""
     data = text.encode()
     if len(data) <= MAX_INLINE_BODY_BYTES:
-        return text
-    return data[: MAX_INLINE_BODY_BYTES - 3].decode("utf-8", "ignore") + "..."
+        return text, True
+    return data[: MAX_INLINE_BODY_BYTES - 3].decode("utf-8", "ignore") + "...", False
 
 
 def _as_messages(row: MessageRecord) -> list[BaseMessage]:

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 from langchain_core.messages import BaseMessage, SystemMessage
 
+from my_deepagent.sessions.memory import INDEX_NAME
 from my_deepagent.tokens import content_text
 
-INDEX_NAME = "MEMORY.md"
 TITLE_CHARS = 80
 
 _QUESTION = re.compile(

@@ -5,9 +5,9 @@ session model's window the oldest live messages are summarised into one summary 
 and archived, while the `KEEP_RECENT` most recent messages stay as they are, so the
 turn in progress keeps its exact wording. An earlier summary is older than every kept
 message by construction, so it is summarised again with the rest: a session has at
-most one live summary, and what it carried survives. The summary's format
-(`summary_format.py`) and the summariser (`summary.py`) are re-exported here, so a
-caller imports everything compaction needs from this module.
+most one live summary, and what it carried survives. The summary's format is
+`summary_format.py`, the summariser `summary.py`. The default threshold is the
+`compact_threshold` setting.
 
 The planning here is pure arithmetic over `TranscriptMessage` values, which the caller
 builds from database rows: the workflow decides when, an activity applies the plan.
@@ -21,26 +21,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from my_deepagent.errors import ConfigError
-from my_deepagent.sessions.summary import SummaryResult, summarise
-from my_deepagent.sessions.summary_format import TranscriptMessage, summary_request
+from my_deepagent.sessions.summary_format import TranscriptMessage
 
 __all__ = [
-    "DEFAULT_THRESHOLD",
     "KEEP_RECENT",
     "MIN_COMPACTABLE",
     "CompactionPlan",
     "CompactionRefusal",
-    "SummaryResult",
     "TranscriptMessage",
     "compaction_threshold_tokens",
     "plan_compaction",
     "should_compact",
-    "summarise",
-    "summary_request",
     "tokens_after",
 ]
 
-DEFAULT_THRESHOLD = 0.7
 KEEP_RECENT = 10
 MIN_COMPACTABLE = 4
 

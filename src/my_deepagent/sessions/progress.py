@@ -41,7 +41,7 @@ class TurnProgress(BaseModel):
     output_tokens: int = Field(default=0, ge=0)
     tool_calls: int = Field(default=0, ge=0)
     recent_tools: tuple[str, ...] = Field(default=(), max_length=RECENT_TOOLS)
-    phase: Literal["thinking", "tool", "done"] = "thinking"
+    phase: Literal["thinking", "tool"] = "thinking"
 
     def with_model_call(self, input_tokens: int, output_tokens: int) -> TurnProgress:
         """After a model call returned: counted, and the agent is thinking again."""
@@ -60,9 +60,6 @@ class TurnProgress(BaseModel):
         return self.model_copy(
             update={"tool_calls": self.tool_calls + 1, "recent_tools": recent, "phase": "tool"}
         )
-
-    def finished(self) -> TurnProgress:
-        return self.model_copy(update={"phase": "done"})
 
 
 def shorten_tool_call(name: str, args: dict[str, Any], limit: int = 60) -> str:
@@ -102,16 +99,13 @@ def progress_line(progress: TurnProgress, elapsed_s: float) -> str:
     """One status line, e.g. "⠹ 3.2s · 2 model calls · read_file(src/app.py) · 1,234 in /
     56 out tokens"; the spinner frame follows the elapsed time, so redraws animate it."""
     elapsed_s = max(0.0, elapsed_s)
-    if progress.phase == "done":
-        mark = "✓"
-    else:
-        mark = SPINNER[int(elapsed_s / SPINNER_FRAME_S) % len(SPINNER)]
+    mark = SPINNER[int(elapsed_s / SPINNER_FRAME_S) % len(SPINNER)]
     parts = [f"{mark} {_elapsed(elapsed_s)}", _count(progress.model_calls, "model call")]
     if progress.tool_calls:
         parts.append(_count(progress.tool_calls, "tool call"))
     if progress.phase == "tool" and progress.recent_tools:
         parts.append(progress.recent_tools[-1])
-    elif progress.phase == "thinking":
+    else:
         parts.append("thinking")
     if progress.input_tokens or progress.output_tokens:
         parts.append(f"{progress.input_tokens:,} in / {progress.output_tokens:,} out tokens")

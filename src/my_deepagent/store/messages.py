@@ -18,12 +18,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.store.database import Database
 from my_deepagent.store.records import MessageRecord, MessageRole, SessionRecord
-from my_deepagent.store.sessions import recompute_message_totals, refresh_totals_in
-from my_deepagent.store.tables import MessageBodyRow, MessageRow, SessionRow, utc_now
+from my_deepagent.store.sessions import refresh_totals_in
+from my_deepagent.store.tables import MessageBodyRow, MessageRow, utc_now
 
 
 async def append_message(
@@ -162,10 +161,13 @@ async def last_turn(db: Database, session_id: str) -> int:
     return 0 if highest is None else int(highest)
 
 
-async def archive_live_messages(db: Database, session_id: str) -> int:
+async def archive_live_messages(
+    db: Database, session_id: str, *, context: int | None = None
+) -> int:
     """/clear: archive every live row (the summary too); the count archived.
 
-    The session's `context_tokens` drops to 0 in the same transaction.
+    The session's totals (`context_tokens` drops to 0) and, when given, its agent
+    `context` follow in the same transaction.
     """
     statement = (
         update(MessageRow)
@@ -174,7 +176,7 @@ async def archive_live_messages(db: Database, session_id: str) -> int:
     )
     async with db.write() as session:
         result = await session.execute(statement)
-        await _refresh_session_row(session, session_id)
+        await refresh_totals_in(session, session_id, context=context)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -186,13 +188,14 @@ async def apply_compaction(
     summary_seq: int,
     summary: str,
     summary_tokens: int,
+    context: int | None = None,
 ) -> bool:
     """Archive `archive_seqs` and add the summary row at `summary_seq`, all or nothing.
 
     The summary row is the marker: when it exists already (a retried activity) nothing
     changes and the answer is False. A non-summary row at `summary_seq` is a caller bug
-    (ValueError). The session's `context_tokens` and `compactions` follow in the same
-    transaction.
+    (ValueError). The session's totals and, when given, its agent `context` follow in
+    the same transaction.
     """
     insert_summary = (
         db.insert(MessageRow)
@@ -233,7 +236,7 @@ async def apply_compaction(
                 raise ValueError(f"seq {summary_seq} of session {session_id} is not a summary")
             return False
         await session.execute(archive)
-        await _refresh_session_row(session, session_id)
+        await refresh_totals_in(session, session_id, context=context)
         return True
 
 
@@ -258,13 +261,6 @@ async def get_body(db: Database, sha256: str) -> str | None:
     async with db.read() as session:
         row = await session.get(MessageBodyRow, sha256)
         return None if row is None else row.body
-
-
-async def _refresh_session_row(session: AsyncSession, session_id: str) -> None:
-    row = await session.get(SessionRow, session_id)
-    if row is not None:
-        await recompute_message_totals(session, row)
-        row.updated_at = utc_now()
 
 
 async def _one(db: Database, *conditions: ColumnElement[bool]) -> MessageRecord | None:

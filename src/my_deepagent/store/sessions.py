@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.errors import MdaError
@@ -237,26 +237,6 @@ def session_title(text: str) -> str | None:
     """The first 50 characters of `text` with whitespace collapsed; None when blank."""
     title = " ".join(text.split())[:TITLE_LENGTH].rstrip()
     return title or None
-
-
-async def recompute_message_totals(session: AsyncSession, row: SessionRow) -> None:
-    """Set `context_tokens`, `compactions` and `last_message_at` from the session's messages.
-
-    For the message writers (/clear, compaction) to keep the row right in their own
-    transaction.
-    """
-    query = select(
-        func.coalesce(
-            func.sum(case((MessageRow.archived.is_(False), MessageRow.token_count), else_=0)), 0
-        ),
-        func.coalesce(func.sum(case((MessageRow.is_summary.is_(True), 1), else_=0)), 0),
-        func.max(MessageRow.created_at),
-    ).where(MessageRow.session_id == row.id)
-    live_tokens, summaries, newest = (await session.execute(query)).one()
-    row.context_tokens = int(live_tokens)
-    row.compactions = int(summaries)
-    if newest is not None:
-        row.last_message_at = newest
 
 
 async def _get_row(session: AsyncSession, session_id: str) -> SessionRow:
