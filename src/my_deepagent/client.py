@@ -16,13 +16,14 @@ import os
 import socket
 import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from my_deepagent.errors import ServerError
 from my_deepagent.workflows.run_types import (
     RUN_WORKFLOW,
     RunInput,
     RunStatus,
+    run_workflow_id,
 )
 
 if TYPE_CHECKING:
@@ -35,10 +36,6 @@ REMOTE_POLLER_FRESH = timedelta(seconds=90)
 WORKER_START_TIMEOUT_S = 60.0
 
 WorkerCheck = Literal["polling", "started", "none"]
-
-
-def run_workflow_id(run_id: str) -> str:
-    return f"run-{run_id}"
 
 
 async def pollers(client: Client, task_queue: str) -> dict[str, list[PollerInfo]]:
@@ -148,16 +145,28 @@ async def query_status(client: Client, run_id: str) -> RunStatus:
 
 
 async def run_execution_status(client: Client, run_id: str) -> WorkflowExecutionStatus | None:
-    """The status of the run's latest workflow execution; None if Temporal has none
-    (it never started, or its history passed the namespace's retention)."""
+    return await execution_status(run_handle(client, run_id))
+
+
+async def execution_status(handle: WorkflowHandle[Any, Any]) -> WorkflowExecutionStatus | None:
+    """The status of the workflow's latest execution; None if Temporal has none (it
+    never started, or its history passed the namespace's retention)."""
     from temporalio.service import RPCError, RPCStatusCode
 
     try:
-        return (await run_handle(client, run_id).describe()).status
+        return (await handle.describe()).status
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
         raise
+
+
+async def client_with_worker() -> tuple[Client, bool]:
+    """A client, and whether a worker polls mda's task queue (embedded: one is started)."""
+    from my_deepagent.temporal_config import connect_client
+
+    client = await connect_client()
+    return client, await ensure_worker(client) != "none"
 
 
 def _process_exists(pid: int) -> bool:

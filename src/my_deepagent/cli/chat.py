@@ -17,7 +17,7 @@ import typer
 
 if TYPE_CHECKING:
     from my_deepagent.sessions.opening import OpenRequest
-    from my_deepagent.workflows.session_types import TurnResult
+    from my_deepagent.workflows.session_types import CompactionOutcome, TurnResult
 
 
 def chat(
@@ -86,7 +86,7 @@ async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> in
             print_json(turn_json(opened.id, result))
         else:
             sys.stdout.write(result.reply.rstrip() + "\n")
-            note = compaction_note(result)
+            note = compaction_note(result.compaction)
             if note:
                 sys.stderr.write(note + "\n")
             sys.stderr.write(f"session {opened.id}\n")
@@ -107,9 +107,8 @@ def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
     }
 
 
-def compaction_note(result: TurnResult) -> str | None:
-    """The line telling the user a compaction happened, and what it saved."""
-    outcome = result.compaction
+def compaction_note(outcome: CompactionOutcome | None) -> str | None:
+    """The line telling the user a compaction happened and what it saved, or why not."""
     if outcome is None:
         return None
     if not outcome.compacted:

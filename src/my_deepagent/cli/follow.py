@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from my_deepagent.workflows.run_types import PendingGate, RunStatus
 
 POLL_S = 0.3
-FINAL_STATES = ("completed", "failed", "rejected", "aborted")
 
 
 async def follow_run(

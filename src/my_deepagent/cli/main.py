@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import typer
 
@@ -74,10 +73,12 @@ def _root(
 ) -> None:
     """Durable coding agents on Temporal. Alone, `mda` opens a chat in this repository."""
     if ctx.invoked_subcommand is None:
-        chat.chat(
-            session=None, agent=None, model=None, offline=False, message=None,
-            json_output=False, repo=Path(), compact_at=None,
-        )  # fmt: skip
+        import asyncio
+
+        from my_deepagent.cli.repl import run_repl
+        from my_deepagent.sessions.opening import OpenRequest
+
+        raise typer.Exit(asyncio.run(run_repl(OpenRequest())))
 
 
 def _fail(message: str, code: int) -> int:

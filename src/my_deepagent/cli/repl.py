@@ -100,7 +100,7 @@ class Repl:
             self.say("(turn cancelled; the session goes on)")
         else:
             self.say(result.reply)
-        note = compaction_note(result)
+        note = compaction_note(result.compaction)
         if note:
             self.say(f"({note})")
         return result

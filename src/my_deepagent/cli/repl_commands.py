@@ -27,7 +27,6 @@ async def _help(repl: Repl, _: str | None) -> bool:
     from my_deepagent.cli.slash import help_text
 
     repl.say(help_text())
-    repl.say("@path in a message attaches a file of the repository.")
     return True
 
 
@@ -65,6 +64,7 @@ async def _clear(repl: Repl, _: str | None) -> bool:
 
 
 async def _compact(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.cli.chat import compaction_note
     from my_deepagent.sessions.client import update
     from my_deepagent.workflows.session_types import CompactionOutcome
 
@@ -72,12 +72,8 @@ async def _compact(repl: Repl, _: str | None) -> bool:
     await repl.opened.refresh()
     if not outcome.compacted:
         repl.say(f"nothing compacted: {outcome.reason}")
-        return True
-    saved = outcome.tokens_before - outcome.tokens_after
-    repl.say(
-        f"context compacted: {outcome.archived} messages summarised and archived, "
-        f"{outcome.tokens_before:,} -> {outcome.tokens_after:,} tokens ({saved:,} saved)"
-    )
+    else:
+        repl.say(compaction_note(outcome) or "")
     return True
 
 

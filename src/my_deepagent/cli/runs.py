@@ -98,7 +98,7 @@ async def _show(ref: str, follow: bool, as_json: bool) -> int:
 
             await follow_run(client, db, record.id, ask_at_gates=sys.stdin.isatty())
         view = await run_view(client, db, record)
-    view["web_ui"] = await web_ui_url(record.workflow_id)
+    view["web_ui"] = web_ui_url(record.workflow_id)
     if as_json:
         from my_deepagent.cli.output import print_json
 

@@ -72,11 +72,10 @@ async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.messages import session_messages
-    from my_deepagent.store.sessions import get_session, resolve_session_id
+    from my_deepagent.store.sessions import find_session
 
     async with open_database(get_settings()) as db:
-        record = await get_session(db, await resolve_session_id(db, ref))
-        assert record is not None
+        record = await find_session(db, ref)
         rows = await session_messages(db, record.id, include_archived=all_messages)
     if not all_messages:
         rows = [r for r in rows if not r.is_summary]
@@ -123,11 +122,10 @@ async def _end(ref: str) -> None:
     from my_deepagent.sessions.client import end_session
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
-    from my_deepagent.store.sessions import get_session, resolve_session_id
+    from my_deepagent.store.sessions import find_session
 
     async with open_database(get_settings()) as db:
-        record = await get_session(db, await resolve_session_id(db, ref))
-        assert record is not None
+        record = await find_session(db, ref)
         ended = await end_session(db, record)
     sys.stdout.write(f"Session {record.id} {'ended' if ended else 'had already ended'}.\n")
 

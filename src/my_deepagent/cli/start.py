@@ -76,7 +76,7 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool) -> int
             "template": run_input.template_ref,
             "repo": run_input.repo_path,
             "base": run_input.base_branch,
-            "web_ui": await web_ui_url(record.workflow_id),
+            "web_ui": web_ui_url(record.workflow_id),
         }
         if detach or not polled:
             _print_summary(summary, json_output)
@@ -111,25 +111,22 @@ async def _resume(ref: str) -> int:
         client, _polled = await client_with_worker()
         restarted = await resume_run(client, db, load_user_catalog(), record)
         verb = "resumed from its first unfinished phase" if restarted else "is still running"
-        sys.stdout.write(f"Run {record.id} {verb}: {await web_ui_url(record.workflow_id)}\n")
+        sys.stdout.write(f"Run {record.id} {verb}: {web_ui_url(record.workflow_id)}\n")
         return await _follow_to_end(client, db, record.id, quiet=False)
 
 
 async def client_with_worker() -> tuple[Any, bool]:
-    """A client, and whether a worker polls mda's task queue (embedded: one is started)."""
-    from my_deepagent.client import ensure_worker
+    """A client, and whether a worker polls (if none does, a note says the run waits)."""
+    from my_deepagent.client import client_with_worker as connect
     from my_deepagent.settings import get_settings
-    from my_deepagent.temporal_config import connect_client
 
-    client = await connect_client()
-    if await ensure_worker(client) == "none":
-        queue = get_settings().task_queue
+    client, polled = await connect()
+    if not polled:
         sys.stderr.write(
-            f"mda: note: no worker polls task queue {queue!r}; the run waits until one "
-            "does (start one with `mda worker`)\n"
+            f"mda: note: no worker polls task queue {get_settings().task_queue!r}; the run "
+            "waits until one does (start one with `mda worker`)\n"
         )
-        return client, False
-    return client, True
+    return client, polled
 
 
 async def _follow_to_end(client: Any, db: Any, run_id: str, *, quiet: bool) -> int:
@@ -157,7 +154,7 @@ def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
         sys.stdout.write(f"Run {summary['run_id']} started: {summary['web_ui']}\n")
 
 
-async def web_ui_url(workflow_id: str) -> str:
+def web_ui_url(workflow_id: str) -> str:
     """The Temporal Web UI page of a workflow (embedded server), or the id otherwise."""
     from my_deepagent.server import EmbeddedServerConfig, running_server
     from my_deepagent.temporal_config import load_target

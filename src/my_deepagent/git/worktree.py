@@ -82,11 +82,6 @@ def branch_run_id(repo: RepoInfo, branch: str) -> str | None:
     return found.stdout.strip() or None
 
 
-def is_mda_branch(repo: RepoInfo, branch: str) -> bool:
-    """True for a branch mda created (and may therefore reset or delete)."""
-    return branch_run_id(repo, branch) is not None
-
-
 def list_worktrees(repo: RepoInfo) -> list[RegisteredWorktree]:
     listing = run_git(["worktree", "list", "--porcelain"], cwd=repo.root).stdout
     entries: list[RegisteredWorktree] = []

@@ -141,17 +141,14 @@ async def ensure_running(
 ) -> WorkflowHandle[Any, SessionStatus]:
     """The session's workflow, started from its row if no execution is running."""
     from temporalio.client import WorkflowExecutionStatus
-    from temporalio.service import RPCError, RPCStatusCode
+
+    from my_deepagent.client import execution_status
 
     if record.state == "ended":
         raise MdaError(f"session {record.id} has ended: start a new one with `mda chat`")
     handle = session_handle(client, record.id)
-    try:
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            return handle
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
+    if await execution_status(handle) == WorkflowExecutionStatus.RUNNING:
+        return handle
     return await _start(client, db, record, turns_per_execution)
 
 
@@ -319,22 +316,17 @@ async def end_session(db: Database, record: SessionRecord) -> bool:
     """End the session: through its workflow when it runs (after any queued turn),
     in the database otherwise. False if it had ended already."""
     from temporalio.client import WorkflowExecutionStatus
-    from temporalio.service import RPCError, RPCStatusCode
 
-    from my_deepagent.cli.start import client_with_worker
+    from my_deepagent.client import ensure_worker, execution_status
     from my_deepagent.store.sessions import end_session as mark_ended
+    from my_deepagent.temporal_config import connect_client
 
     if record.state == "ended":
         return False
-    client, _polled = await client_with_worker()
+    client = await connect_client()
     handle = session_handle(client, record.id)
-    try:
-        running = (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
-        running = False
-    if running:
-        await update(handle, "end", None, SessionStatus)
-        return True
-    return await mark_ended(db, record.id)
+    if await execution_status(handle) != WorkflowExecutionStatus.RUNNING:
+        return await mark_ended(db, record.id)
+    await ensure_worker(client)  # the end is an update: a worker must run it
+    await update(handle, "end", None, SessionStatus)
+    return True

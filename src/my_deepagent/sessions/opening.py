@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from my_deepagent.workflows.session_types import SessionStatus
 
 
+NO_WORKER = "no worker polls mda's task queue: messages wait until one does (`mda worker`)"
+
+
 @dataclass
 class OpenSession:
     client: Client
@@ -65,7 +68,7 @@ class OpenRequest:
 
 @asynccontextmanager
 async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
-    from my_deepagent.cli.start import client_with_worker
+    from my_deepagent.client import client_with_worker
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.git import resolve_repo
     from my_deepagent.sessions.client import (
@@ -76,14 +79,13 @@ async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
     )
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
-    from my_deepagent.store.sessions import get_session, resolve_session_id
+    from my_deepagent.store.sessions import find_session
 
     catalog = load_user_catalog()
     async with open_database(get_settings()) as db:
         record: SessionRecord | None = None
         if request.session is not None:
-            record = await get_session(db, await resolve_session_id(db, request.session))
-            assert record is not None
+            record = await find_session(db, request.session)
             if record.state == "ended":
                 raise MdaError(f"session {record.id} has ended: start a new one with `mda chat`")
         else:
@@ -91,12 +93,12 @@ async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
             choice = choose_agent(
                 catalog, agent=request.agent, model=request.model, offline=request.offline
             )
-        client, _polled = await client_with_worker()
+        client, polled = await client_with_worker()
         created = record is None
-        note = None
+        note = None if polled else NO_WORKER
         if record is None:
             record = await create_session(db, repo, choice, compact_threshold=request.compact_at)
-            note = choice.note
+            note = choice.note or note
         handle = await ensure_running(client, db, record)
         opened = OpenSession(client, db, catalog, record, handle, created, note)
         if not created and (request.agent or request.model):

@@ -13,12 +13,12 @@ agent context.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, update
 
+from my_deepagent.store.artifacts import body_digest
 from my_deepagent.store.database import Database
 from my_deepagent.store.records import MessageRecord, MessageRole, SessionRecord
 from my_deepagent.store.sessions import refresh_totals_in
@@ -241,7 +241,7 @@ async def apply_compaction(
 
 
 def body_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return body_digest(text)[0]
 
 
 async def put_body(db: Database, text: str) -> str:

@@ -105,7 +105,9 @@ class RunRecord(_Record):
 
     @property
     def workflow_id(self) -> str:
-        return f"run-{self.id}"
+        from my_deepagent.workflows.run_types import run_workflow_id
+
+        return run_workflow_id(self.id)
 
     @property
     def is_active(self) -> bool:
@@ -204,7 +206,9 @@ class SessionRecord(_Record):
 
     @property
     def workflow_id(self) -> str:
-        return f"session-{self.id}"
+        from my_deepagent.workflows.session_types import session_workflow_id
+
+        return session_workflow_id(self.id)
 
     @property
     def thread_id(self) -> str:

@@ -7,7 +7,6 @@ in a check-then-insert, so two `mda start` at once cannot both win.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -18,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.errors import MdaError
 from my_deepagent.store.database import Database
+from my_deepagent.store.prefix import MIN_PREFIX, prefix_matches
 from my_deepagent.store.records import ACTIVE_RUN_STATES, RunRecord, RunState
 from my_deepagent.store.tables import RunRow, utc_now
 
-MIN_PREFIX = 6
-_HEX = re.compile(r"[0-9a-f]+")
 TERMINAL_RUN_STATES = frozenset(RunState) - frozenset(ACTIVE_RUN_STATES)
 
 
@@ -125,21 +123,15 @@ async def active_run(
 
 async def find_run(db: Database, ref: str) -> RunRecord:
     """A run by full id, `run-<id>` workflow id, or a unique prefix of at least 6 characters."""
-    needle = ref.strip().lower().removeprefix("run-")
-    if len(needle) < MIN_PREFIX:
+    found = await prefix_matches(db, RunRow, ref, workflow_prefix="run-", limit=6, to=RunRecord)
+    if found.too_short:
         raise MdaError(
             f"run id {ref!r} is too short: give at least {MIN_PREFIX} characters "
             "(see `mda runs list`)"
         )
-    if not _HEX.fullmatch(needle):
+    records = found.rows
+    if not records and not found.hexadecimal:
         raise MdaError(f"no run {ref!r} (run ids are hexadecimal; see `mda runs list`)")
-    async with db.read() as session:
-        rows = (
-            await session.scalars(
-                select(RunRow).where(RunRow.id.startswith(needle, autoescape=True)).limit(6)
-            )
-        ).all()
-        records = [RunRecord.model_validate(row) for row in rows]
     if not records:
         raise MdaError(f"no run {ref!r} (see `mda runs list`)")
     if len(records) > 1:
@@ -148,7 +140,8 @@ async def find_run(db: Database, ref: str) -> RunRecord:
         raise MdaError(
             f"run id prefix {ref!r} is ambiguous: it matches {shown}{more} (give more characters)"
         )
-    return records[0]
+    record: RunRecord = records[0]
+    return record
 
 
 async def list_runs(

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.errors import MdaError
 from my_deepagent.store.database import Database
+from my_deepagent.store.prefix import MIN_PREFIX, prefix_matches
 from my_deepagent.store.records import SessionRecord, SessionState
 from my_deepagent.store.runs import normalize_repo_path
 from my_deepagent.store.tables import LlmCallRow, MessageRow, SessionRow, utc_now
 
-MIN_PREFIX = 6
 TITLE_LENGTH = 50
 _AMBIGUOUS_SHOWN = 3
 
@@ -74,33 +74,32 @@ async def get_session(db: Database, session_id: str) -> SessionRecord | None:
         return None if row is None else SessionRecord.model_validate(row)
 
 
-async def resolve_session_id(db: Database, text: str) -> str:
-    """The full id for `text`: a full id, `session-<id>`, or a unique prefix of 6+ characters."""
-    needle = text.strip().lower().removeprefix("session-")
-    if len(needle) < MIN_PREFIX:
+async def find_session(db: Database, text: str) -> SessionRecord:
+    """A session by full id, `session-<id>`, or a unique prefix of 6+ characters."""
+    found = await prefix_matches(
+        db, SessionRow, text, workflow_prefix="session-", limit=_AMBIGUOUS_SHOWN + 1,
+        to=SessionRecord,
+    )  # fmt: skip
+    if found.too_short:
         raise MdaError(
             f"session id {text!r} is too short: give at least {MIN_PREFIX} characters "
             "of the session id (see mda sessions list)"
         )
-    query = (
-        select(SessionRow.id)
-        .where(SessionRow.id.startswith(needle, autoescape=True))
-        .order_by(SessionRow.id)
-        .limit(_AMBIGUOUS_SHOWN + 1)
-    )
-    async with db.read() as session:
-        ids = list((await session.scalars(query)).all())
-    if needle in ids:
-        return needle
-    if not ids:
+    if not found.rows:
         raise MdaError(f"no session matches {text!r} (see mda sessions list)")
-    if len(ids) > 1:
-        shown = ", ".join(ids[:_AMBIGUOUS_SHOWN])
-        more = " and more" if len(ids) > _AMBIGUOUS_SHOWN else ""
+    if len(found.rows) > 1:
+        shown = ", ".join(r.id for r in found.rows[:_AMBIGUOUS_SHOWN])
+        more = " and more" if len(found.rows) > _AMBIGUOUS_SHOWN else ""
         raise MdaError(
             f"session id {text!r} is ambiguous: it matches {shown}{more} (give more characters)"
         )
-    return ids[0]
+    record: SessionRecord = found.rows[0]
+    return record
+
+
+async def resolve_session_id(db: Database, text: str) -> str:
+    """The full id for `text` (see `find_session`)."""
+    return (await find_session(db, text)).id
 
 
 async def list_sessions(

@@ -18,6 +18,11 @@ RUN_WORKFLOW = "RunWorkflow"
 MAX_CHANGE_ROUNDS = 3
 """A phase runs at most this many rounds: the first, plus two after request_changes."""
 
+
+def run_workflow_id(run_id: str) -> str:
+    return f"run-{run_id}"
+
+
 RunStateName = Literal["running", "awaiting_approval", "completed", "failed", "rejected", "aborted"]
 PhaseStateName = Literal[
     "pending", "running", "validating", "awaiting_approval", "completed", "failed", "skipped"
