@@ -281,6 +281,22 @@ async def test_a_changed_persona_fails_the_phase_for_good(phase_env: PhaseEnv) -
     )
 
 
+async def test_a_changed_template_fails_the_phase_and_its_validation_for_good(
+    phase_env: PhaseEnv,
+) -> None:
+    task = phase_env.task(template_hash="0" * 64)
+    with pytest.raises(ApplicationError) as failure:
+        await run_phase(PhaseActivities(phase_env.deps), task)
+    assert failure.value.non_retryable
+    assert "changed since the run started" in failure.value.message
+    check = ValidateInput(
+        run_id=task.run_id, phase_key=task.phase_key, round=1, worktree=task.worktree,
+        template_ref=task.template_ref, template_hash="0" * 64,
+    )  # fmt: skip
+    with pytest.raises(ApplicationError, match="changed since the run started"):
+        await ActivityEnvironment().run(PhaseActivities(phase_env.deps).validate_artifact, check)
+
+
 async def test_a_missing_or_broken_artifact_is_reported_in_one_line(phase_env: PhaseEnv) -> None:
     activities = PhaseActivities(phase_env.deps)
     missing = await ActivityEnvironment().run(activities.validate_artifact, phase_env.check())

@@ -48,6 +48,7 @@ from my_deepagent.agents.prompts import (
 )
 from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.usage import CallContext, UsageMiddleware, thread_usage
+from my_deepagent.domain.catalog import Catalog
 from my_deepagent.domain.persona import Persona
 from my_deepagent.domain.template import Phase, Template
 from my_deepagent.errors import MdaError
@@ -94,10 +95,11 @@ class PhaseActivities:
 
     @activity.defn(name="run_phase")
     async def run_phase(self, input: PhaseInput) -> PhaseResult:
+        catalog = self.deps.catalog
         with setup_errors():
-            template = self.deps.catalog.template(input.template_ref)
+            template = _pinned_template(catalog, input.template_ref, input.template_hash)
             phase = _phase(template, input.phase_key)
-            persona = self._persona(input)
+            persona = _pinned_persona(catalog, input.persona_ref, input.persona_hash)
             model = build_chat_model(persona.model_spec, self.deps.settings)
             run = await get_run(self.deps.db, input.run_id)
             if run is None:
@@ -137,9 +139,11 @@ class PhaseActivities:
 
     @activity.defn(name="validate_artifact")
     async def validate_artifact(self, input: ValidateInput) -> ValidationResult:
+        catalog = self.deps.catalog
         with setup_errors():
-            phase = _phase(self.deps.catalog.template(input.template_ref), input.phase_key)
-            schema = self.deps.catalog.schema(phase.artifact.schema_ref)
+            template = _pinned_template(catalog, input.template_ref, input.template_hash)
+            phase = _phase(template, input.phase_key)
+            schema = catalog.schema(phase.artifact.schema_ref)
         path = phase.artifact.path
         data = await asyncio.to_thread(_read_if_file, Path(input.worktree) / path)
         if data is None:
@@ -166,15 +170,6 @@ class PhaseActivities:
             artifact=ArtifactRef(path=path, sha256=record.sha256, size=record.size),
             errors=errors,
         )
-
-    def _persona(self, input: PhaseInput) -> Persona:
-        persona = self.deps.catalog.persona(input.persona_ref)
-        if persona.hash != input.persona_hash:
-            raise MdaError(
-                f"persona {input.persona_ref} changed since the run started "
-                "(restore its file, or start a new run)"
-            )
-        return persona
 
     async def _drive(
         self,
@@ -241,6 +236,24 @@ def setup_errors() -> Iterator[None]:
         yield
     except MdaError as exc:
         raise ApplicationError(exc.message, type=SETUP_ERROR_TYPE, non_retryable=True) from None
+
+
+def _pinned_template(catalog: Catalog, ref: str, pinned_hash: str | None) -> Template:
+    template = catalog.template(ref)
+    if pinned_hash is not None and template.hash != pinned_hash:
+        raise MdaError(
+            f"template {ref} changed since the run started (restore its file, or start a new run)"
+        )
+    return template
+
+
+def _pinned_persona(catalog: Catalog, ref: str, pinned_hash: str) -> Persona:
+    persona = catalog.persona(ref)
+    if persona.hash != pinned_hash:
+        raise MdaError(
+            f"persona {ref} changed since the run started (restore its file, or start a new run)"
+        )
+    return persona
 
 
 def _phase(template: Template, key: str) -> Phase:

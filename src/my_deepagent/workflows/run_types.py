@@ -151,6 +151,8 @@ class PhaseInput(_Frozen):
     kind: Literal["task", "repair"] = "task"
     worktree: str
     template_ref: str
+    template_hash: str | None = None
+    """The template as the run pinned it; a changed file fails the phase."""
     persona_ref: str
     persona_hash: str
     feedback: str | None = None
@@ -183,6 +185,7 @@ class ValidateInput(_Frozen):
     revision: int = 0
     worktree: str
     template_ref: str
+    template_hash: str | None = None
 
 
 class ArtifactRef(_Frozen):
