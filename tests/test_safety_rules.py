@@ -318,7 +318,7 @@ def test_privilege_power_and_broad_kills(worktree: Path) -> None:
 def test_secret_paths_are_refused_to_file_tools_and_the_shell(path: str, worktree: Path) -> None:
     assert secret_path(path)
     virtual = "/" + path.lstrip("~/")
-    refusal = check_path(virtual, worktree=worktree)
+    refusal = check_path(virtual)
     assert refusal is not None and refusal.rule == "secret-path"
     for command in (f"cat {path}", f"echo x > {path}", f"cp {path} copy", f"grep KEY < {path}"):
         assert refused(command, worktree) == "secret-path", command
@@ -335,15 +335,15 @@ def test_secret_paths_are_refused_to_file_tools_and_the_shell(path: str, worktre
 )
 def test_secret_look_alikes_are_allowed(path: str, worktree: Path) -> None:
     assert not secret_path(path)
-    assert check_path("/" + path.lstrip("~/"), worktree=worktree) is None
+    assert check_path("/" + path.lstrip("~/")) is None
 
 
 def test_file_tool_paths_may_not_escape(worktree: Path) -> None:
     for path in ("/../outside.txt", "../x", "/src/../../x", "~/notes.txt"):
-        refusal = check_path(path, worktree=worktree)
+        refusal = check_path(path)
         assert refusal is not None and refusal.rule == "path-escape", path
     for path in ("/src/app.py", "/a..b", "README.md", "/"):
-        assert check_path(path, worktree=worktree) is None, path
+        assert check_path(path) is None, path
 
 
 def test_unparseable_commands_are_refused_with_a_way_out(worktree: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import subprocess
 from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
 from my_deepagent.agents.safety_rules import Refusal, check_command, check_path
+from my_deepagent.git.runner import WorkspaceError, run_git
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +45,10 @@ REFUSED_PREFIX = "Refused by mda's safety rules: "
 def checked_out_branch(worktree: Path) -> str | None:
     """The branch checked out in `worktree`, or None (detached, not a repository)."""
     try:
-        completed = subprocess.run(
-            ["git", "symbolic-ref", "--short", "-q", "HEAD"],
-            cwd=worktree,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_TERMINAL_PROMPT": "0"},
+        completed = run_git(
+            ["symbolic-ref", "--short", "-q", "HEAD"], cwd=worktree, check=False, timeout_s=5
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except WorkspaceError:
         return None
     branch = completed.stdout.strip()
     return branch if completed.returncode == 0 and branch else None
@@ -84,7 +78,7 @@ class SafetyMiddleware(AgentMiddleware):
         for argument in PATH_ARGUMENTS.get(name, ()):
             value = args.get(argument)
             if isinstance(value, str) and value:
-                refusal = check_path(value, worktree=self.worktree)
+                refusal = check_path(value)
                 if refusal is not None:
                     return refusal
         return None
@@ -114,7 +108,13 @@ class SafetyMiddleware(AgentMiddleware):
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
-        # `judge` may run `git symbolic-ref` (for a reset): off the event loop, so the
-        # activity's heartbeat task keeps beating.
-        refused = await asyncio.to_thread(self._refused, request)
+        # Judging a reset runs `git symbolic-ref`: off the event loop, so the activity's
+        # heartbeat task keeps beating. Everything else is judged in memory, inline.
+        call = request.tool_call
+        runs_git = call["name"] == SHELL_TOOL and "reset" in str(
+            (call.get("args") or {}).get("command") or ""
+        )
+        refused = (
+            await asyncio.to_thread(self._refused, request) if runs_git else self._refused(request)
+        )
         return refused or await handler(request)

@@ -115,9 +115,9 @@ def _contains_run(parts: list[str], tail: tuple[str, ...]) -> bool:
 # --- file tools -----------------------------------------------------------------------
 
 
-def check_path(path: str, *, worktree: str | os.PathLike[str]) -> Refusal | None:
-    """Judge a path given to a file tool, where `/` is the worktree's root."""
-    del worktree  # file-tool paths are virtual: the backend maps them under the worktree
+def check_path(path: str) -> Refusal | None:
+    """Judge a path given to a file tool, where `/` is the worktree's root (file-tool
+    paths are virtual: the backend maps them under the worktree)."""
     if path.startswith("~") or ".." in PurePosixPath(path).parts:
         return Refusal(
             "path-escape",

@@ -36,8 +36,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from my_deepagent.agents.prompts import agent_path, parse_artifact_task, parse_repair_request
 from my_deepagent.agents.schema_instances import SchemaInstanceError, instance_for
 from my_deepagent.agents.scripted_memory import asks_about_memory, memory_answer
-from my_deepagent.agents.scripted_summary import summary_reply
-from my_deepagent.sessions.references import typed_text
+from my_deepagent.agents.scripted_summary import file_paths, summary_reply
+from my_deepagent.sessions.references import find_references, typed_text
 from my_deepagent.tokens import content_text
 
 WRITE_TOOL = "write_file"
@@ -47,12 +47,8 @@ MAX_WRITE_ATTEMPTS = 2
 QUOTE_CHARS = 160
 SUMMARY_LINES = 3
 
-_MENTION = re.compile(r"(?:^|\s)@([\w./-]*\w)")
 _READ_CUE = re.compile(
     r"\b(read|show|open|cat|contents?|what'?s in|what is in|look at|summari[sz]e)\b", re.I
-)
-_PATH_LIKE = re.compile(
-    r"(?<![\w@])(/?[\w.-]+(?:/[\w.-]+)*\.[A-Za-z0-9]{1,10}|/?[\w.-]+(?:/[\w.-]+)+)"
 )
 _GUTTER = re.compile(r"^\s*\d+(?:\.\d+)?\s{1,2}")
 _READ_HEADER = re.compile(r"^@@ (.*) @@$")
@@ -206,13 +202,11 @@ def named_files(text: str) -> list[str]:
     """Every file a chat message asks to see: its @mentions (each once, in order, up to
     the first attached file block), or else one path after a read cue."""
     typed = typed_text(text)
-    mentions = list(dict.fromkeys(agent_path(m) for m in _MENTION.findall(typed)))
+    mentions = list(dict.fromkeys(agent_path(m) for m in find_references(typed)))
     if mentions:
         return mentions
     if _READ_CUE.search(typed):
-        found = _PATH_LIKE.search(typed)
-        if found:
-            return [agent_path(found.group(1))]
+        return [agent_path(path) for path in file_paths(typed)[:1]]
     return []
 
 

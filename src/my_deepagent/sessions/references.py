@@ -77,14 +77,14 @@ def expand_references(
         if target in seen:
             continue
         seen.add(target)
-        body = _read(written, target, max_file_bytes)
-        total += len(body)
+        body, size = _read(written, target, max_file_bytes)
+        total += size
         if total > max_total_bytes:
             raise MdaError(
                 f"the files referenced with @ total more than {_size(max_total_bytes)} "
                 "(reference fewer files, or quote the parts that matter)"
             )
-        blocks.append(_block(shown, body.decode("utf-8")))
+        blocks.append(_block(shown, body))
         files.append(shown)
     return Expanded(text="".join([text, *blocks]), files=tuple(files))
 
@@ -117,7 +117,8 @@ def _relative(path: Path, root: Path) -> str | None:
     return path.relative_to(root).as_posix()
 
 
-def _read(written: str, target: Path, max_file_bytes: int) -> bytes:
+def _read(written: str, target: Path, max_file_bytes: int) -> tuple[str, int]:
+    """The file's text and its size in bytes, or the one-line reason it cannot be sent."""
     try:
         info = target.stat()
     except FileNotFoundError:
@@ -148,17 +149,13 @@ def _read(written: str, target: Path, max_file_bytes: int) -> bytes:
             f"@{written} is over the {_size(max_file_bytes)} limit for a referenced file "
             "(quote the part that matters instead)"
         )
-    if b"\0" in body or not _is_utf8(body):
-        raise MdaError(f"@{written} is a binary file (only UTF-8 text can be referenced)")
-    return body
-
-
-def _is_utf8(body: bytes) -> bool:
+    binary = MdaError(f"@{written} is a binary file (only UTF-8 text can be referenced)")
+    if b"\0" in body:
+        raise binary
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8"), len(body)
     except UnicodeDecodeError:
-        return False
-    return True
+        raise binary from None
 
 
 def _block(shown: str, content: str) -> str:
