@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -81,8 +82,10 @@ class _Summariser:
             + TOKENS_PER_REPLY
         )
 
+    @cached_property
     def room(self) -> int:
-        """Tokens a chunk's transcript entries may take, beyond the fixed prompt."""
+        """Tokens a chunk's transcript entries may take, beyond the fixed prompt (the
+        prompt is the same for every request: counted once)."""
         return self.budget - self.request_tokens(())
 
     async def ask(self, messages: Sequence[TranscriptMessage]) -> str:
@@ -111,7 +114,7 @@ class _Summariser:
 
     def pieces(self, message: TranscriptMessage) -> list[TranscriptMessage]:
         """`message` cut at token boundaries into pieces that each fit a chunk."""
-        room = self.room()
+        room = self.room
         overhead = self.entry_tokens(replace(message, content=""))
         size = max(1, int((room - overhead) * PIECE_SHARE))
         encoding = get_encoding(encoding_name_for(self.model_name))
@@ -128,7 +131,7 @@ class _Summariser:
 
     def chunks(self, messages: Sequence[TranscriptMessage]) -> list[list[TranscriptMessage]]:
         """Consecutive groups of `messages` whose requests each fit the budget."""
-        room = self.room()
+        room = self.room
         groups: list[list[TranscriptMessage]] = [[]]
         used = 0
         for message in messages:
@@ -152,7 +155,7 @@ class _Summariser:
     def cut_to_fit(self, messages: Sequence[TranscriptMessage]) -> list[TranscriptMessage]:
         """The last resort: every entry cut to an equal share of the room, or, when
         there are too many entries for that, all of them as one entry cut to fit."""
-        room = self.room()
+        room = self.room
         share = room // len(messages)
         if share < self.entry_tokens(replace(messages[0], content="")) + MIN_SHARE:
             merged = "\n\n".join(f"{m.role}: {m.content}" for m in messages)
@@ -204,7 +207,7 @@ async def summarise(
         model, _model_name(model), request_budget(window), system_prompt, on_call
     )
     if (
-        summariser.room()
+        summariser.room
         < summariser.entry_tokens(replace(messages[0], content="")) + 2 * MIN_SHARE
     ):
         raise ConfigError(
@@ -212,18 +215,19 @@ async def summarise(
             "request: choose a summariser persona whose model has a larger window"
         )
     entries = list(messages)
+    size = summariser.request_tokens(entries)
     for _ in range(MAX_ROUNDS):
-        before = summariser.request_tokens(entries)
-        if before <= summariser.budget:
+        if size <= summariser.budget:
             break
         summaries = [await summariser.ask(group) for group in summariser.chunks(entries)]
         entries = [
             TranscriptMessage(index, "system", text, 0, is_summary=True)
             for index, text in enumerate(summaries)
         ]
-        if summariser.request_tokens(entries) >= before:
+        before, size = size, summariser.request_tokens(entries)
+        if size >= before:
             break
-    if summariser.request_tokens(entries) > summariser.budget:
+    if size > summariser.budget:
         entries = summariser.cut_to_fit(entries)
     text = await summariser.ask(entries)
     return SummaryResult(
