@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from my_deepagent.sessions.memory import INDEX_NAME
+from my_deepagent.text import clip
 from my_deepagent.tokens import content_text
 
 TITLE_CHARS = 80
@@ -64,9 +65,7 @@ def memory_notes(block: str) -> list[tuple[str, str]]:
         if name == INDEX_NAME:
             continue
         first = next((line.strip() for line in lines[start + 1 : end] if line.strip()), "")
-        if len(first) > TITLE_CHARS:
-            first = first[: TITLE_CHARS - 3] + "..."
-        notes.append((name, first))
+        notes.append((name, clip(first, TITLE_CHARS)))
     return notes
 
 

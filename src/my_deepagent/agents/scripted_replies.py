@@ -36,8 +36,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from my_deepagent.agents.prompts import agent_path, parse_artifact_task, parse_repair_request
 from my_deepagent.agents.schema_instances import SchemaInstanceError, instance_for
 from my_deepagent.agents.scripted_memory import asks_about_memory, memory_answer
-from my_deepagent.agents.scripted_summary import file_paths, summary_reply
+from my_deepagent.agents.scripted_summary import summary_reply
 from my_deepagent.sessions.references import find_references, typed_text
+from my_deepagent.text import clip
 from my_deepagent.tokens import content_text
 
 WRITE_TOOL = "write_file"
@@ -50,6 +51,11 @@ SUMMARY_LINES = 3
 _READ_CUE = re.compile(
     r"\b(read|show|open|cat|contents?|what'?s in|what is in|look at|summari[sz]e)\b", re.I
 )
+_PATH_LIKE = re.compile(
+    r"(?<![\w@])(/?[\w.-]+(?:/[\w.-]+)*\.[A-Za-z0-9]{1,10}|/?[\w.-]+(?:/[\w.-]+)+)"
+)
+"""A path after a read cue: unlike `scripted_summary.file_paths` (names in a transcript),
+it takes absolute paths and paths without an extension too."""
 _GUTTER = re.compile(r"^\s*\d+(?:\.\d+)?\s{1,2}")
 _READ_HEADER = re.compile(r"^@@ (.*) @@$")
 _EXPLORE_SUFFIX = re.compile(r"-explore-(\d+)$")
@@ -65,8 +71,7 @@ class Reply:
 
 
 def _quote(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= QUOTE_CHARS else flat[: QUOTE_CHARS - 3] + "..."
+    return clip(text, QUOTE_CHARS)
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,9 @@ def named_files(text: str) -> list[str]:
     if mentions:
         return mentions
     if _READ_CUE.search(typed):
-        return [agent_path(path) for path in file_paths(typed)[:1]]
+        found = _PATH_LIKE.search(typed)
+        if found:
+            return [agent_path(found.group(1))]
     return []
 
 

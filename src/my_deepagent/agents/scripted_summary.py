@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from my_deepagent.sessions.summary_format import SECTIONS, TranscriptMessage, parse_summary_request
+from my_deepagent.text import clip
 from my_deepagent.tokens import content_text
 
 MAX_ITEMS = 8
@@ -46,8 +47,7 @@ _HEADING = re.compile(r"^##\s+(.+?)\s*$")
 
 
 def _short(text: str, limit: int = ITEM_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
+    return clip(text, limit)
 
 
 def _sentences(text: str) -> list[str]:

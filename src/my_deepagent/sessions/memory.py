@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from my_deepagent.errors import MdaError
+from my_deepagent.text import clip
 
 INDEX_NAME = "MEMORY.md"
 INDEX_TEXT = (
@@ -162,8 +163,7 @@ def slugify(text: str) -> str:
 def note_title(text: str) -> str:
     """A note's first non-empty line, shortened to about 60 characters."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    flat = " ".join(first.split())
-    return flat if len(flat) <= MAX_TITLE_CHARS else flat[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+    return clip(first, MAX_TITLE_CHARS, ellipsis="…")
 
 
 def _entry(path: Path) -> MemoryEntry:
