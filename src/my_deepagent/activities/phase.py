@@ -47,6 +47,7 @@ from my_deepagent.agents.prompts import (
     repair_prompt,
 )
 from my_deepagent.agents.provider_errors import temporal_model_errors
+from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.usage import CallContext, UsageMiddleware, thread_usage
 from my_deepagent.domain.catalog import Catalog
 from my_deepagent.domain.persona import Persona
@@ -183,7 +184,7 @@ class PhaseActivities:
         """Run the turn (see the module docstring); True if an earlier attempt began it."""
         existing = await self.deps.checkpointer.aget_tuple(config)
         continued = False
-        if existing is not None and (await agent.aget_state(config)).next:
+        if existing is not None and unfinished(await agent.aget_state(config)):
             await agent.ainvoke(None, config, durability=DURABILITY)
             continued = True
         if input.kind == "task":

@@ -38,6 +38,7 @@ from my_deepagent.activities.phase import setup_errors
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.models import build_chat_model, connection
 from my_deepagent.agents.provider_errors import temporal_model_errors
+from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.turn_progress import ProgressMiddleware
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
 from my_deepagent.domain.model_spec import ModelSpec
@@ -234,7 +235,7 @@ class SessionTurnActivities:
             state = await agent.aget_state(config)
             messages: list[BaseMessage] = state.values.get("messages", [])
             if any(m.id == human_id for m in messages):
-                if not state.next:
+                if not unfinished(state):
                     return messages
                 result = await agent.ainvoke(None, config, durability=DURABILITY)
                 return list(result["messages"])

@@ -206,10 +206,7 @@ async def summarise(
     summariser = _Summariser(
         model, _model_name(model), request_budget(window), system_prompt, on_call
     )
-    if (
-        summariser.room
-        < summariser.entry_tokens(replace(messages[0], content="")) + 2 * MIN_SHARE
-    ):
+    if summariser.room < summariser.entry_tokens(replace(messages[0], content="")) + 2 * MIN_SHARE:
         raise ConfigError(
             f"a summariser context window of {window} tokens is too small for a summary "
             "request: choose a summariser persona whose model has a larger window"
