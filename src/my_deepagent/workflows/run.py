@@ -134,7 +134,9 @@ class RunWorkflow:
             else:
                 self._state = "completed"
         except _Aborted:
+            # The status query says why from now on, as the run row will.
             self._state = "aborted"
+            self._error = self._abort.reason if self._abort else None
         except _PhaseFailed as failure:
             self._state, self._error = "failed", str(failure)
         except ActivityError as failure:
@@ -433,8 +435,7 @@ class RunWorkflow:
             "rejected": (EventType.RUN_REJECTED, RunState.REJECTED),
             "aborted": (EventType.RUN_ABORTED, RunState.ABORTED),
         }.get(self._state, (EventType.RUN_FAILED, RunState.FAILED))
-        reason = self._abort.reason if self._state == "aborted" and self._abort else self._error
-        await self._ledger(final[0], run_state=final[1], reason=reason)
+        await self._ledger(final[0], run_state=final[1], reason=self._error)
         try:
             await workflow.execute_activity(
                 "write_report",
