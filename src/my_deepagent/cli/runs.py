@@ -120,6 +120,7 @@ async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str,
     if status == WorkflowExecutionStatus.RUNNING:
         live = await query_status(client, record.id)
         view["state"] = live.state
+        view["error"] = live.error or view.get("error")
         view["phases"] = [p.model_dump() for p in live.phases]
         view["pending_gate"] = live.pending_gate.model_dump() if live.pending_gate else None
         return view
