@@ -294,12 +294,11 @@ def test_a_branch_mda_did_not_create_is_never_taken_over(
 def test_a_failed_checkout_leaves_no_folder_branch_or_registration(
     user_repo: Path, worktrees_dir: Path
 ) -> None:
-    (user_repo / "data.txt").write_text("payload\n", encoding="utf-8")
-    (user_repo / ".gitattributes").write_text("*.txt filter=broken\n", encoding="utf-8")
-    git(user_repo, "add", "data.txt", ".gitattributes")
+    (user_repo / "data.txt").write_text("payload that goes missing\n", encoding="utf-8")
+    git(user_repo, "add", "data.txt")
     git(user_repo, "commit", "-q", "-m", "data")
-    git(user_repo, "config", "filter.broken.smudge", "false")
-    git(user_repo, "config", "filter.broken.required", "true")
+    blob = git(user_repo, "rev-parse", "HEAD:data.txt")
+    (user_repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     repo = resolve_repo(user_repo)
 
     with pytest.raises(WorkspaceError) as error:

@@ -5,9 +5,13 @@ Every git call mda makes goes through `run_git`, so none of them can:
 - follow a repository chosen by the caller's environment instead of `cwd`
   (GIT_DIR, GIT_INDEX_FILE, ... are set inside git hooks, and the suite may run from
   one: they would point mda at the wrong repository);
-- run the user's hooks (core.hooksPath=/dev/null): a post-checkout or pre-commit hook
-  may be slow, interactive or failing, and would see mda's environment;
-- hand API keys to a filter or credential helper (MDA_* and *_API_KEY are dropped);
+- run code the repository controls: hooks are off (core.hooksPath=/dev/null), and
+  every setting that names a program git would start (fsmonitor, ssh and askpass
+  commands, external diff and textconv, pager, editors, gpg, filter drivers by
+  name) is overridden on the command line, which beats any config file. An agent
+  that plants a hook or a `core.fsmonitor` never gets it run by mda;
+- see mda's secrets: git gets an allow-listed environment (PATH, HOME, locale,
+  TMPDIR), never API keys or tokens of mda's process;
 - outlive its timeout (git runs in its own process group, killed as a whole).
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -26,41 +31,53 @@ from my_deepagent.errors import MdaError
 DEFAULT_TIMEOUT_S = 60.0
 LONG_TIMEOUT_S = 600.0  # checking out or staging a large repository
 
-# git(1) "ENVIRONMENT VARIABLES": the ones that choose the repository, the index or
-# the identity. mda sets these itself when it means to.
-_INHERITED_GIT_VARS_TO_DROP = frozenset(
-    {
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_COMMON_DIR",
-        "GIT_NAMESPACE",
-        "GIT_PREFIX",
-        "GIT_QUARANTINE_PATH",
-        "GIT_INTERNAL_SUPER_PREFIX",
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_AUTHOR_DATE",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-        "GIT_COMMITTER_DATE",
-        "GIT_REFLOG_ACTION",
-        "GIT_EDITOR",
-        "GIT_SEQUENCE_EDITOR",
-    }
+# What git may inherit from mda's environment: enough to find programs, the user's
+# global config (identity, safe.directory, LFS) and a temporary folder. Nothing else:
+# no provider key, no GITHUB_TOKEN, no GIT_DIR or GIT_INDEX_FILE chosen by a caller.
+_INHERITED = (
+    *("PATH", "HOME", "TMPDIR", "USER", "LOGNAME", "TZ", "XDG_CONFIG_HOME"),
+    *("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_CEILING_DIRECTORIES"),
 )
 
-# Options given to every call (see the module docstring).
+# Options given to every call (see the module docstring). A `-c` value wins over
+# every config file; an empty value switches the program off.
 _ALWAYS_CONFIG = (
     "-c",
     "core.hooksPath=/dev/null",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.sshCommand=ssh",
+    "-c",
+    "core.askPass=",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "core.editor=true",
+    "-c",
+    "sequence.editor=true",
+    "-c",
+    "core.gitProxy=",
+    "-c",
+    "credential.helper=",
+    "-c",
+    "diff.external=",
+    "-c",
+    "gpg.program=false",
+    "-c",
+    "protocol.ext.allow=never",
     "-c",
     "gc.auto=0",
     "-c",
     "maintenance.auto=false",
 )
+
+# Subcommands that may run a filter driver (clean on staging, smudge on checkout).
+_FILTERING = frozenset(
+    {"add", "commit", "worktree", "checkout", "checkout-index", "diff", "status", "stash"}
+    | {"read-tree", "update-index", "restore", "reset", "write-tree"}
+)
+_FILTER_NAME = re.compile(r"^filter\.(?P<name>.+)\.(?:clean|smudge|process|required)$")
 
 
 class WorkspaceError(MdaError):
@@ -88,14 +105,9 @@ MDA_IDENTITY = GitIdentity(name="mda", email="mda@localhost")
 
 
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a git subprocess: the caller's, cleaned, plus `extra`."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in _INHERITED_GIT_VARS_TO_DROP
-        and not name.startswith("MDA_")
-        and not name.endswith("_API_KEY")
-    }
+    """The environment of a git subprocess: an allow-list of the caller's, plus `extra`."""
+    env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(
         {
             "GIT_TERMINAL_PROMPT": "0",
@@ -110,6 +122,24 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def filter_overrides(cwd: Path) -> list[str]:
+    """`-c` options that switch off every filter driver the repository's config names."""
+    listed = _start(
+        ["git", *_ALWAYS_CONFIG, "config", "--name-only", "--get-regexp", r"^filter\."], cwd
+    )
+    try:
+        stdout, _ = listed.communicate(timeout=DEFAULT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _kill_group(listed)
+        return []
+    names = {m["name"] for line in stdout.splitlines() if (m := _FILTER_NAME.match(line))}
+    options: list[str] = []
+    for name in sorted(names):
+        for key, value in (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false")):
+            options += ["-c", f"filter.{name}.{key}={value}"]
+    return options
+
+
 def run_git(
     args: Sequence[str],
     *,
@@ -122,20 +152,12 @@ def run_git(
     carrying git's own message (its last `fatal:`/`error:` line)."""
     if not cwd.is_dir():
         raise WorkspaceError(f"{cwd} is not a directory (pass an existing folder)")
-    command = ["git", *_ALWAYS_CONFIG, *args]
-    try:
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=git_env(extra_env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-    except FileNotFoundError:
-        raise WorkspaceError("git is not installed (install git and put it on PATH)") from None
+    overrides = filter_overrides(cwd) if args and args[0] in _FILTERING else []
+    rest = list(args)
+    if rest and rest[0] == "diff":
+        rest[1:1] = ["--no-ext-diff", "--no-textconv"]
+    command = ["git", *_ALWAYS_CONFIG, *overrides, *rest]
+    process = _start(command, cwd, extra_env)
     try:
         stdout, stderr = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -154,6 +176,24 @@ def run_git(
             f"git {args[0]} failed in {cwd}: {git_message(result.stderr)}", exit_code=1
         )
     return result
+
+
+def _start(
+    command: list[str], cwd: Path, extra_env: Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    try:
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=git_env(extra_env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise WorkspaceError("git is not installed (install git and put it on PATH)") from None
 
 
 def git_message(stderr: str) -> str:
