@@ -27,8 +27,10 @@ from my_deepagent.git.runner import (
     WorkspaceError,
     run_git,
 )
+from my_deepagent.secret_scan import find_key_shape
 
 MDA_BRANCH_PREFIX = "mda/"
+MAX_SCANNED_BYTES = 2_000_000
 _RUN_CONFIG_KEY = "mdaRunId"
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SHORT_ID_LENGTH = 8
@@ -170,6 +172,7 @@ def commit_all(worktree: Path, message: str, *, identity: GitIdentity = MDA_IDEN
     staged = run_git(["diff", "--cached", "--quiet"], cwd=worktree, check=False)
     if staged.returncode == 0:
         return None
+    _refuse_staged_keys(worktree)
     run_git(
         ["-c", "commit.gpgsign=false", "commit", "--no-verify", "-q", "-m", message],
         cwd=worktree,
@@ -177,6 +180,27 @@ def commit_all(worktree: Path, message: str, *, identity: GitIdentity = MDA_IDEN
         timeout_s=LONG_TIMEOUT_S,
     )
     return _head(worktree)
+
+
+def _refuse_staged_keys(worktree: Path) -> None:
+    """Unstage everything and raise when a staged file holds something key-shaped:
+    a run's branch lands in the user's repository, and from there in pushes."""
+    listed = run_git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMRT"], cwd=worktree)
+    for name in filter(None, listed.stdout.split("\0")):
+        path = worktree / name
+        try:
+            if path.is_symlink() or path.stat().st_size > MAX_SCANNED_BYTES:
+                continue
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        found = find_key_shape(text)
+        if found is not None:
+            run_git(["reset", "-q"], cwd=worktree)
+            raise WorkspaceError(
+                f"{name} (line {found.line}) holds something shaped like {found.kind}: mda "
+                "does not commit credentials (remove it from the file, then retry)"
+            )
 
 
 def _add_worktree(
