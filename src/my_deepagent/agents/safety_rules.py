@@ -1,16 +1,18 @@
-"""What an agent may not do to the machine it runs on: the O1 patterns, in one place.
+"""What an agent may not do to the machine it runs on: the pattern guard, in one place.
 
 An agent works in a git worktree with a real shell. The file tools are confined to the
-worktree by the backend (`virtual_mode=True`), but the shell is not, and no key is in
-its environment. These rules refuse, before anything runs, the commands that would do
-damage a `git checkout` cannot undo or that reach for credentials: deleting or writing
-outside the worktree, pushing, moving branches mda did not create, wrecking disks or
+worktree by the backend (`virtual_mode=True`); the shell runs in an OS sandbox
+(`my_deepagent.sandbox`) with no key in its environment. These rules refuse, before
+anything runs, the commands that would do damage a `git checkout` cannot undo or that
+reach for credentials: deleting or writing outside the worktree, pushing, moving
+branches mda did not create, discarding the user's uncommitted work, wrecking disks or
 permissions, running a downloaded script, raising privileges, killing by name, and
 reading or writing secret files.
 
-They are patterns, not a sandbox: a script the agent writes and then runs is not read.
-They exist so that an honest model's mistake is stopped and explained; each `Refusal`
-carries one line that tells the model what to do instead, and the run goes on.
+They are patterns, the first line before the sandbox: a script the agent writes and
+then runs is not read. They exist so that an honest model's mistake is stopped and
+explained; each `Refusal` carries one line that tells the model what to do instead,
+and the run goes on.
 
 Both checks are pure functions of their arguments (paths are normalised with
 `os.path.realpath`, which reads symlinks but changes nothing).
@@ -33,6 +35,8 @@ from my_deepagent.agents.shell_words import (
 )
 
 MAX_NESTING = 8
+REFUSED_PREFIX = "Refused by mda's safety rules: "
+"""How every refusal starts, whichever guard made it (rules, file checks, sandbox)."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,27 @@ SECRET_NAMES = frozenset(
         "id_ed25519",
         "id_ecdsa_sk",
         "id_ed25519_sk",
+        "credentials",
+        "credentials.json",
+        "service-account.json",
+        "client_secret.json",
+        "terraform.tfstate",
+        "terraform.tfstate.backup",
+        ".terraformrc",
+        ".vault-token",
+        "secrets.yaml",
+        "secrets.yml",
+        "secrets.json",
+        "secrets.toml",
+        ".htpasswd",
+        ".my.cnf",
+        ".boto",
+        ".s3cfg",
+        "environ",
     }
 )
+SSH_KEY_STEMS = ("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")
+SECRET_NAME_SUFFIXES = (".tfstate", ".env", "-credentials.json", "service-account.json")
 SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".ppk", ".jks", ".keystore")
 SECRET_DIRECTORIES = frozenset({".ssh", ".aws", ".azure", ".gnupg"})
 SECRET_TAILS = (
@@ -98,6 +121,10 @@ def secret_path(path: str) -> bool:
         return True
     if name in SECRET_NAMES or (name.endswith(SECRET_SUFFIXES) and name not in SECRET_SUFFIXES):
         return True
+    if name.startswith(SSH_KEY_STEMS) and not name.endswith(".pub"):
+        return True  # id_rsa.bak, id_ed25519.old, ...
+    if name.endswith(SECRET_NAME_SUFFIXES) and name not in SECRET_NAME_SUFFIXES:
+        return True  # prod.env, app.tfstate, ...
     if any(part in SECRET_DIRECTORIES for part in parts) and not name.endswith(".pub"):
         return True
     return any(_contains_run(parts, tail) for tail in SECRET_TAILS)
@@ -592,7 +619,8 @@ def _git_parts(argv: list[str]) -> tuple[list[str], str, list[str]]:
 
 def _git(argv: list[str], scope: _Scope, cwd: str | None) -> Refusal | None:
     globals_, sub, args = _git_parts(argv)
-    for rule in (_git_globals, _git_push, _git_branch_moves, _git_worktree, _git_credentials):
+    rules = (_git_globals, _git_push, _git_branch_moves, _git_discards, _git_worktree)
+    for rule in (*rules, _git_credentials):
         refusal = rule(globals_, sub, args, scope, cwd)
         if refusal is not None:
             return refusal
@@ -662,6 +690,34 @@ def _git_branch_moves(
     return None
 
 
+_EVERYTHING = frozenset({".", "./", ":/", ":/.", "*", ":(top)", ":(top).", "-A", "--all"})
+
+
+def _git_discards(
+    globals_: list[str], sub: str, args: list[str], scope: _Scope, cwd: str | None
+) -> Refusal | None:
+    """Commands that throw away uncommitted work git keeps no copy of."""
+    what = ""
+    if sub == "stash" and args[:1] in (["drop"], ["clear"]):
+        what = f"git stash {args[0]} destroys stashed work"
+    elif sub == "clean" and any(
+        w in ("--ignored",) or (w.startswith("-") and not w.startswith("--") and "x" in w.lower())
+        for w in args
+    ):
+        what = "git clean -x deletes ignored files (.env, local settings) git has no copy of"
+    elif sub in ("checkout", "restore") and any(w in _EVERYTHING for w in _operands(args)):
+        staged_only = sub == "restore" and "--staged" in args and "--worktree" not in args
+        if not staged_only:
+            what = f"git {sub} of everything discards every uncommitted change"
+    if not what:
+        return None
+    return Refusal(
+        "git-discard",
+        f"{what}; it is refused. Undo your own change file by file "
+        "(git restore path/to/file), or leave the user's work as it is",
+    )
+
+
 def _git_worktree(
     globals_: list[str], sub: str, args: list[str], scope: _Scope, cwd: str | None
 ) -> Refusal | None:
@@ -690,6 +746,10 @@ def _git_credentials(
         if listing or any(GIT_CREDENTIAL_KEY.search(key) for key in keys):
             return Refusal("git-credentials", reason)
     if sub == "remote" and any(w in ("-v", "--verbose", "get-url", "show") for w in args):
+        return Refusal("git-credentials", reason)
+    if sub == "var" and any(w in ("-l", "--list") for w in args):
+        return Refusal("git-credentials", reason)
+    if sub == "ls-remote" and any(w.startswith("--get-url") for w in args):
         return Refusal("git-credentials", reason)
     return None
 

@@ -69,7 +69,7 @@ def expand_references(
     total = 0
     for written in find_references(text):
         shown, target = _locate(written, root, real_root)
-        if secret_path(shown) or secret_path(target.name):
+        if secret_path(shown) or secret_path(_relative(target, real_root) or target.name):
             raise MdaError(
                 f"@{written} may hold credentials: mda does not send it to the model "
                 "(quote the part that matters, without secrets)"
@@ -135,6 +135,11 @@ def _read(written: str, target: Path, max_file_bytes: int) -> tuple[str, int]:
         )
     if not stat.S_ISREG(info.st_mode):
         raise MdaError(f"@{written} is not a regular file (only files can be referenced)")
+    if info.st_nlink > 1:
+        raise MdaError(
+            f"@{written} is a hard link (its content may belong to a file outside the "
+            "repository): reference a regular copy instead"
+        )
     if info.st_size > max_file_bytes:
         raise MdaError(
             f"@{written} is {_size(info.st_size)}, over the {_size(max_file_bytes)} limit "
