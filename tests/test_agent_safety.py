@@ -30,9 +30,10 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.checkpoint.memory import InMemorySaver
 
-from my_deepagent.agents.backends import agent_env, agent_home, worktree_backend
+from my_deepagent.agents.backends import worktree_backend
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.safety import REFUSED_PREFIX
+from my_deepagent.sandbox.policy import SANDBOX_HOME
 
 Call = tuple[str, dict[str, Any]]
 SECRET = "SECRET-SENTINEL-8d1f"
@@ -120,12 +121,13 @@ def worktree(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fake_git(tmp_path: Path) -> Path:
-    """A `git` that records each invocation as a file: the sentinel for "it ran"."""
-    bin_dir = tmp_path / "fake-bin"
+def fake_git(worktree: Path) -> Path:
+    """A `git` that records each invocation as a file: the sentinel for "it ran".
+    It lives in the worktree: the sandboxed shell sees nothing else to run."""
+    bin_dir = worktree / "fake-bin"
     bin_dir.mkdir()
     script = bin_dir / "git"
-    script.write_text(f'#!/bin/sh\ntouch "{tmp_path}/git-ran-$1"\n')
+    script.write_text(f'#!/bin/sh\ntouch "{bin_dir}/git-ran-$1"\n')
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return bin_dir
 
@@ -150,8 +152,8 @@ def final_answer(result: dict[str, Any]) -> str:
     return str(last.content)
 
 
-def git_ran(tmp_path: Path) -> list[Path]:
-    return list(tmp_path.glob("git-ran-*"))
+def git_ran(fake_git: Path) -> list[Path]:
+    return list(fake_git.glob("git-ran-*"))
 
 
 def entries(directory: Path) -> list[str]:
@@ -229,9 +231,9 @@ async def test_git_push_is_refused_before_git_runs(
     push, status = tool_messages(result, "execute")
     assert push.status == "error" and "git push is refused" in str(push.content)
     assert status.status != "error"
-    assert (tmp_path / "git-ran-status").exists()
-    assert not (tmp_path / "git-ran-push").exists()
-    assert not (tmp_path / "git-ran--C").exists()
+    assert (fake_git / "git-ran-status").exists()
+    assert not (fake_git / "git-ran-push").exists()
+    assert not (fake_git / "git-ran--C").exists()
 
 
 async def test_the_task_subagent_is_held_to_the_same_rules(
@@ -266,51 +268,46 @@ async def test_the_task_subagent_is_held_to_the_same_rules(
     ]
     assert tool_messages(result, "read_file") == [] and tool_messages(result, "execute") == []
     assert not (worktree.parent / "outside.txt").exists()
-    assert not git_ran(tmp_path)
+    assert not git_ran(fake_git)
     assert SECRET not in everything_said(result)
     assert final_answer(result).startswith(FINAL_PREFIX)
 
 
-def _alive(pid: int) -> bool:
-    """Still running after SIGKILL had time to land (a zombie counts as dead)."""
-    for _ in range(1000):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return False
-        if state == "Z":
-            return False
-        time.sleep(0.01)
-    return True
+LATE = "sleep 2; echo still running > late.txt"
+"""A process that, if it outlived its command, would write `late.txt` 2 s later."""
+
+
+def _wrote_late(worktree: Path) -> bool:
+    time.sleep(3)
+    return (worktree / "late.txt").exists()
 
 
 async def test_a_timed_out_command_dies_with_every_process_it_started(worktree: Path) -> None:
-    command = "sh -c 'sleep 30 & echo $! > pids.txt; echo $$ >> pids.txt; sleep 30'"
+    command = f"sh -c '({LATE}) & sleep 30'"
     model = PlannedChatModel(plans={"go": [("execute", {"command": command, "timeout": 1})]})
     result = await run(model, worktree, "go")
     (execute,) = tool_messages(result, "execute")
     assert "timed out after 1 seconds" in str(execute.content)
-    pids = [int(line) for line in (worktree / "pids.txt").read_text().split()]
-    assert len(pids) == 2
-    assert not any(_alive(pid) for pid in pids)
+    assert not _wrote_late(worktree)
     assert final_answer(result).startswith(FINAL_PREFIX)
 
 
-def test_the_sync_shell_kills_the_group_too(worktree: Path) -> None:
+def test_the_sync_shell_kills_the_whole_tree_too(worktree: Path) -> None:
     backend = worktree_backend(worktree, timeout_s=1)
-    response = backend.execute(
-        "sh -c 'sleep 30 & echo $! > pids.txt; echo $$ >> pids.txt; sleep 30'"
-    )
+    response = backend.execute(f"sh -c '({LATE}) & sleep 30'")
     assert response.exit_code == 124
-    pids = [int(line) for line in (worktree / "pids.txt").read_text().split()]
-    assert len(pids) == 2 and not any(_alive(pid) for pid in pids)
+    assert not _wrote_late(worktree)
 
 
-def test_background_processes_do_not_outlive_their_command(worktree: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [f"({LATE}) > /dev/null 2>&1 &", f"setsid sh -c '{LATE}' &", f"nohup sh -c '({LATE}) &' &"],
+)
+def test_background_processes_do_not_outlive_their_command(worktree: Path, command: str) -> None:
     backend = worktree_backend(worktree, timeout_s=30)
-    response = backend.execute("sleep 30 > /dev/null 2>&1 & echo $!")
-    assert response.exit_code == 0
-    assert not _alive(int(response.output.strip()))
+    response = backend.execute(f"{command} echo started")
+    assert response.exit_code == 0 and "started" in response.output
+    assert not _wrote_late(worktree)
 
 
 async def test_the_shell_environment_holds_no_keys(
@@ -328,18 +325,14 @@ async def test_the_shell_environment_holds_no_keys(
         name for name in variables if name.startswith(("MDA_", "OPENAI", "ANTHROPIC", "OPENROUTER"))
     ]
     assert "never-leak" not in everything_said(result)
-    assert variables["HOME"] == str(agent_home(worktree)) and not variables["HOME"].startswith(
-        str(worktree)
-    )
-    assert variables["HOME"] != os.environ.get("HOME")
+    assert variables["HOME"] == SANDBOX_HOME != os.environ.get("HOME")
 
 
 def test_extra_environment_may_not_carry_credentials(tmp_path: Path) -> None:
-    home = agent_home(tmp_path)
-    assert agent_env(home, {"CI": "1"})["CI"] == "1"
+    assert "CI=1" in worktree_backend(tmp_path, timeout_s=5, env={"CI": "1"}).execute("env").output
     for name in ("MDA_OPENROUTER_API_KEY", "GITHUB_TOKEN", "DB_PASSWORD", "AWS_PROFILE"):
         with pytest.raises(ValueError, match=name):
-            agent_env(home, {name: "x"})
+            worktree_backend(tmp_path, timeout_s=5, env={name: "x"})
 
 
 async def test_large_tool_results_stay_in_state_not_in_the_worktree(worktree: Path) -> None:

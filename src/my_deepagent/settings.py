@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -125,6 +126,10 @@ class Settings(BaseSettings):
     # offline, otherwise the first persona that can summarize).
     compact_threshold: float = Field(default=0.7, gt=0, le=1)
     summary_model: str | None = None
+
+    # The agent's shell runs in an OS sandbox; "off" runs it unconfined, on the user's
+    # explicit word (recorded on each run and session, shown in reports and the REPL).
+    sandbox: Literal["auto", "off"] = "auto"
 
     # The Temporal task queue runs and sessions use (tests give each worker its own).
     task_queue: str = Field(default="mda", min_length=1)

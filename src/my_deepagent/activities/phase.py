@@ -122,6 +122,9 @@ class PhaseActivities:
             checkpointer=self.deps.checkpointer,
             extra_middleware=[usage],
             own_branches=[run_branch_name(input.run_id)],
+            # A run's commits are mda's: its agent never writes git metadata.
+            sandbox=persona.sandbox.model_copy(update={"git": "read"}),
+            sandbox_mode=self.deps.settings.sandbox,
         )
         config: RunnableConfig = {
             "configurable": {"thread_id": input.thread_id},
@@ -165,7 +168,8 @@ class PhaseActivities:
         )
         if not errors:
             message = f"mda: {input.phase_key} (round {input.round})"
-            await asyncio.to_thread(commit_all, Path(input.worktree), message)
+            with setup_errors():  # e.g. a key-shaped string in the agent's files
+                await asyncio.to_thread(commit_all, Path(input.worktree), message)
         return ValidationResult(
             valid=not errors,
             artifact=ArtifactRef(path=path, sha256=record.sha256, size=record.size),

@@ -1,11 +1,11 @@
-"""The backend an agent works through: its worktree, a clean shell, and state for the rest.
+"""The backend an agent works through: its worktree, a confined shell, state for the rest.
 
-`LocalShellBackend(virtual_mode=True)` confines the file tools to the worktree, but
-its `execute` kills only the shell on a timeout: a command's children keep running
-(DESIGN.md 5). `WorktreeShellBackend` runs each command in its own process group and
-kills the whole group when the command times out, is cancelled, or finishes, so
-nothing an agent starts outlives its command. Its environment is built here, never
-inherited: no API key of mda's process reaches the agent's shell.
+`LocalShellBackend(virtual_mode=True)` confines the file tools to the worktree but
+runs `execute` as a plain shell of mda's process. `WorktreeShellBackend` runs each
+command through `sandbox.ConfinedShell` instead: an OS sandbox that sees the worktree
+and system folders only, with an environment built here, never inherited (no API
+key of mda's process reaches it), and whose every process ends with the call. When
+no sandbox can start, the command is refused in one line naming the fix.
 
 deepagents writes large tool results and conversation summaries to the backend, which
 would put them in the repository; `worktree_backend` routes those prefixes to the
@@ -16,27 +16,27 @@ contents the safety middleware would refuse to `read_file`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import os
-import signal
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from deepagents.backends import CompositeBackend, LocalShellBackend, StateBackend
 from deepagents.backends.protocol import ExecuteResponse, GrepResult
 
-from my_deepagent.agents.safety_rules import secret_path
+from my_deepagent.agents.safety_rules import REFUSED_PREFIX, secret_path
+from my_deepagent.domain.persona import SandboxSettings
+from my_deepagent.sandbox.launcher import SandboxMode, choose_sandbox
+from my_deepagent.sandbox.policy import SandboxPolicy
+from my_deepagent.sandbox.runner import ConfinedShell, SandboxRefused
 
 LARGE_TOOL_RESULTS_PREFIX = "/large_tool_results/"
 CONVERSATION_HISTORY_PREFIX = "/conversation_history/"
 STATE_PREFIXES = (LARGE_TOOL_RESULTS_PREFIX, CONVERSATION_HISTORY_PREFIX)
-DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 MAX_OUTPUT_BYTES = 100_000
-KILL_WAIT_S = 5.0
 SECRET_ENV_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 SECRET_ENV_PREFIXES = ("MDA_", "OPENAI", "ANTHROPIC", "OPENROUTER", "AWS_", "TEMPORAL_")
 
@@ -55,29 +55,15 @@ def forbidden_env_name(name: str) -> bool:
     return upper.startswith(SECRET_ENV_PREFIXES) or any(m in upper for m in SECRET_ENV_MARKERS)
 
 
-def agent_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The whole environment of the agent's shell: PATH, HOME, LANG, TMPDIR, `extra`."""
-    env = {
-        "PATH": os.environ.get("PATH", DEFAULT_PATH),
-        "HOME": str(home),
-        "TMPDIR": str(home / "tmp"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "GIT_TERMINAL_PROMPT": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    for name, value in (extra or {}).items():
+def checked_env(extra: Mapping[str, str] | None) -> dict[str, str]:
+    """`extra` for the agent's shell, refusing any name that may carry a credential.
+    (The rest of its environment is fixed by `SandboxPolicy.environment`.)"""
+    for name in extra or {}:
         if forbidden_env_name(name):
             raise ValueError(
                 f"environment variable {name} may carry a credential; agents never get it"
             )
-        env[name] = value
-    return env
-
-
-def _kill_group(process_group: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process_group, signal.SIGKILL)
+    return dict(extra or {})
 
 
 def _response(stdout: bytes, stderr: bytes, exit_code: int, limit: int) -> ExecuteResponse:
@@ -109,61 +95,37 @@ def _timed_out(seconds: int) -> ExecuteResponse:
     )
 
 
+def _refused(reason: str) -> ExecuteResponse:
+    return ExecuteResponse(output=REFUSED_PREFIX + reason, exit_code=126, truncated=False)
+
+
 class WorktreeShellBackend(LocalShellBackend):
-    """`LocalShellBackend` whose commands die with their whole process group."""
+    """`LocalShellBackend` whose commands run confined by `shell` (see `sandbox`), or
+    are refused in one line when no sandbox can start (`unavailable`)."""
+
+    def __init__(
+        self, *, shell: ConfinedShell | None, unavailable: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self._shell = shell
+        self._unavailable = unavailable
 
     def execute(self, command: str, *, timeout: int | None = None) -> ExecuteResponse:
-        seconds = self._seconds(command, timeout)
-        if isinstance(seconds, ExecuteResponse):
-            return seconds
-        process = subprocess.Popen(
-            command,
-            shell=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=self._env,
-            cwd=str(self.cwd),
-            start_new_session=True,
-        )
-        try:
-            stdout, stderr = process.communicate(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            _kill_group(process.pid)
-            try:
-                process.communicate(timeout=KILL_WAIT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            return _timed_out(seconds)
-        finally:
-            _kill_group(process.pid)
-        return _response(stdout, stderr, process.returncode, self._max_output_bytes)
+        return asyncio.run(self.aexecute(command, timeout=timeout))
 
     async def aexecute(self, command: str, *, timeout: int | None = None) -> ExecuteResponse:  # noqa: ASYNC109
         seconds = self._seconds(command, timeout)
         if isinstance(seconds, ExecuteResponse):
             return seconds
-        process = await asyncio.create_subprocess_shell(
-            command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self._env,
-            cwd=str(self.cwd),
-            start_new_session=True,
-        )
+        if self._shell is None:
+            return _refused(f"the shell cannot run here: {self._unavailable}")
         try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(), seconds)
-        except TimeoutError:
-            _kill_group(process.pid)
-            try:
-                await asyncio.wait_for(process.communicate(), KILL_WAIT_S)
-            except TimeoutError:
-                process.kill()
+            outcome = await self._shell.run(command, seconds)
+        except SandboxRefused as exc:
+            return _refused(f"the shell cannot run here: {exc}")
+        if outcome.timed_out:
             return _timed_out(seconds)
-        finally:
-            _kill_group(process.pid)
-        return _response(stdout, stderr, process.returncode or 0, self._max_output_bytes)
+        return _response(outcome.stdout, outcome.stderr, outcome.exit_code, self._max_output_bytes)
 
     def _seconds(self, command: str, timeout: int | None) -> int | ExecuteResponse:
         if not command or not isinstance(command, str):
@@ -211,19 +173,32 @@ def worktree_backend(
     *,
     timeout_s: int,
     env: Mapping[str, str] | None = None,
+    sandbox: SandboxSettings | None = None,
+    mode: SandboxMode = "auto",
 ) -> CompositeBackend:
     """The worktree as the agent's filesystem and shell; offloads kept in agent state.
 
     `env` adds variables to the minimal environment; a name that may carry a
-    credential (`*_KEY`, `*TOKEN*`, `MDA_*`, ...) raises ValueError.
+    credential (`*_KEY`, `*TOKEN*`, `MDA_*`, ...) raises ValueError. `sandbox` is the
+    persona's allowance (git writes, network); `mode` "off" runs the shell unconfined.
     """
     root = Path(worktree).resolve()
+    allowed = sandbox or SandboxSettings()
+    policy = SandboxPolicy(
+        root=root,
+        scratch=agent_home(root),
+        env=checked_env(env),
+        git_write=allowed.git == "write",
+        network=allowed.network,
+    )
+    choice = choose_sandbox(mode)
     shell = WorktreeShellBackend(
+        shell=ConfinedShell(policy, choice.kind) if choice.kind else None,
+        unavailable=choice.problem,
         root_dir=root,
         virtual_mode=True,
         timeout=timeout_s,
         max_output_bytes=MAX_OUTPUT_BYTES,
-        env=agent_env(agent_home(root), env),
         inherit_env=False,
     )
     return CompositeBackend(

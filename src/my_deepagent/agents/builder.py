@@ -1,7 +1,7 @@
 """Assemble a deepagents agent around a worktree, with mda's middleware everywhere.
 
 `create_deep_agent(middleware=...)` does not apply that middleware to the default
-`general-purpose` subagent behind the `task` tool (DESIGN.md 5): its shell commands
+`general-purpose` subagent behind the `task` tool: its shell commands
 would skip the safety rules and its model calls the guard and cost tracking. So the
 agent gets an explicit `general-purpose` subagent with deepagents' own description and
 prompt, the same backend, and the same middleware instances as the main agent.
@@ -28,8 +28,10 @@ from langgraph.types import Checkpointer
 
 from my_deepagent.agents.backends import worktree_backend
 from my_deepagent.agents.project_memory import ProjectMemoryMiddleware
-from my_deepagent.agents.safety import SafetyMiddleware
+from my_deepagent.agents.safety import Place, SafetyMiddleware
 from my_deepagent.agents.tool_call_guard import ToolCallGuardMiddleware
+from my_deepagent.domain.persona import SandboxSettings
+from my_deepagent.sandbox.launcher import SandboxMode
 
 DEFAULT_SHELL_TIMEOUT_S = 600
 
@@ -47,19 +49,25 @@ def build_agent(
     shell_timeout_s: int = DEFAULT_SHELL_TIMEOUT_S,
     backend: BackendProtocol | None = None,
     memory_dir: Path | None = None,
+    sandbox: SandboxSettings | None = None,
+    sandbox_mode: SandboxMode = "auto",
+    place: Place = "worktree",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """The compiled agent graph: guard, safety rules, then `extra_middleware`.
 
-    `backend` defaults to `worktree_backend(worktree, timeout_s=shell_timeout_s)`.
+    `backend` defaults to `worktree_backend(worktree, ...)` with the shell confined by
+    the persona's `sandbox` allowance (`sandbox_mode` "off": unconfined).
     `memory` is deepagents' `memory=` (files on the backend, read once per thread);
     `memory_dir` a project-memory folder re-read before every turn, main agent only.
     """
     middleware: list[AgentMiddleware] = [
         ToolCallGuardMiddleware(),
-        SafetyMiddleware(worktree, own_branches=own_branches),
+        SafetyMiddleware(worktree, own_branches=own_branches, place=place),
         *extra_middleware,
     ]
-    chosen_backend = backend or worktree_backend(worktree, timeout_s=shell_timeout_s)
+    chosen_backend = backend or worktree_backend(
+        worktree, timeout_s=shell_timeout_s, sandbox=sandbox, mode=sandbox_mode
+    )
     general_purpose: SubAgent = {
         **GENERAL_PURPOSE_SUBAGENT,
         "model": model,

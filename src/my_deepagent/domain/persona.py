@@ -34,6 +34,21 @@ Capability = Literal[
 CAPABILITIES: tuple[str, ...] = get_args(Capability)
 
 
+class SandboxSettings(BaseModel):
+    """What a persona's shell may do beyond the default sandbox.
+
+    `git: write` lets a session's agent write git objects and refs (commit, branch);
+    the repository's hooks and config stay read-only even then, and runs ignore it
+    (mda makes a run's commits). `network: true` allows outbound network; the host's
+    loopback (Temporal, databases, local services) stays closed even then.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    git: Literal["read", "write"] = "read"
+    network: bool = False
+
+
 class Limits(BaseModel):
     """Per-call ceilings the agent layer enforces for this persona."""
 
@@ -57,6 +72,7 @@ class Persona(BaseModel):
     limits: Limits
     system_prompt: Text
     temperature: float | None = Field(default=None, ge=0, le=2)
+    sandbox: SandboxSettings = SandboxSettings()
 
     @field_validator("model")
     @classmethod
