@@ -22,9 +22,11 @@ user-row insert that did not happen: the earlier answer is returned, no model ru
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -44,6 +46,8 @@ from my_deepagent.agents.usage import CallContext, UsageMiddleware
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.domain.persona import Persona
 from my_deepagent.errors import MdaError
+from my_deepagent.git.runner import WorkspaceError
+from my_deepagent.git.snapshot import record_working_tree, turn_ref
 from my_deepagent.sessions.compaction import compaction_threshold_tokens
 from my_deepagent.sessions.memory import ensure_memory, memory_dir
 from my_deepagent.sessions.progress import shorten_tool_call
@@ -84,6 +88,20 @@ SESSION_CONVENTIONS = """\
 - Do not commit, push or switch branches unless the user asks you to."""
 
 
+logger = logging.getLogger(__name__)
+
+
+def _record_working_tree(input: TurnInput) -> None:
+    """The repository as it is before the agent's turn, for `mda sessions restore`
+    (a retried turn keeps the record of its first attempt)."""
+    repo = Path(input.repo_path)
+    message = f"mda: session {input.session_id}, working tree before turn {input.turn}"
+    try:
+        record_working_tree(repo, turn_ref(input.session_id, input.turn), message)
+    except WorkspaceError as exc:
+        logger.warning("no working-tree snapshot before turn %s: %s", input.turn, exc)
+
+
 @dataclass(frozen=True)
 class _CachedAgent:
     agent: CompiledStateGraph[Any, Any, Any, Any]
@@ -120,6 +138,7 @@ class SessionTurnActivities:
             earlier = await self._answered(input)
             if earlier is not None:
                 return earlier
+        await asyncio.to_thread(_record_working_tree, input)
         thread_id = session_thread_id(input.session_id, input.context)
         cached = await self._agent(input, persona, spec, thread_id)
         agent, progress = cached.agent, cached.progress
@@ -190,6 +209,9 @@ class SessionTurnActivities:
             checkpointer=self.deps.checkpointer,
             extra_middleware=[usage, progress],
             memory_dir=folder,
+            sandbox=persona.sandbox,
+            sandbox_mode=settings.sandbox,
+            place="repository",
         )
         cached = _CachedAgent(agent=agent, progress=progress)
         self._agents[key] = cached

@@ -1,8 +1,9 @@
-"""`mda sessions list|show|resume|end`: the conversations mda keeps.
+"""`mda sessions list|show|resume|end|restore`: the conversations mda keeps.
 
 `list` and `show` read mda's database (every message is mirrored there); `resume`
 opens the REPL on a session, starting its workflow again from the database if it is
-not running; `end` ends it for good (it then refuses messages).
+not running; `end` ends it for good (it then refuses messages); `restore` brings the
+repository's files back as they were before one of its turns.
 """
 
 from __future__ import annotations
@@ -128,6 +129,60 @@ async def _end(ref: str) -> None:
         record = await find_session(db, ref)
         ended = await end_session(db, record)
     sys.stdout.write(f"Session {record.id} {'ended' if ended else 'had already ended'}.\n")
+
+
+@app.command("restore")
+def restore(
+    session: str = _SESSION,
+    turn: int | None = typer.Option(
+        None, "--turn", min=1, help="Restore the files as they were before this turn."
+    ),
+) -> None:
+    """Bring back the repository's files as they were before a turn (undoes an agent's
+    deletes, `git stash drop` or `git clean -fdx`). Without --turn: list the turns."""
+    asyncio.run(_restore(session, turn))
+
+
+async def _restore(ref: str, turn: int | None) -> None:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from my_deepagent.cli.output import print_table
+    from my_deepagent.errors import MdaError
+    from my_deepagent.git.snapshot import SNAPSHOT_NAMESPACE, list_snapshots, restore_working_tree
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.sessions import find_session
+
+    async with open_database(get_settings()) as db:
+        record = await find_session(db, ref)
+    repo = Path(record.repo_path)
+    short = record.id[:8]
+    snapshots = [s for s in await asyncio.to_thread(list_snapshots, repo, record.id) if s.turn]
+    if turn is None:
+        if not snapshots:
+            sys.stdout.write(f"Session {short} has no recorded working tree yet.\n")
+            return
+        rows = [[str(s.turn), s.created[:19].replace("T", " "), s.commit[:12]] for s in snapshots]
+        print_table(
+            f"Working trees of session {short} in {repo}", ["before turn", "at", "record"], rows
+        )
+        sys.stdout.write(f"Restore one with: mda sessions restore {short} --turn N\n")
+        return
+    chosen = next((s for s in snapshots if s.turn == turn), None)
+    if chosen is None:
+        turns = ", ".join(str(s.turn) for s in snapshots) or "none yet"
+        raise MdaError(
+            f"session {short} has no record of the working tree before turn {turn} "
+            f"(recorded turns: {turns}; list them with `mda sessions restore {short}`)"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    undo_ref = f"{SNAPSHOT_NAMESPACE}/{record.id}/before-restore-{stamp}"
+    count = await asyncio.to_thread(restore_working_tree, repo, chosen, undo_ref)
+    sys.stdout.write(
+        f"Restored {count} files in {repo} as they were before turn {turn}; files created "
+        f"since were kept. The files as they were just now are recorded at {undo_ref}.\n"
+    )
 
 
 def _session_json(record: SessionRecord) -> dict[str, Any]:

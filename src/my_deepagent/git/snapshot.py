@@ -1,0 +1,145 @@
+"""Snapshots of a session's working tree, so that whatever an agent destroys can be
+brought back.
+
+Before each turn mda records the repository's working tree as a commit on a hidden
+ref (`refs/mda/sessions/<session>/turn-<n>`): tracked files as they are on disk,
+untracked files, and small ignored files such as `.env` (which `git clean -fdx` would
+delete and git has no other copy of). The record is built in a temporary index, so
+the user's index, branch and stash are never touched; the ref is never pushed by a
+plain `git push`. `restore_working_tree` writes a snapshot's files back over the
+working tree (files created since are kept), after recording the present state on
+its own ref so that the restore itself can be undone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from my_deepagent.git.runner import LONG_TIMEOUT_S, MDA_IDENTITY, WorkspaceError, run_git
+
+SNAPSHOT_NAMESPACE = "refs/mda/sessions"
+MAX_IGNORED_FILE_BYTES = 256 * 1024
+MAX_IGNORED_FILES = 200
+MAX_IGNORED_TOTAL_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    ref: str
+    commit: str
+    turn: int | None
+    created: str
+    """ISO 8601 commit time."""
+
+
+def turn_ref(session_id: str, turn: int) -> str:
+    return f"{SNAPSHOT_NAMESPACE}/{session_id}/turn-{turn}"
+
+
+def record_working_tree(repo: Path, ref: str, message: str) -> str:
+    """Record the working tree on `ref` (kept when it exists: retries are idempotent);
+    the snapshot commit's sha."""
+    existing = run_git(["rev-parse", "--verify", "-q", ref], cwd=repo, check=False)
+    if existing.returncode == 0:
+        return existing.stdout.strip()
+    head = run_git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], cwd=repo, check=False)
+    parent = head.stdout.strip() if head.returncode == 0 else None
+    with tempfile.TemporaryDirectory(prefix="mda-snapshot-") as folder:
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index"), **MDA_IDENTITY.env()}
+        _seed_index(repo, Path(env["GIT_INDEX_FILE"]))
+        run_git(["add", "-A"], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
+        ignored = _small_ignored_files(repo)
+        if ignored:
+            run_git(
+                ["add", "-f", "--", *ignored], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S
+            )
+        tree = run_git(["write-tree"], cwd=repo, extra_env=env).stdout.strip()
+    parents = ["-p", parent] if parent else []
+    commit = run_git(
+        ["commit-tree", tree, *parents, "-m", message], cwd=repo, extra_env=MDA_IDENTITY.env()
+    ).stdout.strip()
+    run_git(["update-ref", ref, commit, ""], cwd=repo)
+    return commit
+
+
+def list_snapshots(repo: Path, session_id: str) -> list[Snapshot]:
+    """A session's snapshots, oldest turn first."""
+    listed = run_git(
+        [
+            "for-each-ref",
+            "--format=%(refname)%09%(objectname)%09%(committerdate:iso-strict)",
+            f"{SNAPSHOT_NAMESPACE}/{session_id}/",
+        ],
+        cwd=repo,
+    )
+    found: list[Snapshot] = []
+    for line in listed.stdout.splitlines():
+        ref, commit, created = line.split("\t")
+        name = ref.rsplit("/", 1)[-1]
+        turn = int(name.removeprefix("turn-")) if name.startswith("turn-") else None
+        found.append(Snapshot(ref=ref, commit=commit, turn=turn, created=created))
+    return sorted(found, key=lambda s: (s.turn is None, s.turn or 0, s.created))
+
+
+def restore_working_tree(repo: Path, snapshot: Snapshot, undo_ref: str) -> int:
+    """Write `snapshot`'s files over the working tree, after recording the present state
+    on `undo_ref`; the number of files written."""
+    record_working_tree(repo, undo_ref, f"mda: working tree before restoring {snapshot.ref}")
+    with tempfile.TemporaryDirectory(prefix="mda-restore-") as folder:
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+        run_git(["read-tree", snapshot.commit], cwd=repo, extra_env=env)
+        run_git(["checkout-index", "-a", "-f"], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
+        files = run_git(["ls-files", "-z"], cwd=repo, extra_env=env).stdout
+    return len([name for name in files.split("\0") if name])
+
+
+def _seed_index(repo: Path, index: Path) -> None:
+    """Start from a copy of the user's index: its stat cache spares re-hashing every
+    tracked file (the copy is what changes; the user's index is only read)."""
+    found = run_git(["rev-parse", "--git-path", "index"], cwd=repo, check=False)
+    source = repo / found.stdout.strip() if found.returncode == 0 else None
+    if source is not None and source.is_file():
+        shutil.copyfile(source, index)
+
+
+def _small_ignored_files(repo: Path) -> list[str]:
+    """Ignored files (not whole ignored folders such as `node_modules/`) small enough to
+    keep, up to a count and a total size."""
+    listed = run_git(
+        ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+        cwd=repo,
+        timeout_s=LONG_TIMEOUT_S,
+    )
+    chosen: list[str] = []
+    total = 0
+    for name in listed.stdout.split("\0"):
+        if not name or name.endswith("/"):
+            continue
+        path = repo / name
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            size = path.stat().st_size
+        except OSError:
+            continue
+        if size > MAX_IGNORED_FILE_BYTES or total + size > MAX_IGNORED_TOTAL_BYTES:
+            continue
+        chosen.append(name)
+        total += size
+        if len(chosen) >= MAX_IGNORED_FILES:
+            break
+    return chosen
+
+
+__all__ = [
+    "SNAPSHOT_NAMESPACE",
+    "Snapshot",
+    "WorkspaceError",
+    "list_snapshots",
+    "record_working_tree",
+    "restore_working_tree",
+    "turn_ref",
+]
