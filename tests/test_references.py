@@ -195,3 +195,20 @@ def test_a_relative_root_works(repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert expand_references("@src/app.py", Path("repo/src/..")).files == ("src/app.py",)
     with pytest.raises(MdaError, match="outside the repository"):
         expand_references("@../secret.txt", Path("repo"))
+
+
+def test_a_link_to_git_config_is_never_sent(repo: Path) -> None:
+    """The config holds the remote URL, often with a token in it."""
+    (repo / ".git").mkdir()
+    (repo / ".git" / "config").write_text("[remote]\n\turl = https://u:t@host/x\n")
+    (repo / "settings.ini").symlink_to(repo / ".git" / "config")
+    with pytest.raises(MdaError, match=r"^@settings\.ini may hold credentials"):
+        expand_references("read @settings.ini", repo)
+
+
+def test_a_hard_link_is_never_sent(repo: Path, tmp_path: Path) -> None:
+    """Its content may be a file outside the repository."""
+    (repo / "notes.txt").hardlink_to(tmp_path / "secret.txt")
+    with pytest.raises(MdaError, match=r"^@notes\.txt") as raised:
+        expand_references("read @notes.txt", repo)
+    assert "the key" not in str(raised.value) and "hard link" in str(raised.value)

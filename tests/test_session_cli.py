@@ -126,3 +126,25 @@ def terminate(env: RunEnv, session_id: str) -> None:
         await client.get_workflow_handle(f"session-{session_id}").terminate("test")
 
     asyncio.run(go())
+
+
+def test_sessions_restore_brings_back_the_files_of_before_a_turn(run_env: RunEnv) -> None:
+    run_env.start_worker()
+    readme = run_env.repo / "README.md"
+    readme.write_text("the user's uncommitted notes\n")
+    session = chat(run_env, "-m", "hello")["session_id"]
+    readme.unlink()
+    run_env.git("stash", "-q", "--include-untracked")
+    run_env.git("stash", "drop", "-q")
+
+    listed = run_env.mda("sessions", "restore", session[:8])
+    assert listed.returncode == 0 and "before turn" in listed.stdout, listed.stderr
+    restored = run_env.mda("sessions", "restore", session[:8], "--turn", "1")
+    assert restored.returncode == 0, restored.stderr
+    assert "as they were before turn 1" in restored.stdout
+    assert readme.read_text() == "the user's uncommitted notes\n"
+
+    error = one_line_error(run_env, "sessions", "restore", session[:8], "--turn", "7")
+    assert "before turn 7" in error and "recorded turns: 1" in error
+    error = one_line_error(run_env, "sessions", "restore", "nosuchsession")
+    assert "nosuchsession" in error

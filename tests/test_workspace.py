@@ -140,6 +140,26 @@ def test_commit_all_refuses_a_folder_that_is_not_a_run_worktree(
     assert checkout_snapshot(user_repo) == before
 
 
+def test_commit_all_refuses_a_key_shaped_string_and_unstages(
+    user_repo: Path, worktrees_dir: Path
+) -> None:
+    """A run's branch lands in the user's repository, and from there in pushes."""
+    repo = resolve_repo(user_repo)
+    worktree = create_run_worktree(repo, "main", RUN_ID, worktrees_dir)
+    tip = git(user_repo, "rev-parse", worktree.branch)
+    key = "sk-" + "proj-" + "Q" * 40
+    (worktree.path / "SPEC.json").write_text('{"title": "ok"}\n', encoding="utf-8")
+    (worktree.path / "config.py").write_text(f"x = 1\nOPENAI = '{key}'\n", encoding="utf-8")
+
+    with pytest.raises(WorkspaceError, match=r"^config\.py \(line 2\) holds something shaped"):
+        commit_all(worktree.path, "spec")
+
+    assert git(user_repo, "rev-parse", worktree.branch) == tip
+    assert git(worktree.path, "diff", "--cached", "--name-only") == ""
+    (worktree.path / "config.py").write_text("x = 1\nOPENAI = os.environ['KEY']\n")
+    assert commit_all(worktree.path, "spec") is not None
+
+
 def test_resume_reuses_the_worktree_with_its_uncommitted_files(
     user_repo: Path, worktrees_dir: Path
 ) -> None:

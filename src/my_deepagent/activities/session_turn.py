@@ -47,7 +47,7 @@ from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.domain.persona import Persona
 from my_deepagent.errors import MdaError
 from my_deepagent.git.runner import WorkspaceError
-from my_deepagent.git.snapshot import record_working_tree, turn_ref
+from my_deepagent.git.snapshot import record_working_tree, turn_ref, vault_dir
 from my_deepagent.sessions.compaction import compaction_threshold_tokens
 from my_deepagent.sessions.memory import ensure_memory, memory_dir
 from my_deepagent.sessions.progress import shorten_tool_call
@@ -91,13 +91,14 @@ SESSION_CONVENTIONS = """\
 logger = logging.getLogger(__name__)
 
 
-def _record_working_tree(input: TurnInput) -> None:
+def _record_working_tree(input: TurnInput, data_dir: Path) -> None:
     """The repository as it is before the agent's turn, for `mda sessions restore`
     (a retried turn keeps the record of its first attempt)."""
     repo = Path(input.repo_path)
     message = f"mda: session {input.session_id}, working tree before turn {input.turn}"
+    ref = turn_ref(input.session_id, input.turn)
     try:
-        record_working_tree(repo, turn_ref(input.session_id, input.turn), message)
+        record_working_tree(repo, ref, message, vault_dir(data_dir, ref))
     except WorkspaceError as exc:
         logger.warning("no working-tree snapshot before turn %s: %s", input.turn, exc)
 
@@ -138,7 +139,7 @@ class SessionTurnActivities:
             earlier = await self._answered(input)
             if earlier is not None:
                 return earlier
-        await asyncio.to_thread(_record_working_tree, input)
+        await asyncio.to_thread(_record_working_tree, input, settings.paths.data_dir)
         thread_id = session_thread_id(input.session_id, input.context)
         cached = await self._agent(input, persona, spec, thread_id)
         agent, progress = cached.agent, cached.progress

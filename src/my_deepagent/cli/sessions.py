@@ -154,7 +154,8 @@ async def _restore(ref: str, turn: int | None) -> None:
     from my_deepagent.store.database import open_database
     from my_deepagent.store.sessions import find_session
 
-    async with open_database(get_settings()) as db:
+    settings = get_settings()
+    async with open_database(settings) as db:
         record = await find_session(db, ref)
     repo = Path(record.repo_path)
     short = record.id[:8]
@@ -178,7 +179,9 @@ async def _restore(ref: str, turn: int | None) -> None:
         )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     undo_ref = f"{SNAPSHOT_NAMESPACE}/{record.id}/before-restore-{stamp}"
-    count = await asyncio.to_thread(restore_working_tree, repo, chosen, undo_ref)
+    count = await asyncio.to_thread(
+        restore_working_tree, repo, chosen, undo_ref, settings.paths.data_dir
+    )
     sys.stdout.write(
         f"Restored {count} files in {repo} as they were before turn {turn}; files created "
         f"since were kept. The files as they were just now are recorded at {undo_ref}.\n"
