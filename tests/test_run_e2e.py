@@ -174,6 +174,8 @@ def test_full_offline_run_of_a_shipped_template(mda: RunEnv, template: str) -> N
     assert markdown.returncode == 0, markdown.stderr
     for phase in phases:
         assert f"### {phase} (round 1)" in markdown.stdout
+    assert "- agent shell: sandboxed" in markdown.stdout
+    assert document["run"]["unconfined_phases"] == []
 
     branch = f"mda/run-{run_id[:8]}"
     assert run_branches(mda) == [branch]

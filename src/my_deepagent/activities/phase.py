@@ -55,6 +55,7 @@ from my_deepagent.domain.template import Phase, Template
 from my_deepagent.errors import MdaError
 from my_deepagent.git import commit_all, run_branch_name
 from my_deepagent.store.artifacts import record_artifact, set_validation
+from my_deepagent.store.events import EventType, event_key, record_event
 from my_deepagent.store.runs import get_run
 from my_deepagent.tokens import content_text
 from my_deepagent.workflows.run_types import (
@@ -94,6 +95,15 @@ class PhaseActivities:
         self.deps = deps
         self.heartbeat_interval_s = heartbeat_interval_s
 
+    async def _record_unconfined(self, input: PhaseInput) -> None:
+        """The user's word that the shell runs unconfined, in the run's audit trail."""
+        kind = EventType.SANDBOX_OFF
+        key = event_key(input.run_id, kind, phase_key=input.phase_key, round=input.round)
+        payload = {"setting": "MDA_SANDBOX=off"}
+        await record_event(
+            self.deps.db, input.run_id, kind, key, payload, phase_key=input.phase_key
+        )
+
     @activity.defn(name="run_phase")
     async def run_phase(self, input: PhaseInput) -> PhaseResult:
         catalog = self.deps.catalog
@@ -105,6 +115,8 @@ class PhaseActivities:
             run = await get_run(self.deps.db, input.run_id)
             if run is None:
                 raise MdaError(f"no run {input.run_id} in mda's database (start a new run)")
+        if self.deps.settings.sandbox == "off":
+            await self._record_unconfined(input)
         usage = UsageMiddleware(
             self.deps.db,
             CallContext(

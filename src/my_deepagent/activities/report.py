@@ -23,7 +23,7 @@ from my_deepagent.activities.deps import ActivityDeps
 from my_deepagent.store.approvals import list_approvals
 from my_deepagent.store.artifacts import list_artifacts
 from my_deepagent.store.database import Database
-from my_deepagent.store.events import list_events
+from my_deepagent.store.events import EventType, list_events
 from my_deepagent.store.llm_calls import list_llm_calls
 from my_deepagent.store.phases import list_phases
 from my_deepagent.store.records import (
@@ -67,6 +67,7 @@ async def build_report(db: Database, run_id: str) -> dict[str, Any]:
     calls = await list_llm_calls(db, run_id)
     events = await list_events(db, run_id)
     phase_entries = [_phase_entry(run, p, artifacts, approvals, calls) for p in phases]
+    unconfined = [e.phase_key for e in events if e.type == EventType.SANDBOX_OFF]
     return {
         "report_version": REPORT_VERSION,
         "run": {
@@ -78,6 +79,7 @@ async def build_report(db: Database, run_id: str) -> dict[str, Any]:
             "error": run.error,
             "created_at": run.created_at.isoformat(),
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "unconfined_phases": list(dict.fromkeys(k for k in unconfined if k)),
         },
         "phases": phase_entries,
         "totals": {
@@ -152,6 +154,7 @@ def render_markdown(document: dict[str, Any]) -> str:
         f"- state: **{run['state']}**" + (f" ({run['error']})" if run["error"] else ""),
         f"- started: {run['created_at']}; finished: {run['finished_at'] or 'not yet'}",
         f"- duration: {_duration(totals['duration_s'])}",
+        _shell_line(run.get("unconfined_phases") or []),
         f"- model calls: {totals['model_calls']}; tokens: {totals['input_tokens']} in, "
         f"{totals['output_tokens']} out ({totals['cached_tokens']} cached)",
         "",
@@ -190,6 +193,15 @@ def render_markdown(document: dict[str, Any]) -> str:
         if p["error"]:
             lines.append(f"- error: {p['error']}")
     return "\n".join(lines) + "\n"
+
+
+def _shell_line(unconfined: list[str]) -> str:
+    if not unconfined:
+        return "- agent shell: sandboxed"
+    return (
+        "- agent shell: **unconfined** (MDA_SANDBOX=off, the user's explicit choice) in "
+        + ", ".join(unconfined)
+    )
 
 
 def _write_files(

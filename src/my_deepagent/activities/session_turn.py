@@ -61,6 +61,7 @@ from my_deepagent.store.messages import (
     message_by_client_id,
 )
 from my_deepagent.store.records import MessageRecord, SessionRecord
+from my_deepagent.store.sessions import mark_unconfined
 from my_deepagent.tokens import content_text, context_window, count_message_tokens, count_tokens
 from my_deepagent.workflows.run_types import Usage
 from my_deepagent.workflows.session_types import (
@@ -140,6 +141,8 @@ class SessionTurnActivities:
             if earlier is not None:
                 return earlier
         await asyncio.to_thread(_record_working_tree, input, settings.paths.data_dir)
+        if settings.sandbox == "off":
+            await mark_unconfined(db, input.session_id)
         thread_id = session_thread_id(input.session_id, input.context)
         cached = await self._agent(input, persona, spec, thread_id)
         agent, progress = cached.agent, cached.progress

@@ -52,9 +52,27 @@ class Repl:
         )
         if self.opened.note:
             self.say(f"note: {self.opened.note}")
+        warning = self.sandbox_warning()
+        if warning:
+            self.say(warning)
         if show_history:
             await self.show_history()
         self.say("Type a message, /help for commands, Ctrl-D to leave.")
+
+    def sandbox_warning(self) -> str | None:
+        """A line when the agent's shell runs, or has run, outside the sandbox."""
+        from my_deepagent.settings import get_settings
+
+        if get_settings().sandbox == "off":
+            return (
+                "warning: the agent's shell runs UNCONFINED (MDA_SANDBOX=off): it can read "
+                "and change anything your user can. Unset MDA_SANDBOX to confine it again."
+            )
+        since = self.opened.record.unconfined_since
+        if since is not None:
+            when = f"{since:%Y-%m-%d %H:%M} UTC"
+            return f"note: earlier turns ran the agent's shell unconfined (since {when})"
+        return None
 
     async def show_history(self) -> None:
         from my_deepagent.store.messages import live_messages

@@ -92,6 +92,9 @@ async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
         f"  turns: {record.turns} · context {record.context_tokens:,} tokens · used "
         f"{record.total_input_tokens:,} in / {record.total_output_tokens:,} out\n"
     )
+    if record.unconfined_since is not None:
+        out.write(f"  agent shell: UNCONFINED since {_when(record.unconfined_since)} "
+                  "(MDA_SANDBOX=off)\n")  # fmt: skip
     for row in rows:
         flags = (" [summary]" if row.is_summary else "") + (" [archived]" if row.archived else "")
         out.write(f"\n#{row.seq} {row.role}{flags}:\n{row.content.rstrip()}\n")
@@ -202,6 +205,9 @@ def _session_json(record: SessionRecord) -> dict[str, Any]:
         "output_tokens": record.total_output_tokens,
         "created_at": record.created_at.isoformat(),
         "last_message_at": record.last_message_at.isoformat() if record.last_message_at else None,
+        "unconfined_since": (
+            record.unconfined_since.isoformat() if record.unconfined_since else None
+        ),
     }
 
 

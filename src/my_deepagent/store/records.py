@@ -73,6 +73,8 @@ class EventType(StrEnum):
     APPROVAL_ABORTED = "approval.aborted"
     BUDGET_WARNING = "budget.warning"
     BUDGET_EXCEEDED = "budget.exceeded"
+    SANDBOX_OFF = "sandbox.off"
+    """A phase ran its agent's shell unconfined, on the user's word (`MDA_SANDBOX=off`)."""
 
 
 class SessionState(StrEnum):
@@ -203,6 +205,7 @@ class SessionRecord(_Record):
     updated_at: datetime
     last_message_at: datetime | None
     ended_at: datetime | None
+    unconfined_since: datetime | None = None
 
     @property
     def workflow_id(self) -> str:

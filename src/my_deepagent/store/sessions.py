@@ -152,6 +152,17 @@ async def set_session_agent(
         row.updated_at = utc_now()
 
 
+async def mark_unconfined(db: Database, session_id: str) -> None:
+    """Record that a turn ran with the agent's shell unconfined (the first time is kept)."""
+    statement = (
+        update(SessionRow)
+        .where(SessionRow.id == session_id, SessionRow.unconfined_since.is_(None))
+        .values(unconfined_since=utc_now())
+    )
+    async with db.write() as session:
+        await session.execute(statement)
+
+
 async def set_session_context(db: Database, session_id: str, context: int) -> None:
     async with db.write() as session:
         row = await _get_row(session, session_id)

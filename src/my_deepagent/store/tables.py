@@ -227,6 +227,8 @@ class SessionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    unconfined_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When a turn first ran with the agent's shell unconfined (`MDA_SANDBOX=off`)."""
 
 
 class MessageRow(Base):
