@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/install-sandbox.sh  # bubblewrap: the tests run the agent's real sandbox
 exec .venv/bin/python -m pytest "$@"

@@ -102,7 +102,12 @@ def attach(pipes: Pipes) -> subprocess.Popen[bytes]:
         lines = stderr.decode(errors="replace").strip().splitlines()
         last = lines[-1] if lines else "no message"
         raise NetworkUnavailable(f"slirp4netns could not route the sandbox ({last})")
-    os.write(pipes.block_write, b"1")
+    try:
+        os.write(pipes.block_write, b"1")
+    except BrokenPipeError:
+        slirp.kill()
+        slirp.wait()
+        raise NetworkUnavailable("the sandbox ended before its network was attached") from None
     return slirp
 
 
