@@ -1,4 +1,5 @@
-"""A real deepagents agent from `build_agent` cannot do what O1 refuses, nor can its subagent.
+"""A real deepagents agent from `build_agent` cannot do what the safety rules refuse,
+nor can its subagent.
 
 The agent, its tools, the `task` subagent, the backend and the shell are the real ones;
 only the model is a test double (`PlannedChatModel`) that makes the tool calls a test

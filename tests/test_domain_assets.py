@@ -1,4 +1,4 @@
-"""Every shipped asset loads, validates and is what the product promises (R1, R2)."""
+"""Every shipped asset loads, validates and is what the product promises."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each O1 pattern refuses what it should and lets its harmless look-alikes through.
+"""Each safety-rule pattern refuses what it should and lets its harmless look-alikes through.
 
 Pure checks: nothing here runs a command. One test per pattern, each with the refused
 spellings and the allowed look-alikes side by side, so a pattern that grows too wide

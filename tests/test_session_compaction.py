@@ -1,4 +1,4 @@
-"""S4 end to end: a session whose context passes the threshold is compacted after the
+"""Compaction end to end: a session whose context passes the threshold is compacted after the
 turn that passed it. The older messages become one structured summary row, the
 originals are archived (not deleted), the 10 most recent stay, the token totals say
 what was saved, and the next turn's agent context starts from the summary.

@@ -1,4 +1,4 @@
-"""S6: messages sent at once to one session are answered one at a time, in the order
+"""Messages sent at once to one session are answered one at a time, in the order
 the workflow accepted them, each exactly once; a resent message id is answered once.
 The workflow's validator refuses what must not enter its history."""
 

@@ -1,4 +1,4 @@
-"""Runs: one active run per (repository, base branch) (R8), lookup by prefix (R9)."""
+"""Runs: one active run per (repository, base branch), lookup by prefix."""
 
 from __future__ import annotations
 

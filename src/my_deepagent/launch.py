@@ -3,7 +3,7 @@
 Everything that can be wrong with the input is checked before anything is created
 (template, personas, repository, base branch, requirements), so a bad command leaves
 nothing half-made: no run row, no worktree, no workflow. The run row is created
-before the workflow starts, which is where the one-active-run rule (R8) is enforced;
+before the workflow starts, which is where the one-active-run rule is enforced;
 if the workflow then cannot start, the row is marked failed.
 
 The CLI (`mda start`, `mda resume`) and, later, the HTTP API call these functions.
@@ -135,7 +135,8 @@ def _run_input(
 async def start_run(
     client: Client, db: Database, run_input: RunInput, requirements: str
 ) -> RunRecord:
-    """Create the run row (R8 checked here), then start its workflow."""
+    """Create the run row (one active run per repository and branch, checked here),
+    then start its workflow."""
     from my_deepagent.client import start_run as start_run_workflow
     from my_deepagent.store.records import RunState
     from my_deepagent.store.runs import create_run, set_run_state

@@ -1,6 +1,6 @@
 """The Worker: one process hosting mda's workflows and activities.
 
-Settings that matter when a worker dies (DESIGN.md 5b): the workflow task of a
+Settings that matter when a worker dies: the workflow task of a
 killed worker waits `sticky_queue_schedule_to_start_timeout` before it moves off the
 dead worker's sticky queue, and the dead worker's setting is the one that counts, so
 every worker sets it short. A SIGTERM or SIGINT shuts the worker down gracefully:

@@ -1,4 +1,4 @@
-"""`write_report` (R5): what a run did, per phase and in total, from the ledger alone.
+"""`write_report`: what a run did, per phase and in total, from the ledger alone.
 
 The report is built from the database (runs, phases, artifacts, approvals, llm_calls,
 events), never from the workflow's memory, so a resumed run's report covers every

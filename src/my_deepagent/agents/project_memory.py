@@ -2,7 +2,7 @@
 
 deepagents' `MemoryMiddleware` (`memory=`) reads its files once per thread and keeps
 them in state (`memory_contents`): a session thread lives across turns, so a note
-added by `/remember` after the first turn would never reach the model (DESIGN.md 5).
+added by `/remember` after the first turn would never reach the model.
 `ProjectMemoryMiddleware` reads the memory folder (index first, the file list taken
 afresh from `sessions.memory.memory_files`) when it builds each model request, and
 formats it as deepagents does: an `<agent_memory>` block of `<file>` + contents.

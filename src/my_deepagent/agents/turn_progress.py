@@ -1,4 +1,4 @@
-"""What a running turn has done so far, for the REPL's live progress line (S7).
+"""What a running turn has done so far, for the REPL's live progress line.
 
 `ProgressMiddleware` counts model calls, their tokens and the tool calls, in memory;
 the turn activity heartbeats `progress` and the REPL reads the heartbeat details

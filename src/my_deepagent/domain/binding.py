@@ -1,4 +1,4 @@
-"""Binding a template's roles to personas, deterministically (PRODUCT R2).
+"""Binding a template's roles to personas, deterministically.
 
 For each role, in this order:
 1. an override (`--persona role=id[@version]`) wins, if the persona is capable;

@@ -1,4 +1,4 @@
-"""Personas (PRODUCT R2): who does the work in a role.
+"""Personas: who does the work in a role.
 
 A persona is a model (`provider:model`, parsed by `ModelSpec`), the capabilities it
 offers for binding, its limits and its system prompt. Capabilities are a closed set so

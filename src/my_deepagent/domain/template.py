@@ -1,4 +1,4 @@
-"""Workflow templates (PRODUCT R1): roles and the ordered phases a run goes through.
+"""Workflow templates: roles and the ordered phases a run goes through.
 
 Each phase names a role (bound to a persona at run start), the artifact it must
 write (a path inside the repository and the JSON Schema it must satisfy), whether a

@@ -1,4 +1,4 @@
-"""Project memory on disk: one folder of Markdown notes per repository (PRODUCT S5).
+"""Project memory on disk: one folder of Markdown notes per repository.
 
 The folder lives under mda's data dir, keyed by the repository's real path, so every
 session in one repository shares it and a clone elsewhere starts empty. `MEMORY.md` is

@@ -1,4 +1,4 @@
-"""Approval gates (R4): one row per gate, requested once, decided once.
+"""Approval gates: one row per gate, requested once, decided once.
 
 The workflow is the authority on which gate is pending (it receives the signals);
 these rows are its record for the report and the GUI. Both calls are idempotent for

@@ -1,4 +1,4 @@
-"""Run events (R7): a closed set of types, each row written once.
+"""Run events: a closed set of types, each row written once.
 
 Activities are retried, so the row's identity is its idempotency key, built by
 `event_key` from what the workflow knows deterministically (run id, event type,

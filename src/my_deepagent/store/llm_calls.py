@@ -1,4 +1,4 @@
-"""One row per model call actually made (C2).
+"""One row per model call actually made.
 
 A phase activity that dies mid-way is retried and resumes its LangGraph thread from
 the last checkpoint: calls that completed are not made again, but the usage of a

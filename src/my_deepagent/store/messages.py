@@ -1,4 +1,4 @@
-"""A session's messages (S3, S4) and large message bodies.
+"""A session's messages and large message bodies.
 
 The session workflow assigns every seq (user message n, the answer n+1, a summary the
 next free one) and activities write the rows; an activity retried after a crash writes

@@ -28,7 +28,7 @@ ACTIVE_RUN_STATES: tuple[RunState, ...] = (
     RunState.RUNNING,
     RunState.AWAITING_APPROVAL,
 )
-"""At most one run in these states per (repository, base branch) (R8)."""
+"""At most one run in these states per (repository, base branch)."""
 
 
 class PhaseState(StrEnum):
@@ -48,7 +48,7 @@ class ApprovalState(StrEnum):
 
 
 class EventType(StrEnum):
-    """The closed set of run event types (R7). Adding one is a code change, not a migration."""
+    """The closed set of run event types. Adding one is a code change, not a migration."""
 
     RUN_STARTED = "run.started"
     RUN_RESUMED = "run.resumed"
@@ -79,7 +79,7 @@ class EventType(StrEnum):
 
 class SessionState(StrEnum):
     ACTIVE = "active"
-    ENDED = "ended"  # refuses new messages (S3)
+    ENDED = "ended"  # refuses new messages
 
 
 class MessageRole(StrEnum):

@@ -1,4 +1,4 @@
-"""Runs: creation under the one-active-run rule (R8), state changes, lookup by prefix (R9).
+"""Runs: creation under the one-active-run rule, state changes, lookup by prefix.
 
 The rule lives in the database (a partial unique index over the active states), not
 in a check-then-insert, so two `mda start` at once cannot both win.

@@ -1,4 +1,4 @@
-"""Chat sessions (S3): creation, lookup by prefix, listing, ending, and cached totals.
+"""Chat sessions: creation, lookup by prefix, listing, ending, and cached totals.
 
 The session row carries totals (tokens spent, tokens in the live context, compactions)
 so `mda sessions list` reads one row per session. They are caches: the truth is in

@@ -199,7 +199,7 @@ class ReportRow(Base):
 
 
 class SessionRow(Base):
-    """A chat session (S1-S4). The totals are caches recomputed from `llm_calls` and
+    """A chat session. The totals are caches recomputed from `llm_calls` and
     `messages` by `sessions.refresh_session_totals`, so `mda sessions list` reads one row."""
 
     __tablename__ = "sessions"

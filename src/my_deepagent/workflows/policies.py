@@ -1,7 +1,7 @@
 """Timeouts and retry policies every mda workflow uses for its activities.
 
 An agent activity heartbeats; a dead worker is noticed after `AGENT_HEARTBEAT` and the
-retry resumes the LangGraph thread. Every policy is bounded (DESIGN.md 4): a payload
+retry resumes the LangGraph thread. Every policy is bounded: a payload
 that can never fit would otherwise be retried forever.
 """
 

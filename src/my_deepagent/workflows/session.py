@@ -6,7 +6,7 @@ update (`chat`) whose validator refuses an ended session, an empty or oversized
 message before it enters history; its id is the client's message id, so a resent
 message is answered once. Every state-changing command (`/clear`, `/compact`,
 `/agent`, `/model`, `/remember`, `/forget`, end) is an update too, and all of them
-take one FIFO lock: turns run strictly one at a time, in arrival order (S6).
+take one FIFO lock: turns run strictly one at a time, in arrival order.
 
 After a turn whose context passed the compaction threshold the handler compacts
 before it answers, so the user learns about it with the reply. Continue-as-new happens
