@@ -219,3 +219,15 @@ def test_without_bubblewrap_the_shell_is_refused_in_one_line(repo: Path) -> None
     assert "apt install bubblewrap" in message and "MDA_SANDBOX=off" in message
     assert len(message.strip().splitlines()) == 1
     assert not (repo / "ran.txt").exists()
+
+
+def test_git_write_cannot_create_a_missing_hooks_folder(repo: Path) -> None:
+    hooks = repo / ".git" / "hooks"
+    for sample in hooks.iterdir():
+        sample.unlink()
+    hooks.rmdir()
+    _, code = shell(
+        repo, "mkdir -p .git/hooks; echo 'touch /tmp/x' > .git/hooks/pre-commit", git="write"
+    )
+    assert code != 0
+    assert not (hooks / "pre-commit").exists()

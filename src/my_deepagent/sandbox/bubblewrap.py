@@ -75,6 +75,8 @@ def git_mounts(policy: SandboxPolicy, layout: GitLayout, redacted_config: Path |
     args = [bind, str(layout.common_dir), str(layout.common_dir)]
     if layout.git_dir != layout.common_dir:
         args += [bind, str(layout.git_dir), str(layout.git_dir)]
+    if policy.git_write and not layout.hooks.exists():
+        layout.hooks.mkdir()  # else the agent could create it, with hooks in it
     if layout.hooks.is_dir():
         args += ["--ro-bind", str(layout.hooks), str(layout.hooks)]
     if redacted_config is not None and layout.config.is_file():
