@@ -68,7 +68,7 @@ def assert_rule(rule: str, refused_commands: list[str], allowed: list[str], work
         "python - <<'EOF'\nprint(\"don't; rm -rf /\")\nEOF",
         "chmod +x scripts/run.sh",
         "cp /usr/share/dict/words data/words.txt",
-        "git clean -fdx",
+        "git clean -fd",
         "git branch -d merged-feature",
         "git config user.email dev@example.com",
     ],
@@ -180,6 +180,33 @@ def test_force_moving_branches_mda_did_not_create(worktree: Path) -> None:
     assert refused("git reset --hard HEAD~1", worktree, current_branch="main") == (
         "git-foreign-branch"
     )
+
+
+def test_discarding_uncommitted_work(worktree: Path) -> None:
+    assert_rule(
+        "git-discard",
+        [
+            "git stash drop",
+            "git stash clear",
+            "git clean -fdx",
+            "git clean -fX",
+            "git clean -fd --ignored",
+            "git checkout -- .",
+            "git checkout .",
+            "git restore :/",
+        ],
+        [
+            "git stash",
+            "git stash pop",
+            "git clean -fd",
+            "git checkout -- src/app.py",
+            "git restore --staged .",
+        ],
+        worktree,
+    )
+    own = sorted(OWN)[0]
+    assert refused("git clean -fdx", worktree, current_branch=own) is None  # a run's worktree
+    assert refused("git stash drop", worktree, current_branch="main") == "git-discard"
 
 
 def test_git_outside_the_worktree_and_worktree_admin(worktree: Path) -> None:

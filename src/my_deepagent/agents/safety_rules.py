@@ -696,7 +696,10 @@ _EVERYTHING = frozenset({".", "./", ":/", ":/.", "*", ":(top)", ":(top).", "-A",
 def _git_discards(
     globals_: list[str], sub: str, args: list[str], scope: _Scope, cwd: str | None
 ) -> Refusal | None:
-    """Commands that throw away uncommitted work git keeps no copy of."""
+    """Commands that throw away uncommitted work git keeps no copy of (allowed on a
+    branch mda created: a run's worktree holds nothing of the user's)."""
+    if scope.current_branch is not None and scope.current_branch in scope.own_branches:
+        return None
     what = ""
     if sub == "stash" and args[:1] in (["drop"], ["clear"]):
         what = f"git stash {args[0]} destroys stashed work"
