@@ -7,6 +7,7 @@ fails as loudly as one that lets a spelling through.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -403,3 +404,16 @@ def test_every_refusal_is_one_line_that_says_what_to_do(worktree: Path) -> None:
         refusal = check_command(command, worktree=worktree)
         assert refusal is not None, command
         assert "\n" not in refusal.reason and ";" in refusal.reason, refusal.reason
+
+
+def test_the_middleware_judges_discards_by_the_branch_checked_out(tmp_path: Path) -> None:
+    from my_deepagent.agents.safety import SafetyMiddleware
+
+    repo = tmp_path / "checkout"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    guard = SafetyMiddleware(repo, own_branches=OWN)
+    verdict = guard.judge("execute", {"command": "git clean -fdx"})
+    assert verdict is not None and verdict.rule == "git-discard"
+    subprocess.run(["git", "checkout", "-q", "-b", sorted(OWN)[0]], cwd=repo, check=True)
+    assert guard.judge("execute", {"command": "git clean -fdx"}) is None

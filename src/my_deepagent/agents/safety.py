@@ -48,6 +48,14 @@ Place = Literal["worktree", "repository"]
 __all__ = ["REFUSED_PREFIX", "SafetyMiddleware", "checked_out_branch"]
 
 
+BRANCH_JUDGED_WORDS = ("reset", "stash", "clean", "checkout", "restore")
+"""Commands whose verdict depends on the checked-out branch (allowed on mda's own)."""
+
+
+def _judged_by_branch(command: str) -> bool:
+    return any(word in command for word in BRANCH_JUDGED_WORDS)
+
+
 def checked_out_branch(worktree: Path) -> str | None:
     """The branch checked out in `worktree`, or None (detached, not a repository)."""
     try:
@@ -78,7 +86,7 @@ class SafetyMiddleware(AgentMiddleware):
         """The refusal for calling tool `name` with `args`, or None to let it run."""
         if name == SHELL_TOOL:
             command = str(args.get("command") or "")
-            branch = checked_out_branch(self.worktree) if "reset" in command else None
+            branch = checked_out_branch(self.worktree) if _judged_by_branch(command) else None
             return check_command(
                 command,
                 worktree=self.worktree,
@@ -148,12 +156,12 @@ class SafetyMiddleware(AgentMiddleware):
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
-        # Judging a reset or a delete runs git: off the event loop, so the activity's
+        # Judging a reset, a discard or a delete runs git: off the event loop, so the activity's
         # heartbeat task keeps beating. Everything else is judged inline.
         call = request.tool_call
         runs_git = call["name"] == "delete" or (
             call["name"] == SHELL_TOOL
-            and "reset" in str((call.get("args") or {}).get("command") or "")
+            and _judged_by_branch(str((call.get("args") or {}).get("command") or ""))
         )
         refused = (
             await asyncio.to_thread(self._refused, request) if runs_git else self._refused(request)
