@@ -19,6 +19,7 @@ from my_deepagent.cli import (
     approvals,
     chat,
     personas,
+    pricing,
     runs,
     server,
     sessions,
@@ -50,6 +51,7 @@ app.add_typer(server.app, name="server")
 app.add_typer(templates.app, name="templates")
 app.add_typer(personas.app, name="personas")
 app.add_typer(worker.app, name="worker")
+app.command("pricing")(pricing.pricing)
 
 
 def _print_version(value: bool) -> None:

@@ -187,6 +187,19 @@ class LlmCallRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class ModelPriceRow(Base):
+    """A model's price from OpenRouter's list, in dollars per million tokens (decimal
+    strings), as of `fetched_at`; the whole list is replaced by each refresh."""
+
+    __tablename__ = "model_prices"
+
+    model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    input: Mapped[str] = mapped_column(String(40))
+    output: Mapped[str] = mapped_column(String(40))
+    cached_input: Mapped[str | None] = mapped_column(String(40))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ReportRow(Base):
     """The last report written for a run (`activities/report.py`); rewritten on resume."""
 

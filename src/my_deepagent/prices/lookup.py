@@ -1,0 +1,32 @@
+"""The price in force for a model: OpenRouter's cached price when mda has one for it,
+else the shipped one, else none (the cost is then unknown, never 0)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from my_deepagent.domain.pricing import ModelPrice, find_price, openrouter_id
+from my_deepagent.prices.openrouter import models_url
+from my_deepagent.store.prices import CachedPrice
+
+
+def price_in_force(
+    model: str,
+    shipped: tuple[ModelPrice, ...],
+    cached: Mapping[str, CachedPrice],
+    base_url: str,
+) -> ModelPrice | None:
+    key = openrouter_id(model)
+    fresh = cached.get(key) if key is not None else None
+    if fresh is not None:
+        return ModelPrice(
+            model=model,
+            input=fresh.input,
+            output=fresh.output,
+            cached_input=fresh.cached_input,
+            as_of=fresh.fetched_at.date(),
+            source=models_url(base_url),
+            origin="openrouter",
+            fetched_at=fresh.fetched_at,
+        )
+    return find_price(list(shipped), model)
