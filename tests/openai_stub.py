@@ -51,6 +51,9 @@ class Reply:
     delay_s: float = 0.0
     """Wait this long before answering (for client timeout tests)."""
 
+    cost: float | None = None
+    """The call's cost in `usage.cost`, as OpenRouter reports it."""
+
 
 @dataclass(frozen=True)
 class ErrorReply:
@@ -179,12 +182,15 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _usage(reply: Reply) -> dict[str, int]:
-    return {
+def _usage(reply: Reply) -> dict[str, Any]:
+    usage: dict[str, Any] = {
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,
         "total_tokens": reply.prompt_tokens + reply.completion_tokens,
     }
+    if reply.cost is not None:
+        usage["cost"] = reply.cost  # as OpenRouter reports it
+    return usage
 
 
 def _finish_reason(reply: Reply) -> str:

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage
+from langchain_core.messages.ai import UsageMetadata
 
+from my_deepagent.agents.usage import call_cost
 from my_deepagent.domain.catalog import load_catalog
 from my_deepagent.domain.pricing import ModelPrice, find_price, openrouter_id
 from my_deepagent.prices.shipped import shipped_prices
@@ -137,3 +140,26 @@ def test_a_model_without_a_price_is_listed_as_unknown(run_env: RunEnv) -> None:
     assert listed["openai:gpt-9"] == {"model": "openai:gpt-9", "known": False}
     table = run_env.mda("pricing")
     assert "unknown" in table.stdout and "openai:gpt-9" in table.stdout
+
+
+def ai(**metadata: Any) -> AIMessage:
+    usage = UsageMetadata(
+        input_tokens=10_000,
+        output_tokens=2_000,
+        total_tokens=12_000,
+        input_token_details={"cache_read": 4_000},
+        output_token_details={"reasoning": 500},
+    )
+    return AIMessage(content="done", usage_metadata=usage, response_metadata=metadata)
+
+
+def test_a_calls_cost_is_the_providers_figure_else_the_price_else_unknown() -> None:
+    sonnet = price(input="3", output="15", cached_input="0.3")
+    reported = call_cost(ai(token_usage={"cost": 0.0511}), sonnet)
+    assert (reported.usd, reported.source) == (Decimal("0.0511"), "provider")
+    computed = call_cost(ai(), sonnet)
+    assert (computed.usd, computed.source) == (Decimal("0.0492"), "price")
+    assert (computed.cached_tokens, computed.reasoning_tokens) == (4_000, 500)
+    unknown = call_cost(ai(), None)
+    assert (unknown.usd, unknown.source) == (None, None)
+    assert call_cost(ai(token_usage={"cost": "n/a"}), None).usd is None

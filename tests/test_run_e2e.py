@@ -176,6 +176,8 @@ def test_full_offline_run_of_a_shipped_template(mda: RunEnv, template: str) -> N
         assert f"### {phase} (round 1)" in markdown.stdout
     assert "- agent shell: sandboxed" in markdown.stdout
     assert document["run"]["unconfined_phases"] == []
+    assert (document["totals"]["cost_usd"], document["totals"]["unpriced_calls"]) == ("0", 0)
+    assert "- cost: $0.0000" in markdown.stdout
 
     branch = f"mda/run-{run_id[:8]}"
     assert run_branches(mda) == [branch]

@@ -5,6 +5,7 @@ answered. The provider is a real OpenAI-compatible HTTP server on loopback."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from temporalio.client import Client
@@ -13,6 +14,7 @@ from my_deepagent.errors import MdaError
 from my_deepagent.sessions.client import ensure_running, send
 from my_deepagent.settings import get_settings
 from my_deepagent.store.database import open_database
+from my_deepagent.store.llm_calls import session_llm_calls
 from my_deepagent.store.messages import session_messages
 from my_deepagent.store.sessions import get_session
 from openai_stub import ErrorReply, OpenAIStub, Reply
@@ -88,3 +90,28 @@ async def test_a_restart_after_a_refused_turn_stays_off_the_failed_thread(
         answered = await send(restarted, db, message("after the restart", "good"))
         assert answered.reply == "Back again."
         assert "a poisonous message" not in json.dumps(openai_stub.requests[-1]["messages"])
+
+
+async def test_the_ledger_holds_exactly_what_the_provider_served(
+    openai_stub: OpenAIStub, run_env: RunEnv, temporal_client: Client
+) -> None:
+    """Tokens and the provider's reported cost, summed over the ledger, equal what the
+    server answered; a call without a reported cost on an unpriced model is unknown."""
+    persona = add_stub_persona()
+    await start_worker(run_env, temporal_client)
+    served = [
+        Reply(content="One.", prompt_tokens=120, completion_tokens=30, cost=0.00123),
+        Reply(content="Two.", prompt_tokens=250, completion_tokens=45, cost=0.0021),
+        Reply(content="Three.", prompt_tokens=310, completion_tokens=12),
+    ]
+    openai_stub.script(*served)
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, persona=persona)
+        for n, text in enumerate(("first", "second", "third")):
+            await send(handle, db, message(text, f"m{n}"))
+        rows = await session_llm_calls(db, record.id)
+    assert len(openai_stub.requests) == len(rows) == 3
+    assert sum(r.input_tokens for r in rows) == sum(r.prompt_tokens for r in served)
+    assert sum(r.output_tokens for r in rows) == sum(r.completion_tokens for r in served)
+    assert [r.cost_usd for r in rows] == [Decimal("0.00123"), Decimal("0.0021"), None]
+    assert [r.cost_source for r in rows] == ["provider", "provider", None]

@@ -54,6 +54,7 @@ from my_deepagent.domain.persona import Persona
 from my_deepagent.domain.template import Phase, Template
 from my_deepagent.errors import MdaError
 from my_deepagent.git import commit_all, run_branch_name
+from my_deepagent.prices.lookup import current_price
 from my_deepagent.store.artifacts import record_artifact, set_validation
 from my_deepagent.store.events import EventType, event_key, record_event
 from my_deepagent.store.runs import get_run
@@ -125,6 +126,7 @@ class PhaseActivities:
                 run_id=input.run_id,
                 phase_key=input.phase_key,
                 persona_ref=persona.ref,
+                price=await current_price(self.deps.db, self.deps.settings, persona.model),
             ),
         )
         agent = build_agent(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ async def build_report(db: Database, run_id: str) -> dict[str, Any]:
             "input_tokens": sum(c.input_tokens for c in calls),
             "output_tokens": sum(c.output_tokens for c in calls),
             "cached_tokens": sum(c.cached_tokens for c in calls),
+            **_cost(calls),
             "duration_s": _seconds(run.created_at, run.finished_at or run.updated_at),
         },
         "events": [
@@ -139,6 +141,7 @@ def _phase_entry(
         "input_tokens": sum(c.input_tokens for c in mine),
         "output_tokens": sum(c.output_tokens for c in mine),
         "cached_tokens": sum(c.cached_tokens for c in mine),
+        **_cost(mine),
         "duration_s": _seconds(phase.started_at, phase.finished_at or phase.updated_at),
         "error": phase.error,
     }
@@ -157,17 +160,19 @@ def render_markdown(document: dict[str, Any]) -> str:
         _shell_line(run.get("unconfined_phases") or []),
         f"- model calls: {totals['model_calls']}; tokens: {totals['input_tokens']} in, "
         f"{totals['output_tokens']} out ({totals['cached_tokens']} cached)",
+        f"- cost: {_money(totals)}",
         "",
         "## Phases",
         "",
-        "| phase | round | state | persona | model | calls | tokens in | tokens out | duration |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| phase | round | state | persona | model | calls | tokens in | tokens out | cost "
+        "| duration |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in document["phases"]:
         lines.append(
             f"| {p['phase']} | {p['round']} | {p['state']} | {p['persona'] or '-'} | "
             f"{p['model'] or '-'} | {p['model_calls']} | {p['input_tokens']} | "
-            f"{p['output_tokens']} | {_duration(p['duration_s'])} |"
+            f"{p['output_tokens']} | {_money(p)} | {_duration(p['duration_s'])} |"
         )
     for p in document["phases"]:
         lines += ["", f"### {p['phase']} (round {p['round']})", ""]
@@ -193,6 +198,19 @@ def render_markdown(document: dict[str, Any]) -> str:
         if p["error"]:
             lines.append(f"- error: {p['error']}")
     return "\n".join(lines) + "\n"
+
+
+def _cost(calls: list[LlmCallRecord]) -> dict[str, Any]:
+    """The calls' cost in dollars (a decimal string), or None when a call had no price."""
+    unpriced = sum(1 for c in calls if c.cost_usd is None)
+    total = sum((c.cost_usd for c in calls if c.cost_usd is not None), Decimal(0))
+    return {"cost_usd": None if unpriced else str(total), "unpriced_calls": unpriced}
+
+
+def _money(entry: dict[str, Any]) -> str:
+    if entry["cost_usd"] is None:
+        return f"unknown ({entry['unpriced_calls']} calls without a price)"
+    return f"${Decimal(entry['cost_usd']):.4f}"
 
 
 def _shell_line(unconfined: list[str]) -> str:

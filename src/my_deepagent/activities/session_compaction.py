@@ -25,7 +25,9 @@ from my_deepagent.activities.phase import setup_errors
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
 from my_deepagent.domain.binding import best_persona
+from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.errors import MdaError
+from my_deepagent.prices.lookup import current_price
 from my_deepagent.sessions.compaction import (
     CompactionRefusal,
     TranscriptMessage,
@@ -70,7 +72,8 @@ class SessionCompactionActivities:
         with setup_errors():
             summary_model = self._summary_model(input.model)
             model = build_chat_model(summary_model, self.deps.settings)
-        model.callbacks = [_CallRecorder(db, input.session_id, summary_model)]
+        price = await current_price(db, self.deps.settings, summary_model)
+        model.callbacks = [_CallRecorder(db, input.session_id, summary_model, price)]
         async with heartbeating(HEARTBEAT_INTERVAL_S):
             result = await summarise(model, plan.to_summarise, window=context_window(summary_model))
         summary_tokens = count_tokens(result.text)
@@ -125,11 +128,10 @@ class _CallRecorder(AsyncCallbackHandler):
     """One `llm_calls` row per summariser call, as soon as it returns (the same
     recording as an agent's model calls)."""
 
-    def __init__(self, db: Database, session_id: str, model: str) -> None:
+    def __init__(self, db: Database, session_id: str, model: str, price: ModelPrice | None) -> None:
         thread = f"session:{session_id}:summary"
-        self.usage = UsageMiddleware(
-            db, CallContext(thread_id=thread, model=model, session_id=session_id)
-        )
+        context = CallContext(thread_id=thread, model=model, session_id=session_id, price=price)
+        self.usage = UsageMiddleware(db, context)
 
     async def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
         for generations in response.generations:

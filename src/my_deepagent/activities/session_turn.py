@@ -48,6 +48,7 @@ from my_deepagent.domain.persona import Persona
 from my_deepagent.errors import MdaError
 from my_deepagent.git.runner import WorkspaceError
 from my_deepagent.git.snapshot import record_working_tree, turn_ref, vault_dir
+from my_deepagent.prices.lookup import current_price
 from my_deepagent.sessions.compaction import compaction_threshold_tokens
 from my_deepagent.sessions.memory import ensure_memory, memory_dir
 from my_deepagent.sessions.progress import shorten_tool_call
@@ -201,6 +202,7 @@ class SessionTurnActivities:
                 model=str(spec),
                 session_id=input.session_id,
                 persona_ref=persona.ref,
+                price=await current_price(self.deps.db, settings, str(spec)),
             ),
         )
         progress = ProgressMiddleware()

@@ -8,6 +8,10 @@ thread, and a call is never lost, since the row is written before the step's
 checkpoint. A provider that sends no message id gets one here; the checkpoint stores
 the message with it.
 
+Each row carries the call's cost: the provider's own figure when the response reports
+one (OpenRouter's `usage.cost`), else computed from `CallContext.price`, the price in
+force when the agent was built; with no price the cost is unknown (NULL), never 0.
+
 It sits after the tool-call guard, so the guard's discarded attempts (paid for) are
 recorded too. `thread_usage` sums the rows of a thread: what a phase's activity
 reports, resumed or not.
@@ -18,12 +22,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse, ModelCallResult
 from langchain_core.messages import AIMessage, BaseMessage
 
+from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.store.database import Database
 from my_deepagent.store.llm_calls import call_totals, record_llm_call
 from my_deepagent.workflows.run_types import Usage
@@ -39,6 +45,7 @@ class CallContext:
     phase_key: str | None = None
     persona_ref: str | None = None
     session_id: str | None = None
+    price: ModelPrice | None = None
 
 
 def messages_of(result: ModelCallResult[Any]) -> list[BaseMessage]:
@@ -49,12 +56,48 @@ def messages_of(result: ModelCallResult[Any]) -> list[BaseMessage]:
     return result.result
 
 
-def _tokens(message: AIMessage) -> tuple[int, int, int]:
+@dataclass(frozen=True)
+class CallCost:
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    reasoning_tokens: int
+    usd: Decimal | None
+    source: str | None
+
+
+def call_cost(message: AIMessage, price: ModelPrice | None) -> CallCost:
+    """Tokens and cost of one response (see the module docstring for the cost's origin)."""
     usage = message.usage_metadata
-    if usage is None:
-        return 0, 0, 0
-    details = usage.get("input_token_details") or {}
-    return usage["input_tokens"], usage["output_tokens"], int(details.get("cache_read") or 0)
+    input_tokens, output_tokens, cached, reasoning = 0, 0, 0, 0
+    if usage is not None:
+        input_tokens, output_tokens = usage["input_tokens"], usage["output_tokens"]
+        cached = int((usage.get("input_token_details") or {}).get("cache_read") or 0)
+        reasoning = int((usage.get("output_token_details") or {}).get("reasoning") or 0)
+    reported = _reported_cost(message)
+    if reported is not None:
+        usd, source = reported, "provider"
+    elif price is not None:
+        cost = price.cost(
+            input_tokens=input_tokens, output_tokens=output_tokens, cached_tokens=cached
+        )
+        usd, source = cost, "price"
+    else:
+        usd, source = None, None
+    return CallCost(input_tokens, output_tokens, cached, reasoning, usd, source)
+
+
+def _reported_cost(message: AIMessage) -> Decimal | None:
+    """The provider's cost of the call, when its usage block has one (OpenRouter)."""
+    usage = message.response_metadata.get("token_usage")
+    value = usage.get("cost") if isinstance(usage, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        cost = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return cost if cost.is_finite() and cost >= 0 else None
 
 
 class UsageMiddleware(AgentMiddleware):
@@ -81,15 +124,18 @@ class UsageMiddleware(AgentMiddleware):
     async def record(self, message: AIMessage) -> None:
         if not message.id:
             message.id = f"mda-{uuid.uuid4().hex}"
-        input_tokens, output_tokens, cached_tokens = _tokens(message)
+        cost = call_cost(message, self.context.price)
         await record_llm_call(
             self.db,
             thread_id=self.context.thread_id,
             message_id=message.id,
             model=self.context.model,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cached_tokens=cached_tokens,
+            input_tokens=cost.input_tokens,
+            output_tokens=cost.output_tokens,
+            cached_tokens=cost.cached_tokens,
+            reasoning_tokens=cost.reasoning_tokens,
+            cost_usd=cost.usd,
+            cost_source=cost.source,
             run_id=self.context.run_id,
             phase_key=self.context.phase_key,
             persona_ref=self.context.persona_ref,

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 
 from my_deepagent.domain.pricing import ModelPrice, find_price, openrouter_id
 from my_deepagent.prices.openrouter import models_url
-from my_deepagent.store.prices import CachedPrice
+from my_deepagent.prices.shipped import shipped_prices
+from my_deepagent.settings import Settings
+from my_deepagent.store.database import Database
+from my_deepagent.store.prices import CachedPrice, cached_prices
 
 
 def price_in_force(
@@ -30,3 +33,9 @@ def price_in_force(
             fetched_at=fresh.fetched_at,
         )
     return find_price(list(shipped), model)
+
+
+async def current_price(db: Database, settings: Settings, model: str) -> ModelPrice | None:
+    """`price_in_force` with the cache read from mda's database (one query)."""
+    cached = await cached_prices(db)
+    return price_in_force(model, shipped_prices(), cached, settings.openrouter_base_url)

@@ -11,8 +11,9 @@ recorded as soon as the call returns so a crash cannot lose it.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from my_deepagent.store.database import Database
 from my_deepagent.store.records import LlmCallRecord
@@ -32,6 +33,9 @@ async def record_llm_call(
     input_tokens: int,
     output_tokens: int,
     cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    cost_usd: Decimal | None = None,
+    cost_source: str | None = None,
     run_id: str | None = None,
     phase_key: str | None = None,
     persona_ref: str | None = None,
@@ -51,6 +55,9 @@ async def record_llm_call(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             cached_tokens=cached_tokens,
+            reasoning_tokens=reasoning_tokens,
+            cost_usd=None if cost_usd is None else str(cost_usd),
+            cost_source=cost_source,
             created_at=utc_now(),
         )
         .on_conflict_do_nothing(index_elements=["call_key"])
@@ -61,7 +68,15 @@ async def record_llm_call(
 
 
 async def list_llm_calls(db: Database, run_id: str) -> list[LlmCallRecord]:
-    query = select(LlmCallRow).where(LlmCallRow.run_id == run_id).order_by(LlmCallRow.id)
+    return await _calls_where(db, LlmCallRow.run_id == run_id)
+
+
+async def session_llm_calls(db: Database, session_id: str) -> list[LlmCallRecord]:
+    return await _calls_where(db, LlmCallRow.session_id == session_id)
+
+
+async def _calls_where(db: Database, condition: ColumnElement[bool]) -> list[LlmCallRecord]:
+    query = select(LlmCallRow).where(condition).order_by(LlmCallRow.id)
     async with db.read() as session:
         return [LlmCallRecord.model_validate(r) for r in (await session.scalars(query)).all()]
 

@@ -7,6 +7,7 @@ Callers never hold ORM objects: a row becomes a frozen record inside its session
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -182,6 +183,9 @@ class LlmCallRecord(_Record):
     input_tokens: int
     output_tokens: int
     cached_tokens: int
+    reasoning_tokens: int = 0
+    cost_usd: Decimal | None = None
+    cost_source: str | None = None
     created_at: datetime
 
 

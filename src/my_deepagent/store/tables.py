@@ -184,6 +184,11 @@ class LlmCallRow(Base):
     input_tokens: Mapped[int] = mapped_column(Integer)
     output_tokens: Mapped[int] = mapped_column(Integer)
     cached_tokens: Mapped[int] = mapped_column(Integer)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, server_default="0")
+    cost_usd: Mapped[str | None] = mapped_column(String(40))
+    """A decimal string; NULL when the model has no known price (never 0 for unknown)."""
+    cost_source: Mapped[str | None] = mapped_column(String(20))
+    """"provider" (reported with the response) or "price" (computed from the price)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
