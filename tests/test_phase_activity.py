@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import hashlib
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from my_deepagent.examples import prepare_example_repo
 from my_deepagent.git import create_run_worktree, resolve_repo, run_branch_name, run_git
 from my_deepagent.settings import get_settings, reset_settings
 from my_deepagent.store.artifacts import get_artifact
+from my_deepagent.store.events import list_events
 from my_deepagent.store.llm_calls import list_llm_calls
 from my_deepagent.store.runs import create_run
 from my_deepagent.workflows.run_types import PhaseInput, PhaseResult, ValidateInput
@@ -166,6 +168,7 @@ async def test_a_task_writes_a_valid_artifact_that_lands_on_the_run_branch(
     assert {(r.phase_key, r.persona_ref, r.model) for r in rows} == {
         ("spec", PERSONA, "scripted:spec-writer")
     }
+    assert {(r.cost_usd, r.cost_source) for r in rows} == {(Decimal(0), "price")}
 
     checked = await ActivityEnvironment().run(
         PhaseActivities(deps).validate_artifact, phase_env.check()
@@ -182,6 +185,20 @@ async def test_a_task_writes_a_valid_artifact_that_lands_on_the_run_branch(
         "mda: spec (round 1)"
     )
     assert git(phase_env.worktree, "show", f"HEAD:{SPEC_PATH}") == data.decode().strip()
+
+
+async def test_a_model_without_a_price_warns_once_per_run_and_costs_unknown(
+    phase_env: PhaseEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("my_deepagent.prices.lookup.shipped_prices", lambda: ())
+    deps = phase_env.deps
+    await run_phase(PhaseActivities(deps), phase_env.task(), [])
+    await run_phase(PhaseActivities(deps), phase_env.task(round=2), [])
+
+    rows = await list_llm_calls(deps.db, RUN_ID)
+    assert rows and {(r.cost_usd, r.cost_source) for r in rows} == {(None, None)}
+    warned = [e for e in await list_events(deps.db, RUN_ID) if e.type == "price.unknown"]
+    assert [(e.phase_key, e.payload["model"]) for e in warned] == [("spec", "scripted:spec-writer")]
 
 
 async def test_a_retried_finished_turn_calls_no_model_and_records_nothing(

@@ -105,6 +105,18 @@ class PhaseActivities:
             self.deps.db, input.run_id, kind, key, payload, phase_key=input.phase_key
         )
 
+    async def _record_price_unknown(self, input: PhaseInput, model: str) -> None:
+        """Warn once per run and model that its cost will show as unknown."""
+        kind = EventType.PRICE_UNKNOWN
+        payload = {
+            "model": model,
+            "cost": "unknown (see mda pricing; --refresh reads OpenRouter's prices)",
+        }
+        key = event_key(input.run_id, kind, part=model)
+        await record_event(
+            self.deps.db, input.run_id, kind, key, payload, phase_key=input.phase_key
+        )
+
     @activity.defn(name="run_phase")
     async def run_phase(self, input: PhaseInput) -> PhaseResult:
         catalog = self.deps.catalog
@@ -118,6 +130,9 @@ class PhaseActivities:
                 raise MdaError(f"no run {input.run_id} in mda's database (start a new run)")
         if self.deps.settings.sandbox == "off":
             await self._record_unconfined(input)
+        price = await current_price(self.deps.db, self.deps.settings, persona.model)
+        if price is None:
+            await self._record_price_unknown(input, persona.model)
         usage = UsageMiddleware(
             self.deps.db,
             CallContext(
@@ -126,7 +141,7 @@ class PhaseActivities:
                 run_id=input.run_id,
                 phase_key=input.phase_key,
                 persona_ref=persona.ref,
-                price=await current_price(self.deps.db, self.deps.settings, persona.model),
+                price=price,
             ),
         )
         agent = build_agent(

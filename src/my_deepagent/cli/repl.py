@@ -52,12 +52,25 @@ class Repl:
         )
         if self.opened.note:
             self.say(f"note: {self.opened.note}")
-        warning = self.sandbox_warning()
-        if warning:
-            self.say(warning)
+        for warning in (self.sandbox_warning(), await self.price_warning()):
+            if warning:
+                self.say(warning)
         if show_history:
             await self.show_history()
         self.say("Type a message, /help for commands, Ctrl-D to leave.")
+
+    async def price_warning(self) -> str | None:
+        """A line when the session's model has no known price (its cost shows unknown)."""
+        from my_deepagent.prices.lookup import current_price
+        from my_deepagent.settings import get_settings
+
+        model = self.opened.record.model
+        if await current_price(self.opened.db, get_settings(), model) is not None:
+            return None
+        return (
+            f"note: mda has no price for {model}: this session's cost shows as unknown "
+            "(`mda pricing --refresh` reads OpenRouter's prices)"
+        )
 
     def sandbox_warning(self) -> str | None:
         """A line when the agent's shell runs, or has run, outside the sandbox."""

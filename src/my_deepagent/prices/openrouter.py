@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import httpx
-
 from my_deepagent.domain.pricing import PER_MILLION
 from my_deepagent.errors import MdaError
 from my_deepagent.store.prices import CachedPrice
@@ -27,6 +25,8 @@ def models_url(base_url: str) -> str:
 def fetch_prices(base_url: str, *, timeout_s: float = TIMEOUT_S) -> list[CachedPrice]:
     """The priced models of OpenRouter's list; MdaError (exit 1) in one line when the
     list cannot be read."""
+    import httpx  # only a refresh goes online
+
     url = models_url(base_url)
     try:
         response = httpx.get(url, timeout=timeout_s, follow_redirects=True)

@@ -74,6 +74,8 @@ class EventType(StrEnum):
     APPROVAL_ABORTED = "approval.aborted"
     BUDGET_WARNING = "budget.warning"
     BUDGET_EXCEEDED = "budget.exceeded"
+    PRICE_UNKNOWN = "price.unknown"
+    """A phase's model has no known price: its calls' cost is unknown (once per model)."""
     SANDBOX_OFF = "sandbox.off"
     """A phase ran its agent's shell unconfined, on the user's word (`MDA_SANDBOX=off`)."""
 
