@@ -21,7 +21,9 @@ from my_deepagent.agents.usage import call_cost
 from my_deepagent.domain.catalog import load_catalog
 from my_deepagent.domain.pricing import ModelPrice, find_price, openrouter_id
 from my_deepagent.prices.shipped import shipped_prices
+from openai_stub import OpenAIStub
 from run_harness import RunEnv
+from test_repl import repl
 
 RECORDED = Path(__file__).parent / "recorded" / "openrouter_models.json"
 
@@ -163,3 +165,22 @@ def test_a_calls_cost_is_the_providers_figure_else_the_price_else_unknown() -> N
     unknown = call_cost(ai(), None)
     assert (unknown.usd, unknown.source) == (None, None)
     assert call_cost(ai(token_usage={"cost": "n/a"}), None).usd is None
+
+
+def test_the_repl_banner_says_when_the_sessions_model_has_no_price(
+    openai_stub: OpenAIStub, run_env: RunEnv
+) -> None:
+    personas = run_env.home / "config" / "personas"
+    personas.mkdir(parents=True, exist_ok=True)
+    (personas / "local@1.yaml").write_text(
+        "id: local\nversion: 1\ndescription: A local model without a price.\n"
+        "model: openai-compatible:stub-model\ncapabilities: [chat]\nsystem_prompt: Hi.\n"
+        "limits: {max_cost_per_call_usd: 0.01, max_tokens: 1024, max_model_calls: 5}\n"
+    )
+    run_env.start_worker()
+    with repl(run_env, "chat", "--agent", "local@1") as (terminal, _):
+        banner = terminal.wait_for("Type a message")
+    assert "mda has no price for openai-compatible:stub-model" in banner
+    with repl(run_env, "chat", "--offline") as (terminal, _):
+        banner = terminal.wait_for("Type a message")
+    assert "no price" not in banner
