@@ -130,14 +130,19 @@ def test_refresh_reads_openrouters_list_and_caches_it(
     assert kept["openrouter:deepseek/deepseek-chat"]["input_per_mtok"] == "0.3"
 
 
-def test_a_model_without_a_price_is_listed_as_unknown(run_env: RunEnv) -> None:
-    personas = run_env.home / "config" / "personas"
+def add_persona(env: RunEnv, name: str, model: str) -> None:
+    """A user persona `<name>@1` on `model`, which mda has no price for."""
+    personas = env.home / "config" / "personas"
     personas.mkdir(parents=True, exist_ok=True)
-    (personas / "future@1.yaml").write_text(
-        "id: future\nversion: 1\ndescription: A model mda has no price for.\n"
-        "model: openai:gpt-9\ncapabilities: [chat]\nsystem_prompt: Hi.\n"
+    (personas / f"{name}@1.yaml").write_text(
+        f"id: {name}\nversion: 1\ndescription: A model mda has no price for.\n"
+        f"model: {model}\ncapabilities: [chat]\nsystem_prompt: Hi.\n"
         "limits: {max_cost_per_call_usd: 0.01, max_tokens: 1024, max_model_calls: 5}\n"
     )
+
+
+def test_a_model_without_a_price_is_listed_as_unknown(run_env: RunEnv) -> None:
+    add_persona(run_env, "future", "openai:gpt-9")
     listed = pricing(run_env, base_url="http://127.0.0.1:9/api/v1")
     assert listed["openai:gpt-9"] == {"model": "openai:gpt-9", "known": False}
     table = run_env.mda("pricing")
@@ -170,13 +175,7 @@ def test_a_calls_cost_is_the_providers_figure_else_the_price_else_unknown() -> N
 def test_the_repl_banner_says_when_the_sessions_model_has_no_price(
     openai_stub: OpenAIStub, run_env: RunEnv
 ) -> None:
-    personas = run_env.home / "config" / "personas"
-    personas.mkdir(parents=True, exist_ok=True)
-    (personas / "local@1.yaml").write_text(
-        "id: local\nversion: 1\ndescription: A local model without a price.\n"
-        "model: openai-compatible:stub-model\ncapabilities: [chat]\nsystem_prompt: Hi.\n"
-        "limits: {max_cost_per_call_usd: 0.01, max_tokens: 1024, max_model_calls: 5}\n"
-    )
+    add_persona(run_env, "local", "openai-compatible:stub-model")
     run_env.start_worker()
     with repl(run_env, "chat", "--agent", "local@1") as (terminal, _):
         banner = terminal.wait_for("Type a message")
