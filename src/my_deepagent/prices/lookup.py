@@ -36,6 +36,8 @@ def price_in_force(
 
 
 async def current_price(db: Database, settings: Settings, model: str) -> ModelPrice | None:
-    """`price_in_force` with the cache read from mda's database (one query)."""
-    cached = await cached_prices(db)
+    """`price_in_force` with the model's cached price read from mda's database (one
+    row, not the whole list: this runs each time an agent is built)."""
+    key = openrouter_id(model)
+    cached = await cached_prices(db, [key]) if key is not None else {}
     return price_in_force(model, shipped_prices(), cached, settings.openrouter_base_url)

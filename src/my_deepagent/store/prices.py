@@ -40,9 +40,13 @@ async def replace_cached_prices(db: Database, prices: list[CachedPrice]) -> None
         )
 
 
-async def cached_prices(db: Database) -> dict[str, CachedPrice]:
+async def cached_prices(db: Database, model_ids: list[str] | None = None) -> dict[str, CachedPrice]:
+    """The cached prices, all of them or those of `model_ids`, by model id."""
+    query = select(ModelPriceRow)
+    if model_ids is not None:
+        query = query.where(ModelPriceRow.model_id.in_(model_ids))
     async with db.read() as session:
-        rows = (await session.scalars(select(ModelPriceRow))).all()
+        rows = (await session.scalars(query)).all()
     return {
         row.model_id: CachedPrice(
             model_id=row.model_id,
