@@ -73,7 +73,7 @@ async def test_an_llm_call_reported_twice_is_one_row(db: Database, run: RunRecor
     thread = f"run:{run.id}:phase:spec:0"
 
     async def report(message_id: str) -> bool:
-        return await record_llm_call(
+        recorded = await record_llm_call(
             db,
             thread_id=thread,
             message_id=message_id,
@@ -85,6 +85,7 @@ async def test_an_llm_call_reported_twice_is_one_row(db: Database, run: RunRecor
             phase_key="spec",
             persona_ref="scripted-spec-writer@1",
         )
+        return recorded.new
 
     assert await report("m1")
     assert not await report("m1")

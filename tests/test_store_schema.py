@@ -49,9 +49,9 @@ async def test_migrations_apply_on_a_fresh_database_and_again_as_a_no_op(
         assert "runs" not in await _tables(db)
         await ensure_schema(db)
         assert await _tables(db) >= LEDGER_TABLES
-        assert await _revision(db) == ["0006"]
+        assert await _revision(db) == ["0007"]
         await ensure_schema(db)
-        assert await _revision(db) == ["0006"]
+        assert await _revision(db) == ["0007"]
     finally:
         await db.close()
 
@@ -93,7 +93,7 @@ async def test_0003_keeps_existing_llm_calls_and_their_run_cascade(empty_store_u
                     {"key": run_id, "id": run_id},
                 )
         await ensure_schema(db)
-        assert await _revision(db) == ["0006"]
+        assert await _revision(db) == ["0007"]
         async with db.write() as session:
             await session.execute(text("DELETE FROM runs WHERE id = 'r1'"))
         async with db.read() as session:
@@ -103,7 +103,7 @@ async def test_0003_keeps_existing_llm_calls_and_their_run_cascade(empty_store_u
         await _migrate_to(db, "downgrade", "0002")
         assert "sessions" not in await _tables(db)
         await ensure_schema(db)
-        assert await _revision(db) == ["0006"]
+        assert await _revision(db) == ["0007"]
         async with db.engine.connect() as conn:
             assert await conn.run_sync(_compare) == []
     finally:
@@ -168,7 +168,7 @@ def test_concurrent_processes_both_migrate_a_fresh_database(empty_store_url: str
 
     import asyncio
 
-    assert asyncio.run(check()) == ["0006"]
+    assert asyncio.run(check()) == ["0007"]
 
 
 async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(mda_home: Path) -> None:

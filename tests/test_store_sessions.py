@@ -53,17 +53,19 @@ async def _new(db: Database, repo: Path, session_id: str | None = None) -> Sessi
 
 
 async def _llm_call(db: Database, session_id: str, message_id: str, tokens: int) -> bool:
-    return await record_llm_call(
-        db,
-        thread_id=f"session:{session_id}:0",
-        message_id=message_id,
-        model="scripted:chat",
-        input_tokens=tokens,
-        output_tokens=tokens // 10,
-        cached_tokens=tokens // 100,
-        session_id=session_id,
-        persona_ref="scripted-chat@1",
-    )
+    return (
+        await record_llm_call(
+            db,
+            thread_id=f"session:{session_id}:0",
+            message_id=message_id,
+            model="scripted:chat",
+            input_tokens=tokens,
+            output_tokens=tokens // 10,
+            cached_tokens=tokens // 100,
+            session_id=session_id,
+            persona_ref="scripted-chat@1",
+        )
+    ).new
 
 
 async def test_a_new_session_is_active_on_context_zero_with_zero_totals(

@@ -12,6 +12,7 @@ The CLI (`mda start`, `mda resume`) and, later, the HTTP API call these function
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from my_deepagent.domain.binding import Bindings
+    from my_deepagent.domain.budget import BudgetCaps, Policy
     from my_deepagent.domain.catalog import Catalog
     from my_deepagent.domain.template import Template
     from my_deepagent.store.database import Database
@@ -41,6 +43,8 @@ class RunRequest:
     personas: tuple[str, ...] = ()
     offline: bool = False
     auto_approve: bool = False
+    budget_usd: Decimal | None = None
+    budget_policy: Policy | None = None
 
 
 def read_requirements(text: str | None, file: Path | None) -> str:
@@ -104,6 +108,8 @@ def _run_input(
     base: str,
     request: RunRequest,
 ) -> RunInput:
+    from my_deepagent.budget_caps import configured_caps
+    from my_deepagent.settings import get_settings
     from my_deepagent.workflows.run_types import PhasePlan, RunInput
 
     persona_hash = {b.role: b.persona_hash for b in bindings.roles}
@@ -129,6 +135,9 @@ def _run_input(
         base_branch=base,
         auto_approve=request.auto_approve,
         offline=request.offline,
+        budget=configured_caps(
+            get_settings(), run_usd=request.budget_usd, policy=request.budget_policy
+        ),
     )
 
 
@@ -162,12 +171,23 @@ async def start_run(
 RESUMABLE_STATUSES = ("FAILED", "TERMINATED", "CANCELED", "TIMED_OUT")
 
 
-async def resume_run(client: Client, db: Database, catalog: Catalog, record: RunRecord) -> bool:
+async def resume_run(
+    client: Client,
+    db: Database,
+    catalog: Catalog,
+    record: RunRecord,
+    *,
+    budget_usd: Decimal | None = None,
+) -> bool:
     """Continue `record`: True if a new execution started, False if it is still running.
 
     A run whose workflow still runs only needs a worker (the caller ensures one). A
     run whose workflow ended failed, terminated, cancelled or timed out starts a new
-    execution with the same bindings that skips the phases already completed.
+    execution with the same bindings that skips the phases already completed. A phase
+    that a budget cap stopped is continued on its own thread (its round again), so no
+    model call it made is made twice; a phase that failed otherwise starts a new round.
+    The new execution takes the budget caps of the configuration as it is now, and
+    `budget_usd` (else the run's own cap) as the run's cap.
     """
     from temporalio.client import WorkflowExecutionStatus
     from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -191,11 +211,13 @@ async def resume_run(client: Client, db: Database, catalog: Catalog, record: Run
     check_pinned(previous.bindings, catalog)
     phases = await list_phases(db, record.id)
     done = {p.phase_key for p in phases if p.state == PhaseState.COMPLETED}
+    stopped = await _budget_stopped_round(db, record.id)
     run_input = previous.model_copy(
         update={
             "skip_phases": tuple(p.key for p in previous.phases if p.key in done),
             "resume_count": previous.resume_count + 1,
-            "first_round": max((p.round for p in phases), default=0) + 1,
+            "first_round": stopped or max((p.round for p in phases), default=0) + 1,
+            "budget": _resumed_caps(previous, budget_usd),
         }
     )
     await set_run_state(db, record.id, RunState.RUNNING)
@@ -209,3 +231,32 @@ async def resume_run(client: Client, db: Database, catalog: Catalog, record: Run
         await set_run_state(db, record.id, RunState.FAILED, error=error)
         raise
     return True
+
+
+async def _budget_stopped_round(db: Database, run_id: str) -> int | None:
+    """The round of the phase a `block` cap stopped in the run's last execution."""
+    from my_deepagent.store.events import list_events
+    from my_deepagent.store.records import EventType
+
+    events = await list_events(db, run_id)
+    starts = (EventType.RUN_STARTED, EventType.RUN_RESUMED)
+    last = max((i for i, e in enumerate(events) if e.type in starts), default=0)
+    for event in reversed(events[last:]):
+        if event.type == EventType.BUDGET_EXCEEDED and event.payload.get("policy") != "prompt":
+            round = event.payload.get("round_number")
+            return round if isinstance(round, int) and round >= 1 else None
+    return None
+
+
+def _resumed_caps(previous: RunInput, budget_usd: Decimal | None) -> BudgetCaps:
+    from my_deepagent.budget_caps import configured_caps
+    from my_deepagent.settings import get_settings
+
+    caps = configured_caps(get_settings())
+    if budget_usd is not None:
+        return caps.set(
+            "run", budget_usd, previous.budget.run.policy if previous.budget.run else None
+        )
+    if previous.budget.run is not None:
+        return caps.model_copy(update={"run": previous.budget.run})
+    return caps

@@ -10,6 +10,7 @@ none of that names an address mda runs in *embedded mode* (see `temporal_config.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from my_deepagent.domain.budget import DEFAULT_POLICY, DEFAULT_WARN_AT, Policy
 
 APP_NAME = "my-deepagent"
 
@@ -130,6 +133,21 @@ class Settings(BaseSettings):
     # The agent's shell runs in an OS sandbox; "off" runs it unconfined, on the user's
     # explicit word (recorded on each run and session, shown in reports and the REPL).
     sandbox: Literal["auto", "off"] = "auto"
+
+    # Budget caps in US dollars (unset: no cap), each with a policy at the cap: "block",
+    # "warn_continue" or "prompt" (pause until someone raises it). `budget_policy` is
+    # the policy of every cap that names none of its own. Every cap warns once at
+    # `budget_warn_at` of it.
+    budget_run_usd: Decimal | None = Field(default=None, gt=0, le=1_000_000)
+    budget_session_usd: Decimal | None = Field(default=None, gt=0, le=1_000_000)
+    budget_day_usd: Decimal | None = Field(default=None, gt=0, le=1_000_000)
+    budget_persona_day_usd: Decimal | None = Field(default=None, gt=0, le=1_000_000)
+    budget_policy: Policy = DEFAULT_POLICY
+    budget_run_policy: Policy | None = None
+    budget_session_policy: Policy | None = None
+    budget_day_policy: Policy | None = None
+    budget_persona_day_policy: Policy | None = None
+    budget_warn_at: float = Field(default=DEFAULT_WARN_AT, gt=0, le=1)
 
     # The Temporal task queue runs and sessions use (tests give each worker its own).
     task_queue: str = Field(default="mda", min_length=1)

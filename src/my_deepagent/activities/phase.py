@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,8 +37,10 @@ from langgraph.graph.state import CompiledStateGraph
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from my_deepagent.activities.budget import budget_stops
 from my_deepagent.activities.deps import ActivityDeps
 from my_deepagent.activities.heartbeats import heartbeating
+from my_deepagent.agents.budget_guard import BudgetGuard, BudgetWarning
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.prompts import (
@@ -49,6 +52,7 @@ from my_deepagent.agents.prompts import (
 from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.usage import CallContext, UsageMiddleware, thread_usage
+from my_deepagent.domain.budget import RAISE_BUDGET_SIGNAL, BudgetGate
 from my_deepagent.domain.catalog import Catalog
 from my_deepagent.domain.persona import Persona
 from my_deepagent.domain.template import Phase, Template
@@ -56,6 +60,7 @@ from my_deepagent.errors import MdaError
 from my_deepagent.git import commit_all, run_branch_name
 from my_deepagent.prices.lookup import current_price
 from my_deepagent.store.artifacts import record_artifact, set_validation
+from my_deepagent.store.budget import release_thread
 from my_deepagent.store.events import EventType, event_key, record_event
 from my_deepagent.store.runs import get_run
 from my_deepagent.tokens import content_text
@@ -117,6 +122,22 @@ class PhaseActivities:
             self.deps.db, input.run_id, kind, key, payload, phase_key=input.phase_key
         )
 
+    async def _record_budget_warning(self, input: PhaseInput, warning: BudgetWarning) -> None:
+        """Once per threshold: the key names the scope's spend key and the threshold."""
+        kind = EventType.BUDGET_WARNING
+        key = event_key(input.run_id, kind, part=f"{warning.key}:{warning.threshold}")
+        payload = {
+            "scope": warning.scope,
+            "cap_usd": str(warning.cap_usd),
+            "spent_usd": str(warning.spent_usd),
+            "threshold": warning.threshold,
+            "policy": warning.policy,
+            "text": warning.text(),
+        }
+        await record_event(
+            self.deps.db, input.run_id, kind, key, payload, phase_key=input.phase_key
+        )
+
     @activity.defn(name="run_phase")
     async def run_phase(self, input: PhaseInput) -> PhaseResult:
         catalog = self.deps.catalog
@@ -124,7 +145,9 @@ class PhaseActivities:
             template = _pinned_template(catalog, input.template_ref, input.template_hash)
             phase = _phase(template, input.phase_key)
             persona = _pinned_persona(catalog, input.persona_ref, input.persona_hash)
-            model = build_chat_model(persona.model_spec, self.deps.settings)
+            model = build_chat_model(
+                persona.model_spec, self.deps.settings, max_tokens=persona.limits.max_tokens
+            )
             run = await get_run(self.deps.db, input.run_id)
             if run is None:
                 raise MdaError(f"no run {input.run_id} in mda's database (start a new run)")
@@ -133,6 +156,17 @@ class PhaseActivities:
         price = await current_price(self.deps.db, self.deps.settings, persona.model)
         if price is None:
             await self._record_price_unknown(input, persona.model)
+        await release_thread(self.deps.db, input.thread_id)  # an earlier attempt's
+        guard = BudgetGuard(
+            self.deps.db,
+            caps=input.budget,
+            price=price,
+            max_output_tokens=persona.limits.max_tokens,
+            thread_id=input.thread_id,
+            run_id=input.run_id,
+            persona_ref=persona.ref,
+            on_warning=lambda warning: self._record_budget_warning(input, warning),
+        )
         usage = UsageMiddleware(
             self.deps.db,
             CallContext(
@@ -143,6 +177,7 @@ class PhaseActivities:
                 persona_ref=persona.ref,
                 price=price,
             ),
+            guard,
         )
         agent = build_agent(
             model,
@@ -166,7 +201,7 @@ class PhaseActivities:
             return {"thread_id": input.thread_id, "model_calls": usage.calls}
 
         async with heartbeating(self.heartbeat_interval_s, details):
-            with temporal_model_errors():
+            with temporal_model_errors(), budget_stops(partial(how_to_raise, input.run_id)):
                 resumed = await self._drive(agent, config, input, template, phase, run.requirements)
         return PhaseResult(usage=await thread_usage(self.deps.db, input.thread_id), resumed=resumed)
 
@@ -261,6 +296,24 @@ class PhaseActivities:
         return artifact_task_prompt(
             "\n\n".join(sections), requirements, phase.artifact.path, self._schema_document(phase)
         )
+
+
+def how_to_raise(run_id: str, gate: BudgetGate) -> str:
+    """What the person who reads a budget stop of a run can do about it."""
+    short = run_id[:8]
+    if gate.policy == "prompt":
+        return (
+            f"the run waits: raise it with `mda budget raise {short} --scope {gate.scope} "
+            f"--usd {gate.suggested_cap()}` (or send the {RAISE_BUDGET_SIGNAL} signal), "
+            f"or `mda abort {short}`"
+        )
+    if gate.scope == "run":
+        return f"`mda resume {short} --budget-usd {gate.suggested_cap()}` continues the phase"
+    setting = f"budget_{gate.scope}_usd"
+    return (
+        f"raise {setting} in config.toml (or MDA_{setting.upper()}), then `mda resume {short}` "
+        "continues the phase"
+    )
 
 
 @contextlib.contextmanager

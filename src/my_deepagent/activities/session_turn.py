@@ -34,15 +34,18 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from temporalio import activity
 
+from my_deepagent.activities.budget import budget_stops
 from my_deepagent.activities.deps import ActivityDeps
 from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.activities.phase import setup_errors
+from my_deepagent.agents.budget_guard import BudgetGuard, BudgetWarning
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.models import build_chat_model, connection
 from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.turn_progress import ProgressMiddleware
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
+from my_deepagent.domain.budget import BudgetGate
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.domain.persona import Persona
 from my_deepagent.errors import MdaError
@@ -53,6 +56,7 @@ from my_deepagent.sessions.compaction import compaction_threshold_tokens
 from my_deepagent.sessions.memory import ensure_memory, memory_dir
 from my_deepagent.sessions.progress import shorten_tool_call
 from my_deepagent.sessions.references import typed_text
+from my_deepagent.store.budget import release_thread
 from my_deepagent.store.messages import (
     append_message,
     append_reply,
@@ -109,6 +113,18 @@ def _record_working_tree(input: TurnInput, data_dir: Path) -> None:
 class _CachedAgent:
     agent: CompiledStateGraph[Any, Any, Any, Any]
     progress: ProgressMiddleware
+    guard: BudgetGuard
+    warnings: list[str]
+    """The budget warnings of the turn running (reset at each turn)."""
+
+
+def how_to_raise(gate: BudgetGate) -> str:
+    """What the user can do about a budget stop of a session turn."""
+    amount = gate.suggested_cap()
+    raise_it = f"/budget raise {amount}" + ("" if gate.scope == "session" else f" {gate.scope}")
+    if gate.policy == "prompt":
+        return f"the turn waits: raise the cap ({raise_it}) or cancel the turn"
+    return f"raise the cap ({raise_it}), then send the next message to continue"
 
 
 class SessionTurnActivities:
@@ -148,6 +164,9 @@ class SessionTurnActivities:
         cached = await self._agent(input, persona, spec, thread_id)
         agent, progress = cached.agent, cached.progress
         progress.reset()
+        cached.guard.caps = input.budget
+        cached.warnings.clear()
+        await release_thread(db, thread_id)  # an earlier attempt's reservations
         config: RunnableConfig = {
             "configurable": {"thread_id": thread_id},
             "recursion_limit": RECURSION_LIMIT,
@@ -158,7 +177,7 @@ class SessionTurnActivities:
 
         try:
             async with heartbeating(self.heartbeat_interval_s, details):
-                with temporal_model_errors():
+                with temporal_model_errors(), budget_stops(how_to_raise):
                     messages = await self._drive(agent, config, input, text)
         except asyncio.CancelledError:
             if _asked_to_cancel():
@@ -181,6 +200,7 @@ class SessionTurnActivities:
             ),
             context_tokens=session.context_tokens,
             compact_at_tokens=compaction_threshold_tokens(context_window(str(spec)), threshold),
+            warnings=tuple(cached.warnings),
         )
 
     async def _agent(
@@ -195,6 +215,22 @@ class SessionTurnActivities:
             self._agents.move_to_end(key)
             return cached
         settings = self.deps.settings
+        price = await current_price(self.deps.db, settings, str(spec))
+        warnings: list[str] = []
+
+        async def warn(warning: BudgetWarning) -> None:
+            warnings.append(warning.text())
+
+        guard = BudgetGuard(
+            self.deps.db,
+            caps=input.budget,
+            price=price,
+            max_output_tokens=persona.limits.max_tokens,
+            thread_id=thread_id,
+            session_id=input.session_id,
+            persona_ref=persona.ref,
+            on_warning=warn,
+        )
         usage = UsageMiddleware(
             self.deps.db,
             CallContext(
@@ -202,14 +238,15 @@ class SessionTurnActivities:
                 model=str(spec),
                 session_id=input.session_id,
                 persona_ref=persona.ref,
-                price=await current_price(self.deps.db, settings, str(spec)),
+                price=price,
             ),
+            guard,
         )
         progress = ProgressMiddleware()
         folder = memory_dir(settings.paths.data_dir, input.project_key)
         await asyncio.to_thread(ensure_memory, folder)
         agent = build_agent(
-            build_chat_model(spec, settings),
+            build_chat_model(spec, settings, max_tokens=persona.limits.max_tokens),
             worktree=input.repo_path,
             system_prompt=f"{persona.system_prompt.strip()}\n\n{SESSION_CONVENTIONS}",
             checkpointer=self.deps.checkpointer,
@@ -219,7 +256,7 @@ class SessionTurnActivities:
             sandbox_mode=settings.sandbox,
             place="repository",
         )
-        cached = _CachedAgent(agent=agent, progress=progress)
+        cached = _CachedAgent(agent=agent, progress=progress, guard=guard, warnings=warnings)
         self._agents[key] = cached
         while len(self._agents) > CACHED_AGENTS:
             self._agents.popitem(last=False)
@@ -259,7 +296,7 @@ class SessionTurnActivities:
     ) -> list[BaseMessage]:
         """Run (or resume) the turn; the thread's messages afterwards."""
         human_id = turn_message_id(input.session_id, input.turn)
-        if activity.info().attempt > 1:
+        if activity.info().attempt > 1 or input.resume:
             state = await agent.aget_state(config)
             messages: list[BaseMessage] = state.values.get("messages", [])
             if any(m.id == human_id for m in messages):

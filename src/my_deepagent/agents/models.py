@@ -36,8 +36,14 @@ KEYLESS_PLACEHOLDER = "not-needed"
 ignore it, but the OpenAI SDK refuses to build a client with no key at all)."""
 
 
-def build_chat_model(spec: ModelSpec | str, settings: Settings | None = None) -> BaseChatModel:
-    """A ready chat model for `spec`; a missing key or base URL is a one-line ConfigError."""
+def build_chat_model(
+    spec: ModelSpec | str, settings: Settings | None = None, *, max_tokens: int | None = None
+) -> BaseChatModel:
+    """A ready chat model for `spec`; a missing key or base URL is a one-line ConfigError.
+
+    `max_tokens` caps each call's output (the persona's limit): what a budget
+    reservation counts on.
+    """
     if isinstance(spec, str):
         spec = ModelSpec.parse(spec)
     settings = settings or get_settings()
@@ -51,10 +57,15 @@ def build_chat_model(spec: ModelSpec | str, settings: Settings | None = None) ->
         )
     base_url, api_key = connection(spec, settings)
     if spec.provider == "anthropic":
-        return _chat_anthropic(spec.model, settings, api_key=api_key)
+        return _chat_anthropic(spec.model, settings, api_key=api_key, max_tokens=max_tokens)
     headers = OPENROUTER_HEADERS if spec.provider == "openrouter" else None
     return _chat_openai(
-        spec.model, settings, base_url=base_url, api_key=api_key, default_headers=headers
+        spec.model,
+        settings,
+        base_url=base_url,
+        api_key=api_key,
+        default_headers=headers,
+        max_tokens=max_tokens,
     )
 
 
@@ -105,6 +116,7 @@ def _chat_openai(
     base_url: str,
     api_key: str,
     default_headers: dict[str, str] | None = None,
+    max_tokens: int | None = None,
 ) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
@@ -117,17 +129,22 @@ def _chat_openai(
         stream_usage=True,
         use_responses_api=False,
         default_headers=default_headers,
+        max_tokens=max_tokens,
     )
 
 
-def _chat_anthropic(model: str, settings: Settings, *, api_key: str) -> BaseChatModel:
+def _chat_anthropic(
+    model: str, settings: Settings, *, api_key: str, max_tokens: int | None = None
+) -> BaseChatModel:
     """Anthropic's own API (its base URL is explicit, see the module docstring)."""
     from langchain_anthropic import ChatAnthropic
 
+    options = {} if max_tokens is None else {"max_tokens": max_tokens}
     return ChatAnthropic(
         model=model,
         base_url=ANTHROPIC_BASE_URL,
         api_key=SecretStr(api_key),
         max_retries=0,
         timeout=settings.model_timeout_s,
+        **options,
     )

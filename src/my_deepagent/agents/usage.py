@@ -29,6 +29,7 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResp
 from langchain.agents.middleware.types import ExtendedModelResponse, ModelCallResult
 from langchain_core.messages import AIMessage, BaseMessage
 
+from my_deepagent.agents.budget_guard import Admission, BudgetGuard
 from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.store.database import Database
 from my_deepagent.store.llm_calls import call_totals, record_llm_call
@@ -103,10 +104,14 @@ def _reported_cost(message: AIMessage) -> Decimal | None:
 class UsageMiddleware(AgentMiddleware):
     """Record every model call of one thread in the ledger (see the module docstring)."""
 
-    def __init__(self, db: Database, context: CallContext) -> None:
+    def __init__(
+        self, db: Database, context: CallContext, guard: BudgetGuard | None = None
+    ) -> None:
         super().__init__()
         self.db = db
         self.context = context
+        self.guard = guard
+        """Admits each call under the budget caps (see `budget_guard`); None: no check."""
         self.calls = 0
         """Model calls recorded during this invocation (progress for heartbeats)."""
 
@@ -115,17 +120,30 @@ class UsageMiddleware(AgentMiddleware):
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
     ) -> ModelResponse[Any]:
-        response = await handler(request)
-        for message in messages_of(response):
-            if isinstance(message, AIMessage):
-                await self.record(message)
+        admission = await self.guard.admit(request) if self.guard is not None else None
+        try:
+            response = await handler(request)
+        except BaseException:
+            if admission is not None and self.guard is not None:
+                await self.guard.cancel(admission)
+            raise
+        recorded = [m for m in messages_of(response) if isinstance(m, AIMessage)]
+        for index, message in enumerate(recorded):
+            # The reservation goes with the first row; a response of several messages
+            # is one call, its later rows only add their own cost.
+            await self.record(message, admission, first=index == 0)
+        if not recorded and admission is not None and self.guard is not None:
+            await self.guard.cancel(admission)
         return response
 
-    async def record(self, message: AIMessage) -> None:
+    async def record(
+        self, message: AIMessage, admission: Admission | None = None, *, first: bool = True
+    ) -> None:
         if not message.id:
             message.id = f"mda-{uuid.uuid4().hex}"
         cost = call_cost(message, self.context.price)
-        await record_llm_call(
+        reservation = admission.reservation_id if admission is not None and first else None
+        result = await record_llm_call(
             self.db,
             thread_id=self.context.thread_id,
             message_id=message.id,
@@ -140,8 +158,12 @@ class UsageMiddleware(AgentMiddleware):
             phase_key=self.context.phase_key,
             persona_ref=self.context.persona_ref,
             session_id=self.context.session_id,
+            day=admission.day if admission is not None else None,
+            reservation_id=reservation,
         )
         self.calls += 1
+        if admission is not None and self.guard is not None and result.totals:
+            await self.guard.passed(admission, result.totals)
 
 
 async def thread_usage(db: Database, thread_id: str) -> Usage:

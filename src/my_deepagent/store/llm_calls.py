@@ -10,11 +10,13 @@ recorded as soon as the call returns so a crash cannot lose it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
 
+from my_deepagent.store.budget import add_spend, scope_keys
 from my_deepagent.store.database import Database
 from my_deepagent.store.records import LlmCallRecord
 from my_deepagent.store.tables import LlmCallRow, utc_now
@@ -22,6 +24,15 @@ from my_deepagent.store.tables import LlmCallRow, utc_now
 
 def llm_call_key(thread_id: str, message_id: str) -> str:
     return f"{thread_id}:{message_id}"
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    new: bool
+    """False: this call was recorded before (a resumed attempt reporting it again)."""
+    totals: dict[str, tuple[Decimal, Decimal]]
+    """Each spend key's total before and after this call (empty when not new or when
+    its cost is unknown)."""
 
 
 async def record_llm_call(
@@ -40,8 +51,18 @@ async def record_llm_call(
     phase_key: str | None = None,
     persona_ref: str | None = None,
     session_id: str | None = None,
-) -> bool:
-    """Record the call unless it is recorded already; True when this call wrote it."""
+    day: date | None = None,
+    reservation_id: int | None = None,
+) -> RecordedCall:
+    """Record the call unless it is recorded already, and in the same transaction add
+    its cost to its budget scopes (the run or session, the persona and the UTC `day`,
+    today by default) and drop its reservation."""
+    keys = scope_keys(
+        day=day or datetime.now(UTC).date(),
+        run_id=run_id,
+        session_id=session_id,
+        persona_ref=persona_ref,
+    )
     statement = (
         db.insert(LlmCallRow)
         .values(
@@ -64,7 +85,11 @@ async def record_llm_call(
     )
     async with db.write() as session:
         result = await session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        new = bool(result.rowcount)  # type: ignore[attr-defined]
+        cost = cost_usd if new and cost_usd is not None else Decimal(0)
+        spend_keys = list(keys.values()) if new and cost_usd is not None else []
+        totals = await add_spend(session, spend_keys, cost, reservation_id)
+        return RecordedCall(new=new, totals=totals if cost_usd is not None else {})
 
 
 async def list_llm_calls(db: Database, run_id: str) -> list[LlmCallRecord]:

@@ -205,6 +205,34 @@ class ModelPriceRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SpendTotalRow(Base):
+    """What has been spent in one budget scope (`run:<id>`, `session:<id>`,
+    `day:<date>`, `persona_day:<ref>:<date>`): the sum of its calls' known costs, a
+    decimal string, updated in the transaction that records each call."""
+
+    __tablename__ = "spend_totals"
+
+    scope_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    usd: Mapped[str] = mapped_column(String(40))
+    calls: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BudgetReservationRow(Base):
+    """The worst-case cost of a model call in flight, counted against its scopes'
+    caps until the call is recorded (or its attempt is known dead)."""
+
+    __tablename__ = "budget_reservations"
+    __table_args__ = (Index("ix_budget_reservations_thread_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    thread_id: Mapped[str] = mapped_column(Text)
+    scope_keys: Mapped[str] = mapped_column(Text)
+    """The scope keys it counts against, space separated."""
+    usd: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ReportRow(Base):
     """The last report written for a run (`activities/report.py`); rewritten on resume."""
 

@@ -39,7 +39,17 @@ from my_deepagent.workflows.policies import (
 )
 
 with workflow.unsafe.imports_passed_through():
+    from my_deepagent.domain.budget import (
+        RAISE_BUDGET_SIGNAL,
+        BudgetCaps,
+        BudgetError,
+        BudgetGate,
+        RaiseBudgetSignal,
+        parse_scope,
+        parse_usd,
+    )
     from my_deepagent.store.records import EventType, PhaseState, RunState
+    from my_deepagent.workflows.budget_pause import budget_gate
     from my_deepagent.workflows.run_types import (
         MAX_CHANGE_ROUNDS,
         RUN_WORKFLOW,
@@ -101,6 +111,10 @@ class RunWorkflow:
         self._abort: AbortSignal | None = None
         self._error: str | None = None
         self._ignored = 0
+        self._caps: BudgetCaps = input.budget
+        self._budget_gate: BudgetGate | None = None
+        self._raised: BudgetCaps | None = None
+        self._budget_stops = 0
 
     # --- the run --------------------------------------------------------------
 
@@ -212,17 +226,78 @@ class RunWorkflow:
         return True
 
     async def _agent(self, phase_input: PhaseInput) -> PhaseResult:
-        return await self._interruptible(
-            workflow.execute_activity(
-                "run_phase",
-                phase_input,
-                result_type=PhaseResult,
-                start_to_close_timeout=AGENT_TIMEOUT,
-                heartbeat_timeout=AGENT_HEARTBEAT,
-                retry_policy=AGENT_RETRY,
-                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            )
-        )
+        """The agent activity; a budget stop fails the phase (`block`) or waits for a
+        raise and runs the activity again, which continues the thread (`prompt`)."""
+        while True:
+            try:
+                return await self._interruptible(
+                    workflow.execute_activity(
+                        "run_phase",
+                        phase_input.model_copy(update={"budget": self._caps}),
+                        result_type=PhaseResult,
+                        start_to_close_timeout=AGENT_TIMEOUT,
+                        heartbeat_timeout=AGENT_HEARTBEAT,
+                        retry_policy=AGENT_RETRY,
+                        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+                    )
+                )
+            except ActivityError as failure:
+                gate = budget_gate(failure)
+                if gate is None:
+                    raise
+                await self._budget_stopped(phase_input, gate, failure_message(failure))
+
+    # --- budget gates ---------------------------------------------------------
+
+    async def _budget_stopped(self, phase_input: PhaseInput, gate: BudgetGate, text: str) -> None:
+        """Record the stop; `block`: fail the phase; `prompt`: wait for a raise or abort."""
+        self._budget_stops += 1
+        key, round = phase_input.phase_key, phase_input.round
+        blocking = gate.policy != "prompt"
+        await self._ledger(
+            EventType.BUDGET_EXCEEDED, phase=key, round=round, part=self._budget_stops,
+            run_state=None if blocking else RunState.AWAITING_APPROVAL, round_number=round,
+            scope=gate.scope, cap_usd=gate.cap_usd, spent_usd=gate.spent_usd,
+            needed_usd=gate.needed_usd, policy=gate.policy, text=text,
+        )  # fmt: skip
+        if blocking:
+            raise _PhaseFailed(f"phase {key}: {text}")
+        self._budget_gate, self._raised = gate, None
+        self._state = "awaiting_approval"
+        await workflow.wait_condition(lambda: self._raised is not None or self._abort is not None)
+        self._budget_gate = None
+        if self._abort is not None:
+            raise _Aborted
+        assert self._raised is not None
+        self._caps, self._state = self._raised, "running"
+        cap = self._caps.cap(gate.scope)
+        await self._ledger(
+            EventType.BUDGET_RAISED, phase=key, round=round, part=self._budget_stops,
+            run_state=RunState.RUNNING, scope=gate.scope, cap_usd=cap.usd if cap else None,
+        )  # fmt: skip
+
+    @workflow.signal(name=RAISE_BUDGET_SIGNAL)
+    async def raise_budget(self, signal: RaiseBudgetSignal) -> None:
+        """The new cap of the pending budget gate's scope (or of `scope`)."""
+        gate, why = self._budget_gate, None
+        try:
+            scope = parse_scope(signal.scope) if signal.scope else (gate.scope if gate else "run")
+            usd = parse_usd(signal.usd, what="the new cap")
+        except BudgetError as exc:
+            scope, usd, why = "run", None, str(exc)
+        if why is None and (gate is None or self._raised is not None):
+            why = "the run is not waiting on a budget cap"
+        current = self._caps.cap(scope)
+        if why is None and current is not None and usd is not None and usd <= current.amount:
+            why = f"the new cap must be above the current {scope} cap of ${current.usd}"
+        if why is None and usd is not None:
+            self._raised = self._caps.set(scope, usd)
+            return
+        self._ignored += 1
+        await self._ledger(
+            EventType.BUDGET_RAISE_IGNORED, part=self._ignored,
+            scope=signal.scope, usd=str(signal.usd), reason=why,
+        )  # fmt: skip
 
     async def _validate(
         self, plan: PhasePlan, round: int, revision: int, worktree: str
@@ -362,6 +437,7 @@ class RunWorkflow:
             state=self._state,
             phases=tuple(self._phases.values()),
             pending_gate=self._pending,
+            pending_budget=self._budget_gate,
             error=self._error,
         )
 

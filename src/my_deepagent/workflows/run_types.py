@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from my_deepagent.domain.binding import Bindings
+from my_deepagent.domain.budget import BudgetCaps, BudgetGate
 
 RUN_WORKFLOW = "RunWorkflow"
 MAX_CHANGE_ROUNDS = 3
@@ -70,6 +71,8 @@ class RunInput(_Frozen):
     first_round: int = Field(default=1, ge=1)
     """A resumed run numbers its rounds on from the earlier executions', so its threads,
     gates, phase rows and artifacts never overwrite theirs."""
+    budget: BudgetCaps = BudgetCaps()
+    """The caps the run started with (config and `--budget-usd`)."""
 
 
 # --- signals (each one JSON object; `gate_id` omitted means the pending gate) ----
@@ -125,6 +128,8 @@ class RunStatus(_Frozen):
     state: RunStateName
     phases: tuple[PhaseStatus, ...]
     pending_gate: PendingGate | None = None
+    pending_budget: BudgetGate | None = None
+    """A model call waiting for a `raise_budget` signal (or `abort`)."""
     error: str | None = None
 
 
@@ -159,6 +164,7 @@ class PhaseInput(_Frozen):
     """The reviewer's request_changes feedback this round answers."""
     errors: tuple[str, ...] = ()
     """Validation errors a repair turn must fix."""
+    budget: BudgetCaps = BudgetCaps()
 
     @property
     def thread_id(self) -> str:

@@ -26,7 +26,16 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
+    from my_deepagent.domain.budget import (
+        RAISE_BUDGET_SIGNAL,
+        BudgetError,
+        BudgetGate,
+        RaiseBudgetSignal,
+        parse_scope,
+        parse_usd,
+    )
     from my_deepagent.sessions.compaction import KEEP_RECENT, MIN_COMPACTABLE
+    from my_deepagent.workflows.budget_pause import budget_gate
     from my_deepagent.workflows.policies import (
         AGENT_HEARTBEAT,
         AGENT_RETRY,
@@ -84,6 +93,8 @@ class SessionWorkflow:
         self._turn_task: asyncio.Task[TurnOutput] | None = None
         self._cancelled: set[str] = set()
         """Client ids cancelled while they waited for their turn."""
+        self._budget_gate: BudgetGate | None = None
+        self._raised = False
 
     @workflow.run
     async def run(self, input: SessionInput) -> SessionStatus:
@@ -127,6 +138,7 @@ class SessionWorkflow:
                     turn=turn,
                     user_seq=user_seq,
                     message=message,
+                    budget=s.budget,
                 )
             )
             compaction = None
@@ -153,6 +165,7 @@ class SessionWorkflow:
                 cancelled=output.cancelled,
                 duplicate=output.duplicate,
                 compaction=compaction,
+                warnings=output.warnings,
             )
 
     def _compaction_due(self, output: TurnOutput) -> bool:
@@ -180,28 +193,68 @@ class SessionWorkflow:
             raise _refuse("a message over 16 KiB must travel as a body reference")
 
     async def _run_turn(self, turn: TurnInput) -> TurnOutput:
-        task: asyncio.Task[TurnOutput] = workflow.start_activity(
-            "session_turn",
-            turn,
-            result_type=TurnOutput,
-            start_to_close_timeout=AGENT_TIMEOUT,
-            heartbeat_timeout=AGENT_HEARTBEAT,
-            retry_policy=AGENT_RETRY,
-            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-        )
-        self._turn_task = task
-        try:
-            return await task
-        except ActivityError as failure:
-            if isinstance(failure.cause, CancelledError):
+        """The turn's activity. A budget stop keeps the turn's context (its thread holds
+        the work done so far): `block` ends the turn with the error, `prompt` waits for
+        a raise (then continues the thread) or a cancel."""
+        while True:
+            task: asyncio.Task[TurnOutput] = workflow.start_activity(
+                "session_turn",
+                turn.model_copy(update={"budget": self._session.budget}),
+                result_type=TurnOutput,
+                start_to_close_timeout=AGENT_TIMEOUT,
+                heartbeat_timeout=AGENT_HEARTBEAT,
+                retry_policy=AGENT_RETRY,
+                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            )
+            self._turn_task = task
+            try:
+                return await task
+            except ActivityError as failure:
+                if isinstance(failure.cause, CancelledError):
+                    return _cancelled(turn)
+                reason = failure_message(failure)
+                gate = budget_gate(failure)
+                if gate is None:
+                    await self._leave_failed_context()
+                    raise _refuse(f"the turn failed: {reason}") from None
+                if gate.policy != "prompt":
+                    raise _refuse(f"the turn stopped: {reason}") from None
+            except asyncio.CancelledError:  # cancelled as it completed: the row says
                 return _cancelled(turn)
-            reason = failure_message(failure)
-            await self._leave_failed_context()
-            raise _refuse(f"the turn failed: {reason}") from None
-        except asyncio.CancelledError:  # cancelled as it completed: the client reads the row
-            return _cancelled(turn)
+            finally:
+                self._turn_task = None
+            if not await self._wait_for_raise(gate):
+                return _cancelled(turn)
+            turn = turn.model_copy(update={"resume": True})
+
+    async def _wait_for_raise(self, gate: BudgetGate) -> bool:
+        """True when the cap was raised; False when the turn was cancelled or the
+        session is ending."""
+        self._budget_gate, self._raised = gate, False
+        try:
+            await workflow.wait_condition(
+                lambda: self._raised or self._ending or self._budget_gate is None
+            )
         finally:
-            self._turn_task = None
+            raised, self._budget_gate = self._raised, None
+        return raised and not self._ending
+
+    @workflow.signal(name=RAISE_BUDGET_SIGNAL)
+    def raise_budget(self, signal: RaiseBudgetSignal) -> None:
+        """Set one cap of this session (default: the waiting gate's scope, else the
+        session's); a bad value is logged and changes nothing."""
+        gate = self._budget_gate
+        try:
+            scope = (
+                parse_scope(signal.scope) if signal.scope else (gate.scope if gate else "session")
+            )
+            usd = parse_usd(signal.usd, what="the new cap")
+        except BudgetError as exc:
+            workflow.logger.warning("raise_budget ignored: %s", exc)
+            return
+        self._set(budget=self._session.budget.set(scope, usd))
+        if gate is not None and gate.scope == scope:
+            self._raised = True
 
     async def _leave_failed_context(self) -> None:
         """The failed message stays in its thread: the next turn starts a fresh context
@@ -222,6 +275,7 @@ class SessionWorkflow:
         if request.client_id is None or request.client_id == self._current:
             if task is not None and running:
                 task.cancel()
+            self._budget_gate = None  # a turn waiting on a budget cap ends
         elif len(self._cancelled) < MAX_PENDING_CANCELS:
             self._cancelled.add(request.client_id)
 
@@ -364,6 +418,8 @@ class SessionWorkflow:
             turns=s.turns,
             queued=self._queued,
             current_client_id=self._current,
+            budget=s.budget,
+            budget_gate=self._budget_gate,
         )
 
     # --- plumbing -------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from my_deepagent.domain.budget import BudgetCaps, BudgetGate
 from my_deepagent.workflows.run_types import Usage
 
 SESSION_WORKFLOW = "SessionWorkflow"
@@ -61,6 +62,8 @@ class SessionInput(_Frozen):
     visible: int = 0
     """Messages the user sees (not archived), summary included."""
     turns_per_execution: int = Field(default=TURNS_PER_EXECUTION, ge=1)
+    budget: BudgetCaps = BudgetCaps()
+    """The session's caps (config and `mda chat --budget-usd`, then its raises)."""
 
 
 # --- updates ------------------------------------------------------------------
@@ -123,6 +126,8 @@ class TurnResult(_Frozen):
     duplicate: bool = False
     """The message id was answered before: this is that answer, not a new turn."""
     compaction: CompactionOutcome | None = None
+    warnings: tuple[str, ...] = ()
+    """Budget thresholds this turn's calls passed, one line each."""
 
 
 class MemoryResult(_Frozen):
@@ -140,6 +145,9 @@ class SessionStatus(_Frozen):
     queued: int
     """Messages waiting behind the running turn."""
     current_client_id: str | None = None
+    budget: BudgetCaps = BudgetCaps()
+    budget_gate: BudgetGate | None = None
+    """The running turn waits for a `raise_budget` signal (or `cancel_turn`)."""
 
 
 # --- activity inputs and outputs ----------------------------------------------
@@ -155,6 +163,9 @@ class TurnInput(_Frozen):
     turn: int
     user_seq: int
     message: ChatMessage
+    budget: BudgetCaps = BudgetCaps()
+    resume: bool = False
+    """Continue the turn's thread (it stopped at a budget cap and the cap was raised)."""
 
 
 class TurnOutput(_Frozen):
@@ -170,6 +181,7 @@ class TurnOutput(_Frozen):
     cancelled: bool = False
     answered_turn: int | None = None
     """For a duplicate: the turn that answered the message first."""
+    warnings: tuple[str, ...] = ()
 
 
 class CompactInput(_Frozen):

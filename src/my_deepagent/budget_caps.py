@@ -1,0 +1,44 @@
+"""The caps a new run or session starts with: the configuration, then the command line.
+
+The configuration is `MDA_BUDGET_*` or `budget_*` in config.toml (see `settings.py`);
+`mda start --budget-usd` sets the run's cap and `mda chat --budget-usd` the session's.
+A run or session keeps the caps it started with (they travel in its workflow input);
+a `raise_budget` signal changes them for that run or session only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from my_deepagent.domain.budget import BudgetCaps, Cap, Policy, Scope
+from my_deepagent.settings import Settings
+
+
+def configured_caps(
+    settings: Settings,
+    *,
+    run_usd: Decimal | None = None,
+    session_usd: Decimal | None = None,
+    policy: Policy | None = None,
+) -> BudgetCaps:
+    """The caps of the configuration, with the run's or session's own cap when given
+    (`policy` is then that cap's policy)."""
+    amounts: dict[Scope, Decimal | None] = {
+        "run": run_usd or settings.budget_run_usd,
+        "session": session_usd or settings.budget_session_usd,
+        "day": settings.budget_day_usd,
+        "persona_day": settings.budget_persona_day_usd,
+    }
+    policies: dict[Scope, Policy | None] = {
+        "run": (policy if run_usd else None) or settings.budget_run_policy,
+        "session": (policy if session_usd else None) or settings.budget_session_policy,
+        "day": settings.budget_day_policy,
+        "persona_day": settings.budget_persona_day_policy,
+    }
+    caps: dict[str, Cap | None] = {
+        scope: None
+        if amount is None
+        else Cap(usd=str(amount), policy=policies[scope] or settings.budget_policy)
+        for scope, amount in amounts.items()
+    }
+    return BudgetCaps.model_validate({**caps, "warn_at": settings.budget_warn_at})
