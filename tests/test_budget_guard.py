@@ -25,7 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
-from test_agent_safety import PlannedChatModel
+from pydantic import Field
 
 from my_deepagent.agents.budget_guard import BudgetGuard, BudgetStop, BudgetWarning
 from my_deepagent.agents.builder import build_agent
@@ -38,6 +38,7 @@ from my_deepagent.store.llm_calls import list_llm_calls
 from my_deepagent.store.records import RunRecord
 from my_deepagent.store.runs import create_run
 from my_deepagent.tokens import count_message_tokens, count_tool_schema_tokens
+from test_agent_safety import PlannedChatModel
 
 # $100 per million input tokens, $200 per million output: a cent is 100 prompt tokens.
 PRICE = ModelPrice(
@@ -70,7 +71,7 @@ class CountingModel(PlannedChatModel):
     """The planned model, billing like a provider (the prompt and tool schemas as
     tiktoken counts them, 50 output tokens) and counting what it served."""
 
-    served: list[str] = []
+    served: list[str] = Field(default_factory=list)
 
     async def _agenerate(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
