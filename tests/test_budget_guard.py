@@ -30,13 +30,14 @@ from pydantic import Field
 from my_deepagent.agents.budget_guard import BudgetGuard, BudgetStop, BudgetWarning
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
-from my_deepagent.domain.budget import BudgetCaps, Cap
+from my_deepagent.domain.budget import POLICIES, SCOPE_NAMES, SCOPES, BudgetCaps, Cap, Policy, Scope
 from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.store.budget import spent
 from my_deepagent.store.database import Database
 from my_deepagent.store.llm_calls import list_llm_calls
 from my_deepagent.store.records import RunRecord
 from my_deepagent.store.runs import create_run
+from my_deepagent.store.sessions import create_session, new_session_id
 from my_deepagent.tokens import count_message_tokens, count_tool_schema_tokens
 from test_agent_safety import PlannedChatModel
 
@@ -216,3 +217,43 @@ async def test_warnings_come_once_per_threshold(db: Database, run: RunRecord) ->
     assert "exceeded" in warnings[1].text() and "$0.05" in warnings[1].text()
     rows = await list_llm_calls(db, run.id)
     assert len(rows) == 12 and sum(Decimal(r.cost_usd or 0) for r in rows) > Decimal("0.05")
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("scope", SCOPES)
+async def test_each_scope_holds_its_calls_to_its_policy(
+    db: Database, run: RunRecord, tmp_path: Path, scope: Scope, policy: Policy
+) -> None:
+    """Only `scope` has a cap ($0.02: one call of about $0.012 fits, two do not)."""
+    warnings: list[BudgetWarning] = []
+
+    async def sink(warning: BudgetWarning) -> None:
+        warnings.append(warning)
+
+    session = await create_session(
+        db, session_id=new_session_id(), repo_path=str(tmp_path), project_key="0" * 16,
+        persona_ref="planned@1", model=PRICE.model,
+    )  # fmt: skip
+    owner = {"session_id": session.id} if scope == "session" else {"run_id": run.id}
+    thread = f"{scope}-{policy}"
+    context = CallContext(
+        thread_id=thread, model=PRICE.model, persona_ref="planned@1", price=PRICE, **owner
+    )
+    caps = BudgetCaps.model_validate({scope: {"usd": "0.02", "policy": policy}})
+    guard = BudgetGuard(
+        db, caps=caps, price=PRICE, max_output_tokens=MAX_OUTPUT, thread_id=thread,
+        persona_ref="planned@1", on_warning=sink, **owner,
+    )  # fmt: skip
+    usage = UsageMiddleware(db, context, guard)
+    await usage.awrap_model_call(request(10), served(MAX_OUTPUT))
+    if policy == "warn_continue":
+        await usage.awrap_model_call(request(10), served(MAX_OUTPUT))
+        await usage.awrap_model_call(request(10), served(MAX_OUTPUT))
+        assert [(w.scope, w.threshold) for w in warnings] == [(scope, 0.8), (scope, 1.0)]
+        return
+    with pytest.raises(BudgetStop) as stopped:
+        await usage.awrap_model_call(request(10), served(MAX_OUTPUT))
+    assert (stopped.value.gate.scope, stopped.value.gate.policy) == (scope, policy)
+    assert stopped.value.gate.describe().startswith(SCOPE_NAMES[scope])
+    keys = list(guard.keys().values())
+    assert all(amount <= Decimal("0.02") for amount in (await spent(db, keys)).values())

@@ -10,8 +10,46 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from my_deepagent.domain.budget import BudgetCaps, Cap, Policy, Scope
+from my_deepagent.domain.budget import (
+    BudgetCaps,
+    BudgetError,
+    Cap,
+    Policy,
+    Scope,
+    parse_policy,
+    parse_scope,
+    parse_usd,
+)
+from my_deepagent.errors import MdaError
 from my_deepagent.settings import Settings
+
+
+def usd_option(value: str | None, flag: str = "--budget-usd") -> Decimal | None:
+    """A command line's dollar amount; a bad one is a one-line MdaError naming the flag."""
+    if value is None:
+        return None
+    try:
+        return parse_usd(value, what=flag)
+    except BudgetError as exc:
+        raise MdaError(str(exc)) from None
+
+
+def policy_option(value: str | None, flag: str = "--budget-policy") -> Policy | None:
+    if value is None:
+        return None
+    try:
+        return parse_policy(value)
+    except BudgetError as exc:
+        raise MdaError(f"{flag}: {exc}") from None
+
+
+def scope_option(value: str | None, flag: str = "--scope") -> Scope | None:
+    if value is None:
+        return None
+    try:
+        return parse_scope(value)
+    except BudgetError as exc:
+        raise MdaError(f"{flag}: {exc}") from None
 
 
 def configured_caps(

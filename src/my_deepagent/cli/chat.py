@@ -43,16 +43,23 @@ def chat(
         max=1.0,
         help="A new session compacts past this share of the model's window (default 0.7).",
     ),
+    budget_usd: str | None = typer.Option(
+        None,
+        "--budget-usd",
+        help="The session's spending cap in US dollars (with --session: raise it).",
+    ),
 ) -> None:
     """Chat with an agent in the repository: a REPL, or one message with -m."""
+    from my_deepagent.budget_caps import usd_option
     from my_deepagent.errors import MdaError
     from my_deepagent.sessions.opening import OpenRequest
 
+    cap = usd_option(budget_usd)
     if compact_at is not None and session is not None:
         raise MdaError("--compact-at applies to a new session: drop it or --session")
     request = OpenRequest(
         session=session, agent=agent, model=model, offline=offline, repo=repo,
-        compact_at=compact_at,
+        compact_at=compact_at, budget_usd=cap,
     )  # fmt: skip
     if message is None:
         if json_output:

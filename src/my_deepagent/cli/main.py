@@ -17,6 +17,7 @@ import typer
 
 from my_deepagent.cli import (
     approvals,
+    budget,
     chat,
     personas,
     pricing,
@@ -24,6 +25,7 @@ from my_deepagent.cli import (
     server,
     sessions,
     start,
+    stats,
     templates,
     worker,
 )
@@ -52,6 +54,8 @@ app.add_typer(templates.app, name="templates")
 app.add_typer(personas.app, name="personas")
 app.add_typer(worker.app, name="worker")
 app.command("pricing")(pricing.pricing)
+app.add_typer(budget.app, name="budget")
+app.command("stats")(stats.stats)
 
 
 def _print_version(value: bool) -> None:

@@ -37,6 +37,7 @@ async def _pricing(refresh: bool, as_json: bool) -> None:
     from my_deepagent.prices.lookup import price_in_force
     from my_deepagent.prices.openrouter import fetch_prices
     from my_deepagent.prices.shipped import shipped_prices
+    from my_deepagent.prices.user import user_prices
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.prices import cached_prices, replace_cached_prices
@@ -51,7 +52,8 @@ async def _pricing(refresh: bool, as_json: bool) -> None:
                 sys.stdout.write(f"Read {len(fetched)} model prices from OpenRouter.\n")
         cached = await cached_prices(db)
     models = sorted({p.model for p in load_user_catalog().personas()})
-    prices = {m: price_in_force(m, shipped_prices(), cached, base_url) for m in models}
+    own = user_prices(settings.paths.config_dir)
+    prices = {m: price_in_force(m, shipped_prices(), cached, base_url, own) for m in models}
     if as_json:
         print_json([_price_json(model, price) for model, price in prices.items()])
         return
@@ -83,7 +85,7 @@ def _price_row(model: str, price: ModelPrice | None) -> list[str]:
     if price is None:
         return [model, "unknown", "unknown", "unknown", "no price: cost shows as unknown", ""]
     cached = "-" if price.cached_input is None else _dollars(price.cached_input)
-    origin = "OpenRouter" if price.origin == "openrouter" else "shipped"
+    origin = {"openrouter": "OpenRouter", "user": "yours"}.get(price.origin, "shipped")
     age = _age_days(price.as_of)
     return [
         model, _dollars(price.input), _dollars(price.output), cached,

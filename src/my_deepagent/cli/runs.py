@@ -123,6 +123,7 @@ async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str,
         view["error"] = live.error or view.get("error")
         view["phases"] = [p.model_dump() for p in live.phases]
         view["pending_gate"] = live.pending_gate.model_dump() if live.pending_gate else None
+        view["pending_budget"] = live.pending_budget.model_dump() if live.pending_budget else None
         return view
     latest: dict[str, dict[str, Any]] = {}
     for phase in await list_phases(db, record.id):
@@ -131,6 +132,7 @@ async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str,
         }  # fmt: skip
     view["phases"] = list(latest.values())
     view["pending_gate"] = None
+    view["pending_budget"] = None
     if record.is_active:
         # The ledger never heard the end: the workflow was terminated or timed out.
         ended = status.name.lower() if status is not None else "gone"
@@ -165,6 +167,15 @@ def _print_view(view: dict[str, Any]) -> None:
     gate = view.get("pending_gate")
     if gate:
         lines.append(f"gate      {gate['gate_id']} waiting (mda approve {view['run_id'][:8]})")
+    budget = view.get("pending_budget")
+    if budget:
+        from my_deepagent.domain.budget import BudgetGate
+
+        waiting = BudgetGate.model_validate(budget)
+        lines.append(
+            f"budget    waiting: {waiting.describe()} (mda budget raise {view['run_id'][:8]} "
+            f"--usd {waiting.suggested_cap()}, or mda abort)"
+        )
     for phase in view.get("phases", []):
         lines.append(f"  {phase['key']:<12} {phase['state']:<18} round {phase['round']}")
     sys.stdout.write("\n".join(lines) + "\n")

@@ -3,13 +3,15 @@
 Exit codes: 0 the run completed, 1 it ended rejected, failed or aborted, 2 bad input.
 With `--detach` the command returns as soon as the workflow has started; with
 `--json` it follows the run quietly and prints one JSON object at the end (with
-`--detach`, at the start).
+`--detach`, at the start). Before the run starts, a table estimates its cost per
+phase against its caps (`--no-preview` skips it; `--json` includes it as `preview`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,10 +44,26 @@ def start(
     yes: bool = typer.Option(False, "--yes", "-y", help="Approve every gate automatically."),
     detach: bool = typer.Option(False, "--detach", help="Return once the run has started."),
     json_output: bool = typer.Option(False, "--json", help="Print the run as JSON."),
+    budget_usd: str | None = typer.Option(
+        None, "--budget-usd", help="The run's spending cap in US dollars (default: config)."
+    ),
+    budget_policy: str | None = typer.Option(
+        None,
+        "--budget-policy",
+        help="At the run's cap: block, warn_continue or prompt (wait for a raise).",
+    ),
+    no_preview: bool = typer.Option(
+        False, "--no-preview", help="Do not print the cost estimate before starting."
+    ),
 ) -> None:
     """Start a run of a workflow template on a repository, and follow it."""
+    from my_deepagent.budget_caps import policy_option, usd_option
+    from my_deepagent.errors import MdaError
     from my_deepagent.launch import RunRequest, read_requirements
 
+    cap, policy = usd_option(budget_usd), policy_option(budget_policy)
+    if policy is not None and cap is None:
+        raise MdaError("--budget-policy applies to the run's cap: give --budget-usd too")
     request = RunRequest(
         template=template,
         repo=repo,
@@ -54,11 +72,15 @@ def start(
         personas=tuple(persona),
         offline=offline,
         auto_approve=yes,
+        budget_usd=cap,
+        budget_policy=policy,
     )
-    raise typer.Exit(asyncio.run(_start(request, detach=detach, json_output=json_output)))
+    code = _start(request, detach=detach, json_output=json_output, preview=not no_preview)
+    raise typer.Exit(asyncio.run(code))
 
 
-async def _start(request: RunRequest, *, detach: bool, json_output: bool) -> int:
+async def _start(request: RunRequest, *, detach: bool, json_output: bool, preview: bool) -> int:
+    from my_deepagent.cli.cost_preview import cost_preview, print_preview
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import plan_run, start_run
     from my_deepagent.settings import get_settings
@@ -68,6 +90,9 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool) -> int
     settings = get_settings()
     run_input = plan_run(request, load_user_catalog(), new_run_id())
     async with open_database(settings) as db:
+        estimate = await cost_preview(db, run_input, request.requirements)
+        if preview and not json_output:
+            print_preview(estimate)
         client, polled = await client_with_worker()
         record = await start_run(client, db, run_input, request.requirements)
         summary: dict[str, Any] = {
@@ -77,6 +102,7 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool) -> int
             "repo": run_input.repo_path,
             "base": run_input.base_branch,
             "web_ui": web_ui_url(record.workflow_id),
+            "preview": estimate.to_json(),
         }
         if detach or not polled:
             _print_summary(summary, json_output)
@@ -94,12 +120,17 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool) -> int
 
 def resume(
     run: str = typer.Argument(..., help="Run id or a unique prefix (6+ characters)."),
+    budget_usd: str | None = typer.Option(
+        None, "--budget-usd", help="A new cap for the run in US dollars (e.g. after a block)."
+    ),
 ) -> None:
     """Continue a run: follow it if it still runs, or restart it from its first unfinished phase."""
-    raise typer.Exit(asyncio.run(_resume(run)))
+    from my_deepagent.budget_caps import usd_option
+
+    raise typer.Exit(asyncio.run(_resume(run, usd_option(budget_usd))))
 
 
-async def _resume(ref: str) -> int:
+async def _resume(ref: str, budget_usd: Decimal | None) -> int:
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import resume_run
     from my_deepagent.settings import get_settings
@@ -109,7 +140,7 @@ async def _resume(ref: str) -> int:
     async with open_database(get_settings()) as db:
         record = await find_run(db, ref)
         client, _polled = await client_with_worker()
-        restarted = await resume_run(client, db, load_user_catalog(), record)
+        restarted = await resume_run(client, db, load_user_catalog(), record, budget_usd=budget_usd)
         verb = "resumed from its first unfinished phase" if restarted else "is still running"
         sys.stdout.write(f"Run {record.id} {verb}: {web_ui_url(record.workflow_id)}\n")
         return await _follow_to_end(client, db, record.id, quiet=False)

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 PER_MILLION = Decimal(1_000_000)
-PriceSource = Literal["shipped", "openrouter"]
+PriceSource = Literal["shipped", "openrouter", "user"]
 
 
 class ModelPrice(BaseModel):

@@ -1,5 +1,6 @@
-"""The price in force for a model: OpenRouter's cached price when mda has one for it,
-else the shipped one, else none (the cost is then unknown, never 0)."""
+"""The price in force for a model: yours (`prices.yaml` in mda's config folder), else
+OpenRouter's cached price when mda has one for it, else the shipped one, else none
+(the cost is then unknown, never 0)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from my_deepagent.domain.pricing import ModelPrice, find_price, openrouter_id
 from my_deepagent.prices.openrouter import models_url
 from my_deepagent.prices.shipped import shipped_prices
+from my_deepagent.prices.user import user_prices
 from my_deepagent.settings import Settings
 from my_deepagent.store.database import Database
 from my_deepagent.store.prices import CachedPrice, cached_prices
@@ -18,7 +20,11 @@ def price_in_force(
     shipped: tuple[ModelPrice, ...],
     cached: Mapping[str, CachedPrice],
     base_url: str,
+    own: tuple[ModelPrice, ...] = (),
 ) -> ModelPrice | None:
+    mine = find_price(list(own), model)
+    if mine is not None:
+        return mine
     key = openrouter_id(model)
     fresh = cached.get(key) if key is not None else None
     if fresh is not None:
@@ -40,4 +46,5 @@ async def current_price(db: Database, settings: Settings, model: str) -> ModelPr
     row, not the whole list: this runs each time an agent is built)."""
     key = openrouter_id(model)
     cached = await cached_prices(db, [key]) if key is not None else {}
-    return price_in_force(model, shipped_prices(), cached, settings.openrouter_base_url)
+    own = user_prices(settings.paths.config_dir)
+    return price_in_force(model, shipped_prices(), cached, settings.openrouter_base_url, own)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,6 +35,7 @@ from my_deepagent.workflows.session_types import (
 if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
 
+    from my_deepagent.domain.budget import BudgetCaps, Scope
     from my_deepagent.domain.catalog import Catalog
     from my_deepagent.domain.persona import Persona
     from my_deepagent.sessions.opening import OpenSession
@@ -111,7 +113,12 @@ def check_model_access(spec: str) -> None:
 
 
 async def create_session(
-    db: Database, repo: Path, choice: SessionChoice, *, compact_threshold: float | None = None
+    db: Database,
+    repo: Path,
+    choice: SessionChoice,
+    *,
+    compact_threshold: float | None = None,
+    budget: dict[str, Any] | None = None,
 ) -> SessionRecord:
     from my_deepagent.sessions.memory import project_key
     from my_deepagent.store.sessions import create_session as insert_session
@@ -125,6 +132,7 @@ async def create_session(
         persona_ref=choice.persona.ref,
         model=choice.model,
         compact_threshold=compact_threshold,
+        budget=budget,
     )
 
 
@@ -162,6 +170,8 @@ async def _start(
         WorkflowIDReusePolicy,
     )
 
+    from my_deepagent.budget_caps import configured_caps
+    from my_deepagent.domain.budget import BudgetCaps
     from my_deepagent.search_attributes import MDA_KIND, MDA_REPO
     from my_deepagent.settings import get_settings
     from my_deepagent.store.messages import last_turn, live_messages, next_seq
@@ -177,6 +187,11 @@ async def _start(
         turns=max(record.turns, await last_turn(db, record.id)),
         visible=len(await live_messages(db, record.id)),
         turns_per_execution=turns_per_execution,
+        budget=(
+            BudgetCaps.model_validate(record.budget)
+            if record.budget
+            else configured_caps(get_settings())
+        ),
     )
     return await client.start_workflow(
         SESSION_WORKFLOW,
@@ -290,6 +305,26 @@ async def switch_agent(opened: OpenSession, *, agent: str | None, model: str | N
     await update(opened.handle, "switch_agent", change, int)
     await opened.refresh()
     return f"now talking to {persona.ref} on {spec} (a new agent context, same conversation)"
+
+
+async def set_cap(opened: OpenSession, scope: Scope, usd: Decimal) -> BudgetCaps:
+    """Set one cap of the session: kept on its row (a restart keeps it) and sent to its
+    workflow (`raise_budget`), where a turn waiting on that cap goes on."""
+    return await set_session_cap(opened.handle, opened.db, scope, usd)
+
+
+async def set_session_cap(
+    handle: WorkflowHandle[Any, SessionStatus], db: Database, scope: Scope, usd: Decimal
+) -> BudgetCaps:
+    """`set_cap` for a session whose workflow runs."""
+    from my_deepagent.domain.budget import RAISE_BUDGET_SIGNAL, RaiseBudgetSignal
+    from my_deepagent.store.sessions import set_session_budget
+
+    status: SessionStatus = await handle.query("status", result_type=SessionStatus)
+    caps = status.budget.set(scope, usd)
+    await set_session_budget(db, _session_id(handle), caps.model_dump(mode="json"))
+    await handle.signal(RAISE_BUDGET_SIGNAL, RaiseBudgetSignal(scope=scope, usd=str(usd)))
+    return caps
 
 
 async def turn_progress(

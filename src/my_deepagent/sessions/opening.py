@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,10 +65,13 @@ class OpenRequest:
     repo: Path = Path()
     compact_at: float | None = None
     """A new session's compaction threshold (share of the window); None: the setting."""
+    budget_usd: Decimal | None = None
+    """The session's cap (`--budget-usd`): a new session's, or a raise of an existing one."""
 
 
 @asynccontextmanager
 async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
+    from my_deepagent.budget_caps import configured_caps
     from my_deepagent.client import client_with_worker
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.git import resolve_repo
@@ -75,6 +79,7 @@ async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
         choose_agent,
         create_session,
         ensure_running,
+        set_cap,
         switch_agent,
     )
     from my_deepagent.settings import get_settings
@@ -97,10 +102,18 @@ async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
         created = record is None
         note = None if polled else NO_WORKER
         if record is None:
-            record = await create_session(db, repo, choice, compact_threshold=request.compact_at)
+            budget = None
+            if request.budget_usd is not None:
+                caps = configured_caps(get_settings(), session_usd=request.budget_usd)
+                budget = caps.model_dump(mode="json")
+            record = await create_session(
+                db, repo, choice, compact_threshold=request.compact_at, budget=budget
+            )
             note = choice.note or note
         handle = await ensure_running(client, db, record)
         opened = OpenSession(client, db, catalog, record, handle, created, note)
         if not created and (request.agent or request.model):
             await switch_agent(opened, agent=request.agent, model=request.model)
+        if not created and request.budget_usd is not None:
+            await set_cap(opened, "session", request.budget_usd)
         yield opened

@@ -139,6 +139,17 @@ async def spent(db: Database, keys: Sequence[str]) -> dict[str, Decimal]:
     return {key: found.get(key, Decimal(0)) for key in keys}
 
 
+async def spent_matching(db: Database, pattern: str) -> dict[str, Decimal]:
+    """Spent per key for the keys matching the SQL LIKE `pattern` (`persona_day:%:<date>`)."""
+    async with db.read() as session:
+        rows = (
+            await session.scalars(
+                select(SpendTotalRow).where(SpendTotalRow.scope_key.like(pattern))
+            )
+        ).all()
+    return {row.scope_key: Decimal(row.usd) for row in rows}
+
+
 async def _committed(
     session: AsyncSession, keys: Mapping[Scope, str], now: datetime
 ) -> dict[Scope, Decimal]:

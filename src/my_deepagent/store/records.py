@@ -216,6 +216,7 @@ class SessionRecord(_Record):
     last_message_at: datetime | None
     ended_at: datetime | None
     unconfined_since: datetime | None = None
+    budget: dict[str, Any] | None = None
 
     @property
     def workflow_id(self) -> str:

@@ -38,6 +38,7 @@ async def create_session(
     persona_ref: str,
     model: str,
     compact_threshold: float | None = None,
+    budget: dict[str, Any] | None = None,
 ) -> SessionRecord:
     """A new active session on context 0 with zero totals; `repo_path` is stored real."""
     now = utc_now()
@@ -61,6 +62,7 @@ async def create_session(
         updated_at=now,
         last_message_at=None,
         ended_at=None,
+        budget=budget,
     )
     async with db.write() as session:
         session.add(row)
@@ -161,6 +163,13 @@ async def mark_unconfined(db: Database, session_id: str) -> None:
     )
     async with db.write() as session:
         await session.execute(statement)
+
+
+async def set_session_budget(db: Database, session_id: str, budget: dict[str, Any]) -> None:
+    """The session's own caps (a `BudgetCaps` as JSON)."""
+    async with db.write() as session:
+        row = await _get_row(session, session_id)
+        row.budget, row.updated_at = budget, utc_now()
 
 
 async def set_session_context(db: Database, session_id: str, context: int) -> None:

@@ -274,6 +274,8 @@ class SessionRow(Base):
     last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     unconfined_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    budget: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The session's own budget caps (`BudgetCaps`); None: the configuration's."""
     """When a turn first ran with the agent's shell unconfined (`MDA_SANDBOX=off`)."""
 
 

@@ -6,7 +6,9 @@ Revises: 0006
 `spend_totals` holds what each budget scope has spent (a decimal string), so the check
 before a model call reads a few rows instead of summing the ledger. It starts from the
 calls already in `llm_calls`. `budget_reservations` holds the worst-case cost of each
-call in flight until it is recorded.
+call in flight until it is recorded. `sessions.budget` keeps a session's own caps
+(`mda chat --budget-usd`, and the raises), so a session restarted from its row keeps
+them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_budget_reservations"),
     )
     op.create_index("ix_budget_reservations_thread_id", "budget_reservations", ["thread_id"])
+    with op.batch_alter_table("sessions") as batch:
+        batch.add_column(sa.Column("budget", sa.JSON(), nullable=True))
     _backfill(totals)
 
 
@@ -89,6 +93,8 @@ def _day(created: object) -> str:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sessions") as batch:
+        batch.drop_column("budget")
     op.drop_index("ix_budget_reservations_thread_id", table_name="budget_reservations")
     op.drop_table("budget_reservations")
     op.drop_table("spend_totals")
