@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import collections
 import json
+import os
+import pty
+import re
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +30,7 @@ from temporalio.client import Client
 from my_deepagent.settings import get_settings
 from run_harness import RunEnv
 from test_run_durability import add_explorer, ledger
+from test_run_prompt import Terminal
 from worker_helpers import finish, kill, mda, served, start_detached, start_worker, wait_until
 
 EXPLORE = 6
@@ -160,3 +166,36 @@ async def test_a_day_cap_from_the_configuration_blocks(
     budget = json.loads((await mda(run_env, "budget", "--json")).stdout)
     day = next(b for b in budget if b["scope"] == "day")
     assert day["cap_usd"] == "1.5" and Decimal(day["spent_usd"]) <= Decimal("1.5")
+
+
+def test_the_follower_shows_the_estimate_and_asks_for_a_raise_at_the_cap(
+    run_env: RunEnv,
+) -> None:
+    price_scripted_calls()
+    run_env.start_worker()
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "my_deepagent", "start", "spec-and-review", "--repo",
+         str(run_env.repo), "--offline", "--yes", "-r", "Add due dates.",
+         "--persona", add_explorer(EXPLORE), "--budget-usd", "3", "--budget-policy", "prompt"],
+        stdin=slave, stdout=slave, stderr=slave, env=run_env.env,
+    )  # fmt: skip
+    os.close(slave)
+    terminal = Terminal(master)
+    try:
+        shown = terminal.wait_for(" started: ")
+        assert "Cost estimate" in shown and "the run's budget $3.00 (prompt)" in shown
+        found = re.search(r"Run ([0-9a-f]{32}) started", shown)
+        assert found is not None
+        terminal.wait_for("The run waits: the run's budget of $3.00 is reached")
+        terminal.wait_for("[w]ait? ")
+        terminal.type("lots")
+        terminal.wait_for("the new cap must be an amount in US dollars")
+        terminal.type("50")
+        terminal.wait_for(f"Run {found.group(1)} completed.")
+        assert process.wait(timeout=120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)

@@ -7,11 +7,13 @@ import pytest
 from my_deepagent.cli.slash import COMMANDS, SlashCommand, command_names, help_text, parse_slash
 from my_deepagent.errors import MdaError
 
-NO_ARGUMENT = ("help", "quit", "exit", "clear", "stats", "budget", "runs", "compact", "memory")
+NO_ARGUMENT = ("help", "quit", "exit", "clear", "stats", "runs", "compact", "memory")
 
 
 def test_the_table_holds_exactly_the_product_commands() -> None:
-    assert set(command_names()) == {*NO_ARGUMENT, "agent", "model", "remember", "forget"}
+    assert set(command_names()) == {
+        *NO_ARGUMENT, "agent", "model", "remember", "forget", "budget",
+    }  # fmt: skip
     assert len(command_names()) == len(COMMANDS) == 13
     for spec in COMMANDS:
         assert spec.usage.startswith(f"/{spec.name}")
@@ -37,6 +39,13 @@ def test_agent_and_model_show_or_switch(name: str) -> None:
     assert parse_slash(f"/{name}  coder ") == SlashCommand(name, "coder")
     with pytest.raises(MdaError, match=f"^/{name} takes one word"):
         parse_slash(f"/{name} two words")
+
+
+def test_budget_shows_or_raises_on_one_line() -> None:
+    assert parse_slash("/budget") == SlashCommand("budget", None)
+    assert parse_slash("/budget raise 2 day") == SlashCommand("budget", "raise 2 day")
+    with pytest.raises(MdaError, match=r"^/budget takes one line"):
+        parse_slash("/budget raise\n2")
 
 
 def test_model_spec_with_punctuation_is_one_word() -> None:

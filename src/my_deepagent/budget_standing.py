@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from my_deepagent.budget_caps import configured_caps
-from my_deepagent.domain.budget import BudgetCaps, Cap, usd_text
+from my_deepagent.domain.budget import BudgetCaps, Cap, Scope, usd_text
 from my_deepagent.settings import Settings
 from my_deepagent.store.budget import spent, spent_matching
 from my_deepagent.store.database import Database
@@ -31,7 +31,7 @@ from my_deepagent.store.sessions import list_sessions
 class Line:
     """One scope's spending against its cap (None: no cap)."""
 
-    scope: str
+    scope: Scope
     name: str
     spent: Decimal
     cap: Cap | None

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from my_deepagent.sessions.opening import OpenRequest
-    from my_deepagent.workflows.session_types import CompactionOutcome, TurnResult
+    from my_deepagent.sessions.opening import OpenRequest, OpenSession
+    from my_deepagent.workflows.session_types import ChatMessage, CompactionOutcome, TurnResult
 
 
 def chat(
@@ -72,7 +72,7 @@ def chat(
 
 async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> int:
     from my_deepagent.git import resolve_repo
-    from my_deepagent.sessions.client import chat_message, check_message_text, send
+    from my_deepagent.sessions.client import chat_message, check_message_text
     from my_deepagent.sessions.opening import open_session
     from my_deepagent.sessions.references import expand_references
 
@@ -86,7 +86,9 @@ async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> in
         if opened.note:
             sys.stderr.write(f"mda: note: {opened.note}\n")
         message = await chat_message(opened.db, text)
-        result = await send(opened.handle, opened.db, message)
+        result = await _send_noting_budget(opened, message)
+        for warning in result.warnings:
+            sys.stderr.write(f"mda: warning: {warning}\n")
         if json_output:
             from my_deepagent.cli.output import print_json
 
@@ -100,6 +102,29 @@ async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> in
         return 1 if result.cancelled else 0
 
 
+async def _send_noting_budget(opened: OpenSession, message: ChatMessage) -> TurnResult:
+    """Send and wait; when the turn waits on a budget cap, say how to raise it (once
+    per stop): a one-shot message has nobody to ask."""
+    import contextlib
+
+    from my_deepagent.sessions.client import send
+    from my_deepagent.workflows.session_types import SessionStatus
+
+    task = asyncio.create_task(send(opened.handle, opened.db, message))
+    noted = None
+    while not task.done():
+        with contextlib.suppress(Exception):  # a status read is best effort
+            gate = (await opened.handle.query("status", result_type=SessionStatus)).budget_gate
+            if gate is not None and gate != noted:
+                noted = gate
+                sys.stderr.write(
+                    f"mda: note: the turn waits: {gate.describe()}; raise it with "
+                    f"`mda budget raise {opened.id[:8]} --usd {gate.suggested_cap()}`\n"
+                )
+        await asyncio.wait([task], timeout=0.5)
+    return await task
+
+
 def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
     return {
         "session_id": session_id,
@@ -111,6 +136,7 @@ def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
         "usage": result.usage.model_dump(),
         "context_tokens": result.context_tokens,
         "compaction": result.compaction.model_dump() if result.compaction else None,
+        "warnings": list(result.warnings),
     }
 
 

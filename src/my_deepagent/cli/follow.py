@@ -1,9 +1,10 @@
 """Following a run from the terminal: its events as they happen, and its gates.
 
 Used by `mda start` (attached), `mda runs show --follow` and `mda resume`. Events come
-from mda's database (the ledger the workflow writes); the pending gate comes from the
-workflow's `status` query. Attached to a terminal, a gate is asked about inline;
-otherwise the follower waits for someone to answer it (`mda approve`, the Web UI).
+from mda's database (the ledger the workflow writes); the pending gate (an approval,
+or a budget cap the run waits on) comes from the workflow's `status` query. Attached
+to a terminal, a gate is asked about inline; otherwise the follower waits for someone
+to answer it (`mda approve`, `mda budget raise`, the Web UI).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
 
+    from my_deepagent.domain.budget import BudgetGate
     from my_deepagent.store.database import Database
     from my_deepagent.workflows.run_types import PendingGate, RunStatus
 
@@ -51,16 +54,20 @@ async def follow_run(
                 # No worker answers queries right now (one is restarting): keep following.
                 await asyncio.sleep(POLL_S)
                 continue
-            gate = status.pending_gate
+            gate, budget = status.pending_gate, status.pending_budget
+            waiting = gate.gate_id if gate else (_budget_key(budget) if budget else "")
             if prompt is not None and prompt.done():
                 prompt.result()  # a failed signal surfaces here
                 prompt = None
-            if gate is None or gate.gate_id != asked:
+            if waiting != asked:
                 _close_prompt(prompt, asked)
                 prompt = None
-            if ask_at_gates and gate is not None and gate.gate_id != asked:
-                asked = gate.gate_id
-                prompt = asyncio.create_task(_ask(handle, run_id, gate))
+            if ask_at_gates and waiting and waiting != asked:
+                asked = waiting
+                ask = _ask(handle, run_id, gate) if gate else _ask_budget(handle, run_id, budget)
+                prompt = asyncio.create_task(ask)
+            elif not waiting:
+                asked = ""
             await asyncio.sleep(POLL_S)
     finally:
         if prompt is not None:
@@ -74,7 +81,52 @@ def _close_prompt(prompt: asyncio.Task[None] | None, gate_id: str) -> None:
     """Stop asking about a gate someone answered elsewhere (`mda approve`, the Web UI)."""
     if prompt is not None and not prompt.done():
         prompt.cancel()
-        sys.stdout.write(f"\nGate {gate_id} was answered elsewhere.\n")
+        what = "The budget gate" if gate_id.startswith("budget:") else f"Gate {gate_id}"
+        sys.stdout.write(f"\n{what} was answered elsewhere.\n")
+
+
+def _budget_key(gate: BudgetGate) -> str:
+    return f"budget:{gate.scope}:{gate.cap_usd}:{gate.spent_usd}"
+
+
+async def _ask_budget(
+    handle: WorkflowHandle[Any, Any], run_id: str, gate: BudgetGate | None
+) -> None:
+    """Ask for a new cap on the terminal and send it as the `raise_budget` signal."""
+    assert gate is not None
+    from my_deepagent.domain.budget import (
+        RAISE_BUDGET_SIGNAL,
+        BudgetError,
+        RaiseBudgetSignal,
+        parse_usd,
+    )
+    from my_deepagent.workflows.run_types import AbortSignal
+
+    sys.stdout.write(f"\nThe run waits: {gate.describe()}.\n")
+    prompt = (
+        f"New {gate.scope} cap in US dollars (e.g. {gate.suggested_cap()}), a[b]ort, or [w]ait? "
+    )
+    while True:
+        answer = (await _read_line(prompt)).strip().lower()
+        if answer in ("w", "wait", ""):
+            sys.stdout.write(
+                f"Waiting: raise it with `mda budget raise {run_id[:8]} --usd AMOUNT`\n"
+            )
+        elif answer in ("b", "abort"):
+            await handle.signal("abort", AbortSignal(reason="aborted at the budget cap"))
+        else:
+            try:
+                usd = parse_usd(answer, what="the new cap")
+            except BudgetError as exc:
+                sys.stdout.write(f"{exc}\n")
+                continue
+            if usd <= Decimal(gate.cap_usd):
+                sys.stdout.write(f"the new cap must be above ${gate.cap_usd}\n")
+                continue
+            await handle.signal(
+                RAISE_BUDGET_SIGNAL, RaiseBudgetSignal(scope=gate.scope, usd=str(usd))
+            )
+        return
 
 
 async def _print_new_events(db: Database, run_id: str, cursor: int, quiet: bool) -> int:

@@ -3,8 +3,11 @@ of the session's workflow, show the turn's progress, print the reply.
 
 A line starting with `/` is a command (`cli/repl_commands.py`). While a turn runs the
 progress line (model calls, the tool being run, tokens) is redrawn from the turn
-activity's heartbeat; Ctrl-C then cancels the turn, not the session. Ctrl-D or /quit
-leaves: the session stays and `mda sessions resume` continues it.
+activity's heartbeat; Ctrl-C then cancels the turn, not the session. A turn that
+waits on a budget cap (policy `prompt`) is noticed from the session's status: the
+REPL asks for a new cap (sent as `raise_budget`, and the turn goes on) or cancels the
+turn on an empty answer. Ctrl-D or /quit leaves: the session stays and
+`mda sessions resume` continues it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from my_deepagent.errors import MdaError
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
 
+    from my_deepagent.domain.budget import BudgetGate
     from my_deepagent.sessions.opening import OpenRequest, OpenSession
     from my_deepagent.workflows.session_types import ChatMessage, TurnResult
 
@@ -39,6 +43,9 @@ class Repl:
         self.out = out
         self.live = live
         """Redraw a progress line while a turn runs (a terminal only)."""
+        self.ask: Callable[[str], Awaitable[str | None]] | None = None
+        """Reads one answer from the user (None: nobody to ask, only say)."""
+        self._asking = False
 
     def say(self, text: str) -> None:
         self.out.write(text.rstrip("\n") + "\n")
@@ -131,6 +138,8 @@ class Repl:
             self.say("(turn cancelled; the session goes on)")
         else:
             self.say(result.reply)
+        for warning in result.warnings:
+            self.say(f"warning: {warning}")
         note = compaction_note(result.compaction)
         if note:
             self.say(f"({note})")
@@ -149,9 +158,63 @@ class Repl:
             cancelling.append(loop.create_task(cancel_turn(self.opened.handle, message.client_id)))
 
         with _on_sigint(loop, interrupted):
-            if self.live:
-                await self._show_progress(task)
-            return await task
+            watch = asyncio.create_task(self._watch_budget(task, message.client_id))
+            try:
+                if self.live:
+                    await self._show_progress(task)
+                return await task
+            finally:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await watch
+
+    async def _watch_budget(self, task: asyncio.Task[TurnResult], client_id: str) -> None:
+        """Ask about a budget cap the turn waits on, once per stop."""
+        from my_deepagent.workflows.session_types import SessionStatus
+
+        asked = None
+        while not task.done():
+            with contextlib.suppress(Exception):  # a status read is best effort
+                status = await self.opened.handle.query("status", result_type=SessionStatus)
+                gate = status.budget_gate
+                if gate is not None and gate != asked:
+                    asked = gate
+                    await self._ask_budget(gate, client_id)
+            await asyncio.wait([task], timeout=PROGRESS_POLL_S)
+
+    async def _ask_budget(self, gate: BudgetGate, client_id: str) -> None:
+        from my_deepagent.budget_caps import usd_option
+        from my_deepagent.sessions.client import cancel_turn, set_cap
+
+        self._asking = True
+        try:
+            self._clear_line()
+            self.say(f"The turn waits: {gate.describe()}.")
+            if self.ask is None:
+                self.say(
+                    f"Raise it with `mda budget raise {self.opened.id[:8]} --usd AMOUNT`, "
+                    "or cancel the turn (Ctrl-C)."
+                )
+                return
+            while True:
+                answer = await self.ask(
+                    f"New {gate.scope} cap in US dollars (e.g. {gate.suggested_cap()}), "
+                    "or Enter to cancel the turn: "
+                )
+                if answer is None or not answer.strip():
+                    await cancel_turn(self.opened.handle, client_id)
+                    return
+                try:
+                    usd = usd_option(answer.strip(), "the new cap")
+                except MdaError as exc:
+                    self.say(f"error: {exc.message}")
+                    continue
+                assert usd is not None
+                await set_cap(self.opened, gate.scope, usd)
+                self.say(f"(the {gate.scope} cap is now ${usd}; the turn goes on)")
+                return
+        finally:
+            self._asking = False
 
     async def _show_progress(self, task: asyncio.Task[TurnResult]) -> None:
         from my_deepagent.sessions.client import turn_progress
@@ -161,8 +224,9 @@ class Repl:
         while not task.done():
             with contextlib.suppress(Exception):  # a progress line is best effort
                 progress = await turn_progress(self.opened.client, self.opened.handle) or progress
-            self.out.write("\r\x1b[K" + progress_line(progress, time.monotonic() - started))
-            self.out.flush()
+            if not self._asking:
+                self.out.write("\r\x1b[K" + progress_line(progress, time.monotonic() - started))
+                self.out.flush()
             await asyncio.wait([task], timeout=PROGRESS_POLL_S)
         self._clear_line()
 
@@ -205,6 +269,7 @@ async def run_repl(
             get_settings().paths.data_dir / "repl_history", input=input, output=output
         )
         repl = Repl(opened, out, live=input is None and out.isatty())
+        repl.ask = lambda text: read_message_async(prompt, text)
         await repl.banner(show_history=show_history or not opened.created)
         while True:
             line = await read_message_async(prompt, PROMPT)

@@ -8,7 +8,7 @@ read mda's database or the project's memory folder.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -113,6 +113,8 @@ async def _memory(repl: Repl, _: str | None) -> bool:
 
 
 async def _stats(repl: Repl, _: str | None) -> bool:
+    from my_deepagent.domain.budget import usd_text
+    from my_deepagent.store.llm_calls import session_llm_calls
     from my_deepagent.store.messages import session_messages
     from my_deepagent.tokens import context_window
 
@@ -130,22 +132,49 @@ async def _stats(repl: Repl, _: str | None) -> bool:
         f"used: {record.total_input_tokens:,} input, {record.total_output_tokens:,} output, "
         f"{record.total_cached_tokens:,} cached tokens"
     )
+    calls = await session_llm_calls(repl.opened.db, record.id)
+    cost = sum((Decimal(c.cost_usd) for c in calls if c.cost_usd is not None), Decimal(0))
+    unpriced = sum(1 for c in calls if c.cost_usd is None)
+    note = f" (+ {unpriced} calls of unknown cost)" if unpriced else ""
+    repl.say(f"cost: {usd_text(cost)} over {len(calls)} model calls{note}")
     return True
 
 
-async def _budget(repl: Repl, _: str | None) -> bool:
-    from my_deepagent.store.llm_calls import call_totals
+async def _budget(repl: Repl, argument: str | None) -> bool:
+    """The session's standing against each cap (live caps, with their raises), or
+    `/budget raise <usd> [scope]`."""
+    from my_deepagent.budget_standing import Line, standing
+    from my_deepagent.settings import get_settings
+    from my_deepagent.workflows.session_types import SessionStatus
 
+    if argument is not None:
+        return await _raise(repl, argument)
     record = await repl.opened.refresh()
-    calls, used_in, used_out, _cached = await call_totals(repl.opened.db, session_id=record.id)
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    day_calls, day_in, day_out, _day_cached = await call_totals(repl.opened.db, since=today)
-    repl.say(f"this session: {calls} model calls, {used_in:,} in / {used_out:,} out tokens")
-    repl.say(
-        f"today (UTC, all runs and sessions): {day_calls} model calls, "
-        f"{day_in:,} in / {day_out:,} out tokens"
-    )
-    repl.say("no spending caps are set, so nothing is blocked")
+    status = await repl.opened.handle.query("status", result_type=SessionStatus)
+    lines = await standing(repl.opened.db, get_settings(), session=record)
+    for line in lines:
+        if line.scope == "run":
+            continue
+        cap = status.budget.cap(line.scope)
+        repl.say(Line(line.scope, line.name, line.spent, cap).text())
+    if not status.budget.any:
+        repl.say("no caps are set (`/budget raise 2` caps this session at $2)")
+    return True
+
+
+async def _raise(repl: Repl, argument: str) -> bool:
+    from my_deepagent.budget_caps import scope_option, usd_option
+    from my_deepagent.errors import MdaError
+    from my_deepagent.sessions.client import set_cap
+
+    words = argument.split()
+    if len(words) not in (2, 3) or words[0] != "raise":
+        raise MdaError("/budget raise <usd> [run|session|day|persona_day], e.g. /budget raise 2")
+    usd = usd_option(words[1], "the new cap")
+    assert usd is not None
+    scope = scope_option(words[2] if len(words) == 3 else None, "the scope") or "session"
+    await set_cap(repl.opened, scope, usd)
+    repl.say(f"the {scope} cap of this session is now ${usd}")
     return True
 
 

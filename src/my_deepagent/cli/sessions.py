@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from my_deepagent.store.database import Database
     from my_deepagent.store.records import MessageRecord, SessionRecord
+    from my_deepagent.workflows.session_types import SessionStatus
 
 app = typer.Typer(help="Sessions: list them, show one, resume or end it.", no_args_is_help=True)
 
@@ -70,6 +72,7 @@ def show(
 
 async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
     from my_deepagent.cli.output import print_json
+    from my_deepagent.domain.budget import BudgetGate, usd_text
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.messages import session_messages
@@ -78,10 +81,13 @@ async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
     async with open_database(get_settings()) as db:
         record = await find_session(db, ref)
         rows = await session_messages(db, record.id, include_archived=all_messages)
+        budget = await _budget_json(db, record)
     if not all_messages:
         rows = [r for r in rows if not r.is_summary]
     if as_json:
-        print_json({**_session_json(record), "messages": [_message_json(m) for m in rows]})
+        print_json(
+            {**_session_json(record), **budget, "messages": [_message_json(m) for m in rows]}
+        )
         return
     out = sys.stdout
     out.write(f"Session {record.id} ({record.state})\n")
@@ -95,6 +101,20 @@ async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
     if record.unconfined_since is not None:
         out.write(f"  agent shell: UNCONFINED since {_when(record.unconfined_since)} "
                   "(MDA_SANDBOX=off)\n")  # fmt: skip
+    cap = budget["budget"].get("session")
+    spent = usd_text(budget["spent_usd"])
+    out.write(
+        f"  spent: {spent}"
+        + (f" of {usd_text(cap['usd'])} ({cap['policy']})" if cap else "")
+        + "\n"
+    )
+    gate = budget["budget_gate"]
+    if gate is not None:
+        waiting = BudgetGate.model_validate(gate)
+        out.write(
+            f"  waiting: {waiting.describe()} (mda budget raise {record.id[:8]} "
+            f"--usd {waiting.suggested_cap()})\n"
+        )
     for row in rows:
         flags = (" [summary]" if row.is_summary else "") + (" [archived]" if row.archived else "")
         out.write(f"\n#{row.seq} {row.role}{flags}:\n{row.content.rstrip()}\n")
@@ -189,6 +209,44 @@ async def _restore(ref: str, turn: int | None) -> None:
         f"Restored {count} files in {repo} as they were before turn {turn}; files created "
         f"since were kept. The files as they were just now are recorded at {undo_ref}.\n"
     )
+
+
+async def _budget_json(db: Database, record: SessionRecord) -> dict[str, Any]:
+    """The session's spending, caps and waiting budget gate (live when its workflow
+    runs and answers; from its row otherwise)."""
+    from my_deepagent.budget_standing import session_caps
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.budget import spent
+
+    key = f"session:{record.id}"
+    caps, gate = session_caps(record, get_settings()), None
+    if record.state != "ended":
+        live = await _live_status(record)
+        if live is not None:
+            caps, gate = live.budget, live.budget_gate
+    return {
+        "spent_usd": str((await spent(db, [key]))[key]),
+        "budget": caps.model_dump(mode="json"),
+        "budget_gate": gate.model_dump(mode="json") if gate else None,
+    }
+
+
+async def _live_status(record: SessionRecord) -> SessionStatus | None:
+    from temporalio.client import WorkflowExecutionStatus
+
+    from my_deepagent.client import execution_status
+    from my_deepagent.sessions.client import session_handle
+    from my_deepagent.temporal_config import connect_client
+    from my_deepagent.workflows.session_types import SessionStatus
+
+    try:
+        handle = session_handle(await connect_client(), record.id)
+        if await execution_status(handle) != WorkflowExecutionStatus.RUNNING:
+            return None
+        status: SessionStatus = await handle.query("status", result_type=SessionStatus)
+    except Exception:  # no server, no worker: the row says enough
+        return None
+    return status
 
 
 def _session_json(record: SessionRecord) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from typing import Literal
 
 from my_deepagent.errors import MdaError
 
-ArgumentKind = Literal["none", "optional", "word", "text"]
+ArgumentKind = Literal["none", "optional", "word", "words", "text"]
 """none: nothing after the name; optional: zero or one word; word: exactly one word;
-text: any non-empty text (newlines included)."""
+words: zero or more words on one line; text: any non-empty text (newlines included)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,12 @@ COMMANDS: tuple[SlashSpec, ...] = (
     ),
     SlashSpec("clear", "/clear", "archive the visible messages and start a fresh context"),
     SlashSpec("stats", "/stats", "messages, tokens and cost of this session"),
-    SlashSpec("budget", "/budget", "spending against the budget caps"),
+    SlashSpec(
+        "budget",
+        "/budget [raise <usd> [scope]]",
+        "spending against the caps, or raise one (default: the session's)",
+        "words",
+    ),
     SlashSpec("runs", "/runs", "recent runs in this repository"),
     SlashSpec("compact", "/compact", "summarise older messages now to free context"),
     SlashSpec(
@@ -121,6 +126,8 @@ def _check_argument(spec: SlashSpec, argument: str | None) -> None:
         raise MdaError(f"/{spec.name} takes no argument (got {_preview(argument)!r})")
     if spec.argument in ("optional", "word") and len(argument.split()) > 1:
         raise MdaError(f"/{spec.name} takes one word, not {_preview(argument)!r}: {spec.usage}")
+    if spec.argument == "words" and "\n" in argument:
+        raise MdaError(f"/{spec.name} takes one line: {spec.usage}")
 
 
 def _preview(argument: str, limit: int = 40) -> str:
