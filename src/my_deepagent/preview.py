@@ -19,6 +19,7 @@ total: the caps, not this estimate, are what stops spending.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -110,7 +111,7 @@ def preview_run(
     run_input: RunInput,
     catalog: Catalog,
     requirements: str,
-    prices: dict[str, ModelPrice | None],
+    prices: Mapping[str, ModelPrice | None],
 ) -> Preview:
     """The run's estimate; `prices` holds the price in force of each persona's model."""
     from my_deepagent.tokens import count_tokens
