@@ -10,7 +10,8 @@ that the machine's noise falls on all of them alike:
 - mda: a one-phase run through Temporal: `RunWorkflow` on the embedded dev server,
   the worker in this process, git worktree, validation, ledger, report.
 
-Then the restart figure: a worker is SIGKILLed while a model call is in flight, a new
+Then what the budget check and the ledger's cost fields add to each model call
+(`budget_check.py`, on a request the durable agent made), and the restart figure: a worker is SIGKILLed while a model call is in flight, a new
 worker process is started, and we time how long until the interrupted call is
 served again (minus the scripted latency).
 
@@ -72,7 +73,8 @@ def setup_environment(root: Path, task_queue: str = "bench") -> None:
     (templates / "bench-one@1.yaml").write_text(TEMPLATE)
 
 
-async def phases(rounds: int, root: Path) -> dict[str, list[float]]:
+async def phases(rounds: int, root: Path) -> tuple[dict[str, list[float]], dict[str, float]]:
+    from budget_check import CaptureRequest, per_call_costs
     from langchain_core.messages import HumanMessage
 
     from my_deepagent.activities.deps import open_deps
@@ -88,6 +90,7 @@ async def phases(rounds: int, root: Path) -> dict[str, list[float]]:
     from my_deepagent.temporal_config import connect_client
     from my_deepagent.worker import build_worker
 
+    capture = CaptureRequest()
     catalog = load_user_catalog()
     persona = catalog.persona("scripted-spec-writer")
     schema = catalog.schema("spec@1").document
@@ -130,7 +133,7 @@ async def phases(rounds: int, root: Path) -> dict[str, list[float]]:
                 worktree=folder,
                 system_prompt=persona.system_prompt,
                 checkpointer=deps.checkpointer,
-                extra_middleware=[usage],
+                extra_middleware=[capture, usage],
             )
             await agent.ainvoke(
                 {"messages": [HumanMessage(prompt)]},
@@ -160,7 +163,9 @@ async def phases(rounds: int, root: Path) -> dict[str, list[float]]:
                     await step(index)
                     if index >= 2:
                         times[name].append(time.perf_counter() - started)
-    return times
+        assert capture.request is not None
+        budget = await per_call_costs(deps.db, capture.request, run_id=bench_run.id)
+    return times, budget
 
 
 def restart_reissue(root: Path, latency_ms: int) -> float:
@@ -230,7 +235,7 @@ def restart_reissue(root: Path, latency_ms: int) -> float:
         replacement.wait()
 
 
-def report(times: dict[str, list[float]], reissue: float | None) -> None:
+def report(times: dict[str, list[float]], budget: dict[str, float], reissue: float | None) -> None:
     medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
     rounds = len(times["bare"])
     print(f"One offline phase (2 model calls, 1 write), medians of {rounds} interleaved rounds:")
@@ -239,6 +244,9 @@ def report(times: dict[str, list[float]], reissue: float | None) -> None:
     per_call = (medians["durable agent"] - medians["bare"]) / 2
     print(f"  durability per model call (checkpoint + ledger row): {per_call:.1f} ms")
     print(f"  orchestration per phase (mda - bare): {medians['mda'] - medians['bare']:.1f} ms")
+    from budget_check import report_per_call
+
+    report_per_call(budget)
     if reissue is not None:
         print(f"Worker SIGKILLed mid-call: re-issued {reissue:.2f} s after a new worker started")
 
@@ -258,9 +266,9 @@ def main() -> None:
     config = EmbeddedServerConfig.from_settings()
     asyncio.run(start_server(config))
     try:
-        times = asyncio.run(phases(args.rounds, root))
+        times, budget = asyncio.run(phases(args.rounds, root))
         reissue = None if args.no_restart else restart_reissue(root, args.latency_ms)
-        report(times, reissue)
+        report(times, budget, reissue)
     finally:
         stop_server(config)
 

@@ -10,7 +10,9 @@ so the machine's noise falls on all alike, each continuing its own conversation:
 - mda: a chat update to a `SessionWorkflow` on the embedded dev server (worker in
   this process): the turn activity, message mirroring, totals, memory, heartbeats.
 
-Then the history a turn adds to the session workflow's Temporal history.
+Then the history a turn adds to the session workflow's Temporal history, and what
+the budget check and the ledger's cost fields add to each model call
+(`budget_check.py`, on a request the durable agent made).
 
     .venv/bin/python benchmarks/session_turn.py [--turns 30]
 """
@@ -27,13 +29,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from budget_check import CaptureRequest, per_call_costs, report_per_call
 from run_overhead import setup_environment
 
 QUESTION = "Compare @README.md @todo/store.py @tests/test_store.py for me (turn {n})."
 WARMUP = 3
 
 
-async def turns(count: int, root: Path) -> tuple[dict[str, list[float]], int]:
+async def turns(count: int, root: Path) -> tuple[dict[str, list[float]], int, dict[str, float]]:
     from langchain_core.messages import BaseMessage, HumanMessage
 
     from my_deepagent.activities.deps import open_deps
@@ -59,13 +62,17 @@ async def turns(count: int, root: Path) -> tuple[dict[str, list[float]], int]:
             build_chat_model(persona.model), worktree=repos["bare"], system_prompt=prompt
         )
         durable_thread = f"bench:{uuid.uuid4().hex}"
+        capture = CaptureRequest()
         durable_agent = build_agent(
             build_chat_model(persona.model),
             worktree=repos["durable"],
             system_prompt=prompt,
             checkpointer=deps.checkpointer,
             extra_middleware=[
-                UsageMiddleware(deps.db, CallContext(thread_id=durable_thread, model=persona.model))
+                capture,
+                UsageMiddleware(
+                    deps.db, CallContext(thread_id=durable_thread, model=persona.model)
+                ),
             ],
         )
         record = await create_session(
@@ -105,14 +112,16 @@ async def turns(count: int, root: Path) -> tuple[dict[str, list[float]], int]:
                     if n >= WARMUP:
                         times[name].append(time.perf_counter() - started)
             history = await handle.fetch_history()
-    return times, len(history.to_json().encode()) // (count + WARMUP)
+        assert capture.request is not None
+        budget = await per_call_costs(deps.db, capture.request, session_id=record.id)
+    return times, len(history.to_json().encode()) // (count + WARMUP), budget
 
 
 def check(reply: Any) -> None:
     assert isinstance(reply, str) and reply.count(" has ") == 3, reply
 
 
-def report(times: dict[str, list[float]], history_per_turn: int) -> None:
+def report(times: dict[str, list[float]], history_per_turn: int, budget: dict[str, float]) -> None:
     medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
     print(
         f"One offline session turn (2 model calls, 3 file reads), medians of "
@@ -124,6 +133,7 @@ def report(times: dict[str, list[float]], history_per_turn: int) -> None:
     print(f"  of which durability (durable agent - bare): "
           f"{medians['durable agent'] - medians['bare']:.1f} ms")  # fmt: skip
     print(f"Temporal history per turn: {history_per_turn:,} bytes")
+    report_per_call(budget)
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
 from my_deepagent.domain.budget import POLICIES, SCOPE_NAMES, SCOPES, BudgetCaps, Cap, Policy, Scope
 from my_deepagent.domain.pricing import ModelPrice
-from my_deepagent.store.budget import spent
+from my_deepagent.store.budget import from_nanos, scope_keys, spent, to_nanos
 from my_deepagent.store.database import Database
 from my_deepagent.store.llm_calls import list_llm_calls
 from my_deepagent.store.records import RunRecord
@@ -138,8 +138,9 @@ async def test_a_cap_hit_inside_the_subagent_stops_before_the_call_and_resumes_a
     rows = await list_llm_calls(db, run.id)
     assert len(model.served) == len(set(model.served)) == len(rows)  # nothing served twice
     assert [r.call_key for r in rows[: len(before)]] == [r.call_key for r in before]
+    # The totals are nano-dollars, each call rounded up: the ledger keeps exact costs.
     assert (await spent(db, [f"run:{run.id}"]))[f"run:{run.id}"] == sum(
-        Decimal(r.cost_usd or 0) for r in rows
+        from_nanos(to_nanos(Decimal(r.cost_usd or 0))) for r in rows
     )
 
 
@@ -173,13 +174,21 @@ def served(output_tokens: int) -> Any:
     ),
     concurrent=st.booleans(),
 )
+@pytest.mark.parametrize("scope", ["run", "persona_day"])  # held in memory; in the database
 async def test_the_reservation_never_lets_spending_pass_the_cap(
-    db: Database, run: RunRecord, cap_cents: int, calls: list[tuple[int, int]], concurrent: bool
+    db: Database,
+    run: RunRecord,
+    scope: Scope,
+    cap_cents: int,
+    calls: list[tuple[int, int]],
+    concurrent: bool,
 ) -> None:
     cap = Decimal(cap_cents) / 100
-    key = f"persona_day:planned@1:{date.today().isoformat()}"
+    key = scope_keys(day=date.today(), run_id=run.id, session_id=None, persona_ref="planned@1")[
+        scope
+    ]
     before = (await spent(db, [key]))[key]
-    caps = BudgetCaps(persona_day=Cap(usd=str(before + cap), policy="block"))
+    caps = BudgetCaps.model_validate({scope: {"usd": str(before + cap), "policy": "block"}})
     usage = usage_for(db, run, caps)
 
     async def one(prompt: int, output: int) -> bool:

@@ -165,6 +165,7 @@ class SessionTurnActivities:
         agent, progress = cached.agent, cached.progress
         progress.reset()
         cached.guard.caps = input.budget
+        cached.guard.refresh()
         cached.warnings.clear()
         await release_thread(db, thread_id)  # an earlier attempt's reservations
         config: RunnableConfig = {

@@ -4,9 +4,18 @@
 `task` subagent's calls included (they share the middleware). Admission reserves the
 call's worst case: its prompt (messages, system prompt and tool schemas, counted with
 tiktoken and given `INPUT_MARGIN` for the provider's own tokenizer) plus the
-persona's `max_tokens` of output, at the price in force. The reservation is made in
-one transaction against every scope's spent-plus-reserved total (`store.budget`), so
-a `block` or `prompt` cap is never overshot, whatever runs at the same time.
+persona's `max_tokens` of output, at the price in force. A call is admitted only if,
+in every scope with a stopping cap, what is spent, plus what calls in flight have
+reserved, plus this reservation fits: so a `block` or `prompt` cap is never overshot.
+
+Where the reservation is kept depends on who else spends in the scope. A run's calls
+come from one agent activity at a time (a phase after another), a session's too (one
+turn at a time): their spent total is read once per activity or turn, then kept here
+from the totals each recorded call returns, and reservations (parallel subagent
+calls) are held in memory under a lock, so checking costs no database round trip.
+The day and persona caps are shared with every other run, session and worker: their
+reservations go through mda's database (`store.budget.reserve`), one transaction
+per call, and only when such a cap is set.
 
 A call that does not fit raises `BudgetStop` before anything is sent: the model node
 fails, the thread's last checkpoint stays where it was, and the agent resumed after a
@@ -21,11 +30,12 @@ let through, and the run or session was warned when its agent was built.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -43,7 +53,7 @@ from my_deepagent.domain.budget import (
     usd_text,
 )
 from my_deepagent.domain.pricing import ModelPrice
-from my_deepagent.store.budget import Standing, release, reserve, scope_keys
+from my_deepagent.store.budget import release, reserve, scope_keys, spent
 from my_deepagent.store.database import Database
 from my_deepagent.tokens import TOKENS_PER_MESSAGE, TOKENS_PER_REPLY, count_tokens, message_text
 
@@ -80,13 +90,20 @@ class BudgetWarning:
         return f"{round(self.threshold * 100)}% of {name} of {cap} is spent: {spent}"
 
 
+LOCAL_SCOPES: tuple[Scope, ...] = ("run", "session")
+"""Scopes one agent activity spends in alone (see the module docstring)."""
+
+
 @dataclass(frozen=True)
 class Admission:
-    """An admitted call: the spend keys it counts under and its reservation, if any."""
+    """An admitted call: the spend keys it counts under and what it reserved."""
 
     day: date
     keys: dict[Scope, str]
     reservation_id: int | None
+    """Its reservation in mda's database (day and persona caps), if any."""
+    held: dict[Scope, Decimal] = field(default_factory=dict)
+    """What it holds in memory, per local scope."""
 
 
 WarningSink = Callable[[BudgetWarning], Awaitable[None]]
@@ -115,8 +132,17 @@ class BudgetGuard:
         self.thread_id = thread_id
         self.run_id, self.session_id, self.persona_ref = run_id, session_id, persona_ref
         self.on_warning = on_warning
-        self._message_tokens: OrderedDict[str, int] = OrderedDict()
+        self._message_tokens: OrderedDict[tuple[object, ...], int] = OrderedDict()
         self._schema_tokens: dict[tuple[str, ...], int] = {}
+        self._lock = asyncio.Lock()
+        self._spent: dict[Scope, Decimal] | None = None
+        """The local scopes' spent totals, read at the first call (None: not yet)."""
+        self._held: dict[Scope, Decimal] = {}
+
+    def refresh(self) -> None:
+        """Read the local scopes' spending again at the next call (a new turn: calls
+        of others, such as compaction's, may have been recorded since)."""
+        self._spent = None
 
     def keys(self, day: date | None = None) -> dict[Scope, str]:
         return scope_keys(
@@ -138,22 +164,63 @@ class BudgetGuard:
         if not limits or self.price is None:
             return Admission(day, keys, None)
         amount = self.reservation(request)
+        local = {s: cap for s, cap in limits.items() if s in LOCAL_SCOPES}
+        shared = {s: cap for s, cap in limits.items() if s not in LOCAL_SCOPES}
+        held = await self._hold(keys, local, amount)
+        if not shared:
+            return Admission(day, keys, None, held)
         standing = await reserve(
-            self.db, thread_id=self.thread_id, keys=keys, amount=amount, limits=limits
+            self.db,
+            thread_id=self.thread_id,
+            keys={s: k for s, k in keys.items() if s in shared},
+            amount=amount,
+            limits=shared,
         )
         if standing.over is not None:
-            raise BudgetStop(self._gate(standing, amount))
-        return Admission(day, keys, standing.reservation_id)
+            self._unhold(held)
+            raise BudgetStop(self._gate(standing.over, standing.committed[standing.over], amount))
+        return Admission(day, keys, standing.reservation_id, held)
+
+    async def _hold(
+        self, keys: dict[Scope, str], limits: dict[Scope, Decimal], amount: Decimal
+    ) -> dict[Scope, Decimal]:
+        """Hold `amount` in each local scope of `limits` (in memory), or raise."""
+        if not limits:
+            return {}
+        async with self._lock:
+            if self._spent is None:
+                local = [s for s in LOCAL_SCOPES if s in keys]
+                found = await spent(self.db, [keys[s] for s in local])
+                self._spent = {s: found[keys[s]] for s in local}
+            for scope, cap in limits.items():
+                committed = self._spent.get(scope, Decimal(0)) + self._held.get(scope, Decimal(0))
+                if committed + amount > cap:
+                    raise BudgetStop(self._gate(scope, committed, amount))
+            for scope in limits:
+                self._held[scope] = self._held.get(scope, Decimal(0)) + amount
+            return dict.fromkeys(limits, amount)
+
+    def _unhold(self, held: dict[Scope, Decimal]) -> None:
+        for scope, amount in held.items():
+            self._held[scope] -= amount
 
     async def cancel(self, admission: Admission) -> None:
         """The call failed: its reservation no longer holds money."""
+        self._unhold(admission.held)
         if admission.reservation_id is not None:
             await release(self.db, admission.reservation_id)
 
     async def passed(
         self, admission: Admission, totals: dict[str, tuple[Decimal, Decimal]]
     ) -> None:
-        """Warn of each threshold the recorded call took its scopes across."""
+        """Keep the recorded call's new totals, drop what it held, and warn of each
+        threshold it took its scopes across."""
+        self._unhold(admission.held)
+        if self._spent is not None:
+            for scope in LOCAL_SCOPES:
+                key = admission.keys.get(scope)
+                if key is not None and key in totals:
+                    self._spent[scope] = totals[key][1]
         for scope, key in admission.keys.items():
             cap = self.caps.cap(scope)
             if cap is None or key not in totals:
@@ -183,12 +250,21 @@ class BudgetGuard:
         return total + self._schemas(request.tools)
 
     def _count(self, message: BaseMessage) -> int:
-        """A message's tokens, remembered by id (a thread's messages do not change)."""
-        key = f"{message.id}:{len(message_text(message))}" if message.id else None
-        if key is not None and key in self._message_tokens:
-            return self._message_tokens[key]
-        tokens = count_tokens(message_text(message)) + TOKENS_PER_MESSAGE
-        if key is not None:
+        """A message's tokens, remembered: a thread's messages come back at every call.
+        A message with an id is known by its id, type and content size (a message
+        replaced under its id changes size); one without (the system prompt) by its
+        text."""
+        content = message.content
+        size = len(content) if isinstance(content, str) else len(str(content))
+        if message.id:
+            key: tuple[object, ...] = (message.id, message.type, size)
+            text = None
+        else:
+            text = message_text(message)
+            key = (hash(text), size)
+        tokens = self._message_tokens.get(key)
+        if tokens is None:
+            tokens = count_tokens(text or message_text(message)) + TOKENS_PER_MESSAGE
             self._message_tokens[key] = tokens
             while len(self._message_tokens) > _CACHED_COUNTS:
                 self._message_tokens.popitem(last=False)
@@ -203,15 +279,13 @@ class BudgetGuard:
             )
         return self._schema_tokens[names]
 
-    def _gate(self, standing: Standing, amount: Decimal) -> BudgetGate:
-        scope = standing.over
-        assert scope is not None
+    def _gate(self, scope: Scope, committed: Decimal, amount: Decimal) -> BudgetGate:
         cap = self.caps.cap(scope)
         assert cap is not None
         return BudgetGate(
             scope=scope,
             cap_usd=cap.usd,
-            spent_usd=str(standing.committed[scope]),
+            spent_usd=str(committed),
             needed_usd=str(amount),
             policy=cap.policy,
         )

@@ -1,37 +1,52 @@
-"""Spend per budget scope, and reservations of the model calls in flight.
+"""Spend per budget scope, and reservations of model calls in flight across processes.
 
 A scope key names what a cap counts: `run:<id>`, `session:<id>`, `day:<date>` and
-`persona_day:<ref>:<date>` (UTC dates). `spend_totals` holds each key's spent sum,
-updated in the transaction that records the call (`llm_calls.record_call`), so the
-check before a call reads a few rows, not the ledger.
+`persona_day:<ref>:<date>` (UTC dates). `spend_totals` holds each key's spent sum in
+nano-dollars, every call's cost rounded up (so a cap errs on the safe side; the
+ledger keeps each exact cost). It is updated by one upsert in the transaction that
+records the call (`add_spend`, from `llm_calls.record_llm_call`), which returns the
+new totals: what the budget guard keeps in memory between calls.
 
-Before a model call the agent reserves its worst-case cost (`reserve`): in one write
-transaction it reads what its scopes have spent plus what other calls in flight have
-reserved, and inserts the reservation only if every blocking cap still holds it. Two
-calls can therefore never both take the last dollar. SQLite serialises write
-transactions (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory lock.
-The reservation is deleted in the transaction that records the call, or when the call
-fails. An attempt that died keeps its reservation until the retry of its thread
-starts (`release_thread`) or `RESERVATION_TTL` passes.
+A run's calls come from one activity at a time, and a session's too, so their caps
+are checked in the worker's memory (`agents/budget_guard.py`). The day and persona
+caps are shared by every run and session on every worker: a call reserves its worst
+case here first (`reserve`), in one write transaction that reads what the scopes
+have spent plus what other calls in flight reserved, and inserts the reservation only
+if every stopping cap still holds it. SQLite serialises write transactions (`BEGIN
+IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory lock. The reservation is
+deleted in the transaction that records the call, or when the call fails; one left
+by a dead attempt goes when the retry of its thread starts (`release_thread`) or
+after `RESERVATION_TTL`.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import TextClause, bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.domain.budget import Scope
 from my_deepagent.store.database import Database
-from my_deepagent.store.tables import BudgetReservationRow, SpendTotalRow, utc_now
+from my_deepagent.store.tables import BudgetReservationRow, SpendTotalRow, UtcDateTime, utc_now
 
 RESERVATION_TTL = timedelta(hours=3)
 """Longer than an agent activity may run: an older reservation belongs to no live call."""
+NANOS_PER_USD = 1_000_000_000
 _ADVISORY_LOCK = 0x6D6461  # "mda": serialises reservations on PostgreSQL
+
+
+def to_nanos(usd: Decimal) -> int:
+    """Whole nano-dollars, rounded up."""
+    return int((usd * NANOS_PER_USD).to_integral_value(rounding=ROUND_CEILING))
+
+
+def from_nanos(nanos: int) -> Decimal:
+    return Decimal(nanos) / NANOS_PER_USD
 
 
 def scope_keys(
@@ -49,7 +64,7 @@ def scope_keys(
 
 @dataclass(frozen=True)
 class Standing:
-    """What a scope has committed before this call: spent plus others' reservations."""
+    """What the scopes had committed before this call: spent plus others' reservations."""
 
     committed: dict[Scope, Decimal]
     reservation_id: int | None
@@ -65,23 +80,30 @@ async def reserve(
     amount: Decimal,
     limits: Mapping[Scope, Decimal],
 ) -> Standing:
-    """Reserve `amount` unless it would take a scope of `limits` past its cap."""
-    now = utc_now()
+    """Reserve `amount` against `keys` unless it would take a scope of `limits` past
+    its cap."""
+    now, nanos = utc_now(), to_nanos(amount)
     async with db.write() as session:
         await _lock(db, session)
         committed = await _committed(session, keys, now)
         over = next(
-            (s for s, cap in limits.items() if s in committed and committed[s] + amount > cap),
+            (
+                scope
+                for scope, cap in limits.items()
+                if scope in committed and committed[scope] + nanos > to_nanos(cap)
+            ),
             None,
         )
+        usd = {scope: from_nanos(value) for scope, value in committed.items()}
         if over is not None:
-            return Standing(committed, None, over)
+            return Standing(usd, None, over)
         row = BudgetReservationRow(
-            thread_id=thread_id, scope_keys=" ".join(keys.values()), usd=str(amount), created_at=now
-        )
+            thread_id=thread_id, scope_keys=" ".join(keys.values()), usd_nanos=nanos,
+            created_at=now,
+        )  # fmt: skip
         session.add(row)
         await session.flush()
-        return Standing(committed, row.id)
+        return Standing(usd, row.id)
 
 
 async def release(db: Database, reservation_id: int) -> None:
@@ -101,41 +123,53 @@ async def release_thread(db: Database, thread_id: str) -> None:
 
 
 async def add_spend(
-    session: AsyncSession, keys: Sequence[str], cost: Decimal, reservation_id: int | None
+    session: AsyncSession,
+    keys: Sequence[str],
+    cost: Decimal,
+    reservation_id: int | None,
 ) -> dict[str, tuple[Decimal, Decimal]]:
-    """Add one recorded call's cost to its scopes (inside the recording transaction) and
-    drop its reservation; each key's total (before, after)."""
-    now = utc_now()
+    """Add one recorded call's cost to its scopes (inside the recording transaction, one
+    statement) and drop its reservation; each key's total (before, after)."""
     if reservation_id is not None:
         await session.execute(
             delete(BudgetReservationRow).where(BudgetReservationRow.id == reservation_id)
         )
-    rows = {
-        row.scope_key: row
-        for row in (
-            await session.scalars(select(SpendTotalRow).where(SpendTotalRow.scope_key.in_(keys)))
-        ).all()
-    }
-    changes: dict[str, tuple[Decimal, Decimal]] = {}
-    for key in keys:
-        row = rows.get(key)
-        before = Decimal(row.usd) if row is not None else Decimal(0)
-        after = before + cost
-        if row is None:
-            session.add(SpendTotalRow(scope_key=key, usd=str(after), calls=1, updated_at=now))
-        else:
-            row.usd, row.calls, row.updated_at = str(after), row.calls + 1, now
-        changes[key] = (before, after)
-    return changes
+    if not keys:
+        return {}
+    nanos = to_nanos(cost)
+    values = {f"k{i}": key for i, key in enumerate(keys)}
+    rows = (
+        await session.execute(_upsert(len(keys)), {**values, "nanos": nanos, "now": utc_now()})
+    ).all()
+    return {key: (from_nanos(after - nanos), from_nanos(after)) for key, after in rows}
+
+
+@functools.cache
+def _upsert(count: int) -> TextClause:
+    """One statement adding a call to `count` totals, returning the new ones (the same SQL
+    on SQLite and PostgreSQL; plain text, as SQLAlchemy's multi-row upsert costs more to
+    compile than to run)."""
+    rows = ", ".join(f"(:k{i}, :nanos, 1, :now)" for i in range(count))
+    return text(
+        "INSERT INTO spend_totals (scope_key, usd_nanos, calls, updated_at) "
+        f"VALUES {rows} ON CONFLICT (scope_key) DO UPDATE SET "
+        "usd_nanos = spend_totals.usd_nanos + excluded.usd_nanos, "
+        "calls = spend_totals.calls + 1, updated_at = excluded.updated_at "
+        "RETURNING scope_key, usd_nanos"
+    ).bindparams(bindparam("now", type_=UtcDateTime()))
 
 
 async def spent(db: Database, keys: Sequence[str]) -> dict[str, Decimal]:
     """Spent so far per key (0 for a key nothing was spent under)."""
     async with db.read() as session:
         rows = (
-            await session.scalars(select(SpendTotalRow).where(SpendTotalRow.scope_key.in_(keys)))
+            await session.execute(
+                select(SpendTotalRow.scope_key, SpendTotalRow.usd_nanos).where(
+                    SpendTotalRow.scope_key.in_(keys)
+                )
+            )
         ).all()
-    found = {row.scope_key: Decimal(row.usd) for row in rows}
+    found = {key: from_nanos(nanos) for key, nanos in rows}
     return {key: found.get(key, Decimal(0)) for key in keys}
 
 
@@ -143,34 +177,39 @@ async def spent_matching(db: Database, pattern: str) -> dict[str, Decimal]:
     """Spent per key for the keys matching the SQL LIKE `pattern` (`persona_day:%:<date>`)."""
     async with db.read() as session:
         rows = (
-            await session.scalars(
-                select(SpendTotalRow).where(SpendTotalRow.scope_key.like(pattern))
+            await session.execute(
+                select(SpendTotalRow.scope_key, SpendTotalRow.usd_nanos).where(
+                    SpendTotalRow.scope_key.like(pattern)
+                )
             )
         ).all()
-    return {row.scope_key: Decimal(row.usd) for row in rows}
+    return {key: from_nanos(nanos) for key, nanos in rows}
 
 
 async def _committed(
     session: AsyncSession, keys: Mapping[Scope, str], now: datetime
-) -> dict[Scope, Decimal]:
+) -> dict[Scope, int]:
     wanted = list(keys.values())
-    totals = {
-        row.scope_key: Decimal(row.usd)
-        for row in (
-            await session.scalars(select(SpendTotalRow).where(SpendTotalRow.scope_key.in_(wanted)))
+    totals = dict(
+        (
+            await session.execute(
+                select(SpendTotalRow.scope_key, SpendTotalRow.usd_nanos).where(
+                    SpendTotalRow.scope_key.in_(wanted)
+                )
+            )
         ).all()
-    }
+    )
     live = (
-        await session.scalars(
-            select(BudgetReservationRow).where(
+        await session.execute(
+            select(BudgetReservationRow.scope_keys, BudgetReservationRow.usd_nanos).where(
                 BudgetReservationRow.created_at >= now - RESERVATION_TTL
             )
         )
     ).all()
-    committed: dict[Scope, Decimal] = {}
+    committed: dict[Scope, int] = {}
     for scope, key in keys.items():
-        held = sum((Decimal(r.usd) for r in live if key in r.scope_keys.split(" ")), Decimal(0))
-        committed[scope] = totals.get(key, Decimal(0)) + held
+        held = sum(nanos for joined, nanos in live if key in joined.split(" "))
+        committed[scope] = int(totals.get(key, 0)) + held
     return committed
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -207,13 +208,13 @@ class ModelPriceRow(Base):
 
 class SpendTotalRow(Base):
     """What has been spent in one budget scope (`run:<id>`, `session:<id>`,
-    `day:<date>`, `persona_day:<ref>:<date>`): the sum of its calls' known costs, a
-    decimal string, updated in the transaction that records each call."""
+    `day:<date>`, `persona_day:<ref>:<date>`): the sum of its calls' known costs in
+    nano-dollars (each rounded up), updated in the transaction that records each call."""
 
     __tablename__ = "spend_totals"
 
     scope_key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    usd: Mapped[str] = mapped_column(String(40))
+    usd_nanos: Mapped[int] = mapped_column(BigInteger)
     calls: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -229,7 +230,7 @@ class BudgetReservationRow(Base):
     thread_id: Mapped[str] = mapped_column(Text)
     scope_keys: Mapped[str] = mapped_column(Text)
     """The scope keys it counts against, space separated."""
-    usd: Mapped[str] = mapped_column(String(40))
+    usd_nanos: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

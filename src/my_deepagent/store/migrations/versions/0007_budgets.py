@@ -3,8 +3,9 @@
 Revision ID: 0007
 Revises: 0006
 
-`spend_totals` holds what each budget scope has spent (a decimal string), so the check
-before a model call reads a few rows instead of summing the ledger. It starts from the
+`spend_totals` holds what each budget scope has spent, in nano-dollars (each call's
+cost rounded up, so a cap errs on the safe side; the ledger keeps the exact costs), so
+the check before a model call reads a few rows instead of summing the ledger. It starts from the
 calls already in `llm_calls`. `budget_reservations` holds the worst-case cost of each
 call in flight until it is recorded. `sessions.budget` keeps a session's own caps
 (`mda chat --budget-usd`, and the raises), so a session restarted from its row keeps
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,7 +31,7 @@ def upgrade() -> None:
     totals = op.create_table(
         "spend_totals",
         sa.Column("scope_key", sa.String(300), nullable=False),
-        sa.Column("usd", sa.String(40), nullable=False),
+        sa.Column("usd_nanos", sa.BigInteger(), nullable=False),
         sa.Column("calls", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("scope_key", name="pk_spend_totals"),
@@ -40,7 +41,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("thread_id", sa.Text(), nullable=False),
         sa.Column("scope_keys", sa.Text(), nullable=False),
-        sa.Column("usd", sa.String(40), nullable=False),
+        sa.Column("usd_nanos", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_budget_reservations"),
     )
@@ -58,7 +59,7 @@ def _backfill(totals: sa.Table) -> None:
             "WHERE cost_usd IS NOT NULL"
         )
     )
-    sums: dict[str, Decimal] = defaultdict(Decimal)
+    sums: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
     for run_id, session_id, persona_ref, cost, created in rows:
         day = _day(created)
@@ -70,7 +71,7 @@ def _backfill(totals: sa.Table) -> None:
         if persona_ref:
             keys.append(f"persona_day:{persona_ref}:{day}")
         for key in keys:
-            sums[key] += Decimal(cost)
+            sums[key] += _nanos(Decimal(cost))
             counts[key] += 1
     now = datetime.now(UTC)
     if op.get_bind().dialect.name == "sqlite":
@@ -79,10 +80,15 @@ def _backfill(totals: sa.Table) -> None:
         op.bulk_insert(
             totals,
             [
-                {"scope_key": k, "usd": str(v), "calls": counts[k], "updated_at": now}
+                {"scope_key": k, "usd_nanos": v, "calls": counts[k], "updated_at": now}
                 for k, v in sums.items()
             ],
         )
+
+
+def _nanos(usd: Decimal) -> int:
+    """Whole nano-dollars, rounded up (as `store.budget.to_nanos`)."""
+    return int((usd * 1_000_000_000).to_integral_value(rounding=ROUND_CEILING))
 
 
 def _day(created: object) -> str:
