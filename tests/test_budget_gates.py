@@ -21,7 +21,6 @@ from temporalio.exceptions import ApplicationError
 from my_deepagent.domain.binding import Bindings
 from my_deepagent.domain.budget import (
     BUDGET_STOP_TYPE,
-    RAISE_BUDGET_SIGNAL,
     BudgetCaps,
     BudgetGate,
     Cap,
@@ -31,6 +30,7 @@ from my_deepagent.domain.budget import (
 )
 from my_deepagent.worker import build_worker
 from my_deepagent.workflows.run_types import (
+    RAISE_BUDGET_SIGNAL,
     RUN_WORKFLOW,
     AbortSignal,
     ArtifactRef,

@@ -27,7 +27,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from my_deepagent.settings import get_settings
+from budget_helpers import price_scripted_calls
 from run_harness import RunEnv
 from test_run_durability import add_explorer, ledger
 from test_run_prompt import Terminal
@@ -35,19 +35,6 @@ from worker_helpers import finish, kill, mda, served, start_detached, start_work
 
 EXPLORE = 6
 """The spec writer lists the tree 6 times, then writes and sums up: 8 calls."""
-PRICES = """\
-- model: scripted:*
-  input: 100
-  output: 200
-"""
-"""About $0.35 to $0.6 per scripted call (3,500 to 6,000 prompt tokens); a call's
-reservation adds its 4,096 output tokens at most: about $0.82 more."""
-
-
-def price_scripted_calls() -> None:
-    config = get_settings().paths.config_dir
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "prices.yaml").write_text(PRICES)
 
 
 def costs(rows: list[Any]) -> Decimal:

@@ -24,9 +24,9 @@ from typing import Any
 
 from temporalio.client import Client
 
+from budget_helpers import price_scripted_calls
 from run_harness import RunEnv
 from test_repl import repl, step
-from test_run_budget import price_scripted_calls
 from test_session_durability import add_chat_explorer
 from worker_helpers import DEADLINE_S, kill, mda, served, start_worker, wait_until
 

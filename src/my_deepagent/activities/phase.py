@@ -52,7 +52,7 @@ from my_deepagent.agents.prompts import (
 from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.usage import CallContext, UsageMiddleware, thread_usage
-from my_deepagent.domain.budget import RAISE_BUDGET_SIGNAL, BudgetGate
+from my_deepagent.domain.budget import BudgetGate
 from my_deepagent.domain.catalog import Catalog
 from my_deepagent.domain.persona import Persona
 from my_deepagent.domain.template import Phase, Template
@@ -65,6 +65,7 @@ from my_deepagent.store.events import EventType, event_key, record_event
 from my_deepagent.store.runs import get_run
 from my_deepagent.tokens import content_text
 from my_deepagent.workflows.run_types import (
+    RAISE_BUDGET_SIGNAL,
     ArtifactRef,
     PhaseInput,
     PhaseResult,

@@ -39,6 +39,11 @@ def budget(
         asyncio.run(_show(as_json))
 
 
+def costs(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Same as `mda budget` (the name earlier versions used)."""
+    asyncio.run(_show(as_json))
+
+
 async def _show(as_json: bool) -> None:
     from my_deepagent.budget_standing import standing
     from my_deepagent.cli.output import print_json, print_table
@@ -113,8 +118,9 @@ async def _raise_run(run: RunRecord, usd: Decimal, scope: Scope | None) -> None:
     from temporalio.client import WorkflowExecutionStatus
 
     from my_deepagent.client import query_status, run_execution_status, run_handle
-    from my_deepagent.domain.budget import RAISE_BUDGET_SIGNAL, RaiseBudgetSignal
+    from my_deepagent.domain.budget import RaiseBudgetSignal
     from my_deepagent.temporal_config import connect_client
+    from my_deepagent.workflows.run_types import RAISE_BUDGET_SIGNAL
 
     short = run.id[:8]
     client = await connect_client()

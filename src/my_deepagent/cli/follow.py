@@ -95,12 +95,11 @@ async def _ask_budget(
     """Ask for a new cap on the terminal and send it as the `raise_budget` signal."""
     assert gate is not None
     from my_deepagent.domain.budget import (
-        RAISE_BUDGET_SIGNAL,
         BudgetError,
         RaiseBudgetSignal,
         parse_usd,
     )
-    from my_deepagent.workflows.run_types import AbortSignal
+    from my_deepagent.workflows.run_types import RAISE_BUDGET_SIGNAL, AbortSignal
 
     sys.stdout.write(f"\nThe run waits: {gate.describe()}.\n")
     prompt = (

@@ -55,6 +55,7 @@ app.add_typer(personas.app, name="personas")
 app.add_typer(worker.app, name="worker")
 app.command("pricing")(pricing.pricing)
 app.add_typer(budget.app, name="budget")
+app.command("costs", hidden=True)(budget.costs)
 app.command("stats")(stats.stats)
 
 

@@ -34,7 +34,6 @@ DEFAULT_WARN_AT = 0.8
 MAX_USD = Decimal(1_000_000)
 BUDGET_STOP_TYPE = "BudgetStop"
 """The error type of an agent activity stopped by a cap; its details hold the gate."""
-RAISE_BUDGET_SIGNAL = "raise_budget"
 
 SCOPE_NAMES: dict[Scope, str] = {
     "run": "the run's budget",

@@ -317,8 +317,9 @@ async def set_session_cap(
     handle: WorkflowHandle[Any, SessionStatus], db: Database, scope: Scope, usd: Decimal
 ) -> BudgetCaps:
     """`set_cap` for a session whose workflow runs."""
-    from my_deepagent.domain.budget import RAISE_BUDGET_SIGNAL, RaiseBudgetSignal
+    from my_deepagent.domain.budget import RaiseBudgetSignal
     from my_deepagent.store.sessions import set_session_budget
+    from my_deepagent.workflows.run_types import RAISE_BUDGET_SIGNAL
 
     status: SessionStatus = await handle.query("status", result_type=SessionStatus)
     caps = status.budget.set(scope, usd)

@@ -40,7 +40,6 @@ from my_deepagent.workflows.policies import (
 
 with workflow.unsafe.imports_passed_through():
     from my_deepagent.domain.budget import (
-        RAISE_BUDGET_SIGNAL,
         BudgetCaps,
         BudgetError,
         BudgetGate,
@@ -52,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from my_deepagent.workflows.budget_pause import budget_gate
     from my_deepagent.workflows.run_types import (
         MAX_CHANGE_ROUNDS,
+        RAISE_BUDGET_SIGNAL,
         RUN_WORKFLOW,
         AbortSignal,
         ApproveSignal,

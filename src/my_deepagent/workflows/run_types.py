@@ -16,6 +16,8 @@ from my_deepagent.domain.binding import Bindings
 from my_deepagent.domain.budget import BudgetCaps, BudgetGate
 
 RUN_WORKFLOW = "RunWorkflow"
+RAISE_BUDGET_SIGNAL = "raise_budget"
+"""The signal that raises a cap a run or a session waits on (`RaiseBudgetSignal`)."""
 MAX_CHANGE_ROUNDS = 3
 """A phase runs at most this many rounds: the first, plus two after request_changes."""
 

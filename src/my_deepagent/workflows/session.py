@@ -27,7 +27,6 @@ from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from my_deepagent.domain.budget import (
-        RAISE_BUDGET_SIGNAL,
         BudgetError,
         BudgetGate,
         RaiseBudgetSignal,
@@ -44,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         IO_TIMEOUT,
         failure_message,
     )
+    from my_deepagent.workflows.run_types import RAISE_BUDGET_SIGNAL
     from my_deepagent.workflows.session_types import (
         CANCELLED_REPLY,
         MAX_INLINE_BODY_BYTES,
