@@ -11,9 +11,10 @@ that the machine's noise falls on all of them alike:
   the worker in this process, git worktree, validation, ledger, report.
 
 Then what the budget check and the ledger's cost fields add to each model call
-(`budget_check.py`, on a request the durable agent made), and the restart figure: a worker is SIGKILLed while a model call is in flight, a new
-worker process is started, and we time how long until the interrupted call is
-served again (minus the scripted latency).
+(`budget_check.py`, on a request the durable agent made), and the restart figure: a
+worker is SIGKILLed while a model call is in flight, a new worker process is
+started, and we time how long until the interrupted call is served again (minus the
+scripted latency).
 
     .venv/bin/python benchmarks/run_overhead.py [--rounds 15] [--no-restart]
 """

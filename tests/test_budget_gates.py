@@ -178,14 +178,16 @@ async def test_a_paused_run_ignores_bad_raises_and_continues_after_a_good_one(
         RaiseBudgetSignal(usd="-1"),
         RaiseBudgetSignal(usd="lots"),
         RaiseBudgetSignal(usd="0.5"),  # not above the current $1
+        RaiseBudgetSignal(scope="day", usd="5"),  # the run waits on its run cap
     ]:
         await handle.signal(RAISE_BUDGET_SIGNAL, bad)
-    await wait_until(lambda: stubs.events().count("budget.raise_ignored") == 4, "4 ignored")
+    await wait_until(lambda: stubs.events().count("budget.raise_ignored") == 5, "5 ignored")
     reasons = [str(u.payload["reason"]) for u in stubs.ledger if u.event == "budget.raise_ignored"]
     assert "unknown budget scope 'week'" in reasons[0]
     assert "must be more than $0" in reasons[1]
     assert "must be an amount in US dollars" in reasons[2]
     assert "must be above the current run cap of $1" in reasons[3]
+    assert reasons[4] == "the run waits on its run cap, not day"
     assert (await handle.query("status", result_type=RunStatus)).pending_budget is not None
 
     await handle.signal(RAISE_BUDGET_SIGNAL, RaiseBudgetSignal(usd="3"))

@@ -11,6 +11,7 @@ call sizes, also for calls made at the same time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -266,3 +267,23 @@ async def test_each_scope_holds_its_calls_to_its_policy(
     assert stopped.value.gate.describe().startswith(SCOPE_NAMES[scope])
     keys = list(guard.keys().values())
     assert all(amount <= Decimal("0.02") for amount in (await spent(db, keys)).values())
+
+
+async def test_many_calls_at_once_never_pass_a_shared_cap(db: Database, run: RunRecord) -> None:
+    """Twenty calls race for a persona's day cap, thirty times over. Without the
+    reservations' lock around the recording of a call, PostgreSQL let a reservation
+    read the call's spend before it landed and its reservation after it left."""
+    for _ in range(30):
+        key = scope_keys(day=date.today(), run_id=run.id, session_id=None, persona_ref="planned@1")[
+            "persona_day"
+        ]
+        before = (await spent(db, [key]))[key]
+        caps = BudgetCaps(persona_day=Cap(usd=str(before + Decimal("0.2")), policy="block"))
+        usage = usage_for(db, run, caps)
+
+        async def one(usage: UsageMiddleware, words: int) -> None:
+            with contextlib.suppress(BudgetStop):
+                await usage.awrap_model_call(request(words), served(40))
+
+        await asyncio.gather(*(one(usage, 100 + 10 * i) for i in range(20)))
+        assert (await spent(db, [key]))[key] - before <= Decimal("0.2")

@@ -87,8 +87,8 @@ def test_every_slash_command_and_file_references(run_env: RunEnv) -> None:
         step(terminal, "/remember", "error: nothing to remember")
         out = step(terminal, "/stats", "tokens (")
         assert re.search(r"\d+ turns · 4 visible messages", out), out
-        step(terminal, "/budget", "no spending caps are set")
-        assert "this session: " in terminal.text and "today (UTC" in terminal.text
+        out = step(terminal, "/budget", "no caps are set (`/budget raise 2`")
+        assert "UTC): $0.00 spent (no cap)" in out and "session " in out
         step(terminal, "/runs", "no runs in this repository yet")
         step(terminal, "/compact", "nothing compacted: the session has only 4 messages")
         step(terminal, "/clear", "cleared: the visible messages are archived")

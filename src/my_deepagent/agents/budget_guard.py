@@ -211,11 +211,17 @@ class BudgetGuard:
             await release(self.db, admission.reservation_id)
 
     async def passed(
-        self, admission: Admission, totals: dict[str, tuple[Decimal, Decimal]]
+        self,
+        admission: Admission,
+        totals: dict[str, tuple[Decimal, Decimal]],
+        *,
+        release: bool = True,
     ) -> None:
-        """Keep the recorded call's new totals, drop what it held, and warn of each
+        """Keep a recorded row's new totals (none: it was recorded before, or its cost is
+        unknown), drop what its call held (`release`: its first row), and warn of each
         threshold it took its scopes across."""
-        self._unhold(admission.held)
+        if release:
+            self._unhold(admission.held)
         if self._spent is not None:
             for scope in LOCAL_SCOPES:
                 key = admission.keys.get(scope)

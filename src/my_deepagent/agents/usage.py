@@ -12,6 +12,10 @@ Each row carries the call's cost: the provider's own figure when the response re
 one (OpenRouter's `usage.cost`), else computed from `CallContext.price`, the price in
 force when the agent was built; with no price the cost is unknown (NULL), never 0.
 
+Before a call, the middleware's `BudgetGuard` (when it has one) admits it under the
+budget caps or stops it unsent (`budget_guard.py`); the row then adds the call's cost
+to the spend totals of its scopes, in the same transaction.
+
 It sits after the tool-call guard, so the guard's discarded attempts (paid for) are
 recorded too. `thread_usage` sums the rows of a thread: what a phase's activity
 reports, resumed or not.
@@ -162,8 +166,8 @@ class UsageMiddleware(AgentMiddleware):
             reservation_id=reservation,
         )
         self.calls += 1
-        if admission is not None and self.guard is not None and result.totals:
-            await self.guard.passed(admission, result.totals)
+        if admission is not None and self.guard is not None:
+            await self.guard.passed(admission, result.totals, release=first)
 
 
 async def thread_usage(db: Database, thread_id: str) -> Usage:

@@ -14,7 +14,8 @@ case here first (`reserve`), in one write transaction that reads what the scopes
 have spent plus what other calls in flight reserved, and inserts the reservation only
 if every stopping cap still holds it. SQLite serialises write transactions (`BEGIN
 IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory lock. The reservation is
-deleted in the transaction that records the call, or when the call fails; one left
+deleted in the transaction that records the call (under the same lock), or when the
+call fails; one left
 by a dead attempt goes when the retry of its thread starts (`release_thread`) or
 after `RESERVATION_TTL`.
 """
@@ -84,7 +85,7 @@ async def reserve(
     its cap."""
     now, nanos = utc_now(), to_nanos(amount)
     async with db.write() as session:
-        await _lock(db, session)
+        await _lock(session)
         committed = await _committed(session, keys, now)
         over = next(
             (
@@ -131,6 +132,9 @@ async def add_spend(
     """Add one recorded call's cost to its scopes (inside the recording transaction, one
     statement) and drop its reservation; each key's total (before, after)."""
     if reservation_id is not None:
+        # Under the reservations' lock: a `reserve` reading between this delete and the
+        # spend below (PostgreSQL reads each statement afresh) would count the call nowhere.
+        await _lock(session)
         await session.execute(
             delete(BudgetReservationRow).where(BudgetReservationRow.id == reservation_id)
         )
@@ -213,6 +217,6 @@ async def _committed(
     return committed
 
 
-async def _lock(db: Database, session: AsyncSession) -> None:
-    if db.dialect == "postgresql":
+async def _lock(session: AsyncSession) -> None:
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})"))

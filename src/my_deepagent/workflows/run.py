@@ -287,6 +287,8 @@ class RunWorkflow:
             scope, usd, why = "run", None, str(exc)
         if why is None and (gate is None or self._raised is not None):
             why = "the run is not waiting on a budget cap"
+        elif why is None and gate is not None and scope != gate.scope:
+            why = f"the run waits on its {gate.scope} cap, not {scope}"
         current = self._caps.cap(scope)
         if why is None and current is not None and usd is not None and usd <= current.amount:
             why = f"the new cap must be above the current {scope} cap of ${current.usd}"
