@@ -11,6 +11,10 @@ Durability: the user message enters the thread with a deterministic id
 the thread with `ainvoke(None)` from its last checkpoint, so completed model calls
 and tools are not made again. A first attempt skips that lookup: nobody ran it before.
 
+A turn that stopped at a budget cap comes back after the raise with `resume`: it is
+continued from its checkpoint like a retry, so the stopped model call is made and no
+earlier one. The turn's reservations of a dead attempt are dropped first.
+
 A new context (after /clear, compaction, /agent, /model, or a turn that failed) has
 no thread yet: it is seeded with the session's visible messages, summary first, minus
 user messages that got no answer.

@@ -138,7 +138,6 @@ class SessionWorkflow:
                     turn=turn,
                     user_seq=user_seq,
                     message=message,
-                    budget=s.budget,
                 )
             )
             compaction = None
