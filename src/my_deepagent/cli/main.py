@@ -19,6 +19,7 @@ from my_deepagent.cli import (
     approvals,
     budget,
     chat,
+    db,
     personas,
     pricing,
     runs,
@@ -53,6 +54,7 @@ app.add_typer(server.app, name="server")
 app.add_typer(templates.app, name="templates")
 app.add_typer(personas.app, name="personas")
 app.add_typer(worker.app, name="worker")
+app.add_typer(db.app, name="db")
 app.command("pricing")(pricing.pricing)
 app.add_typer(budget.app, name="budget")
 app.command("costs", hidden=True)(budget.costs)

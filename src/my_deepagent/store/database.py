@@ -146,6 +146,33 @@ async def ensure_schema(db: Database) -> None:
         await conn.run_sync(_upgrade_to_head)
 
 
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database's schema stands against this mda's migrations."""
+
+    current: str | None
+    """The applied revision (None: an empty database)."""
+    head: str
+    pending: tuple[str, ...]
+    """Revisions `ensure_schema` would apply, oldest first."""
+
+
+async def schema_state(db: Database) -> SchemaState:
+    """The database's revision and what is pending, without changing anything."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    assert head is not None
+    async with db.engine.connect() as conn:
+        current = await conn.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+    pending = [r.revision for r in script.iterate_revisions(head, current)]
+    return SchemaState(current=current, head=head, pending=tuple(reversed(pending)))
+
+
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Any:
     """An alembic `Config` for the packaged migrations (no alembic.ini needed).
 

@@ -1,0 +1,94 @@
+"""`mda db status|upgrade`: mda's own database and its schema migrations.
+
+`status` says which database mda uses (the password hidden), the revision its schema
+is at and what is pending, without changing anything; `upgrade` applies the pending
+migrations (safe to run from several processes at once). Every other command still
+brings an embedded database up to date by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from my_deepagent.errors import MdaError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+app = typer.Typer(
+    help="mda's own database: its schema revision, and migrations.", no_args_is_help=True
+)
+
+
+@app.command("status")
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The database mda uses, its schema revision and the migrations pending."""
+    document = asyncio.run(_state(upgrade=False))
+    _print(document, as_json)
+
+
+@app.command("upgrade")
+def upgrade(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Apply the pending migrations (nothing to do is not an error)."""
+    document = asyncio.run(_state(upgrade=True))
+    _print(document, as_json)
+
+
+async def _state(*, upgrade: bool) -> dict[str, Any]:
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import connect, database_url, ensure_schema, schema_state
+
+    url = database_url(get_settings())
+    db = connect(url)
+    try:
+        before = await _reach(url, schema_state(db))
+        if upgrade and before.pending:
+            await _reach(url, ensure_schema(db))
+        after = await schema_state(db) if upgrade else before
+    finally:
+        await db.close()
+    return {
+        "url": url.render_as_string(hide_password=True),
+        "dialect": url.get_backend_name(),
+        "revision": after.current,
+        "head": after.head,
+        "pending": list(after.pending),
+        "applied": [r for r in before.pending if r not in after.pending] if upgrade else [],
+    }
+
+
+async def _reach(url: URL, work: Any) -> Any:
+    """`work`, or one line naming the database when it cannot be reached."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return await work
+    except (OSError, DBAPIError) as exc:
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no message"])[0]
+        raise MdaError(
+            f"cannot reach mda's database {url.render_as_string(hide_password=True)}: {first} "
+            "(start it, or fix MDA_DATABASE_URL)",
+            exit_code=1,
+        ) from None
+
+
+def _print(document: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        from my_deepagent.cli.output import print_json
+
+        print_json(document)
+        return
+    revision = document["revision"] or "none (empty)"
+    typer.echo(f"database  {document['url']}")
+    if document["applied"]:
+        typer.echo(f"applied   {', '.join(document['applied'])}")
+    if document["pending"]:
+        typer.echo(
+            f"schema    at {revision}, {len(document['pending'])} migrations pending "
+            f"({', '.join(document['pending'])}): run `mda db upgrade`"
+        )
+    else:
+        typer.echo(f"schema    at {revision}, up to date")
