@@ -83,6 +83,7 @@ def test_version(tmp_path: Path) -> None:
         ("no-such-command",),
         ("templates", "list", "--no-such-flag"),
         ("server", "logs", "-n", "not-a-number"),
+        ("worker", "--concurrency", "0"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_and_no_traceback(

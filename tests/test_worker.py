@@ -59,11 +59,11 @@ class Idle:
         return None
 
 
-def spawn_worker(log: Path) -> subprocess.Popen[bytes]:
+def spawn_worker(log: Path, *args: str) -> subprocess.Popen[bytes]:
     """`python -m my_deepagent worker` (what `mda worker` runs) on the test's own queue."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "my_deepagent", "worker"],
+            [sys.executable, "-m", "my_deepagent", "worker", *args],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -73,7 +73,7 @@ async def test_cli_worker_polls_and_stops_gracefully_on_sigterm(
     configured_temporal: object, temporal_client: Client, tmp_path: Path, queue: str
 ) -> None:
     log = tmp_path / "worker.log"
-    process = spawn_worker(log)
+    process = spawn_worker(log, "--concurrency", "3")
     try:
         await wait_for_poller(temporal_client, queue, f"{process.pid}@{socket.gethostname()}")
         process.send_signal(signal.SIGTERM)
@@ -86,6 +86,7 @@ async def test_cli_worker_polls_and_stops_gracefully_on_sigterm(
     assert code == 0, text
     assert "received SIGTERM" in text
     assert "worker stopped" in text
+    assert "3 activities at once" in text
 
 
 async def test_ensure_worker_leaves_a_polling_worker_alone(

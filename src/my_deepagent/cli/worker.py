@@ -20,8 +20,13 @@ app = typer.Typer(
 @app.callback()
 def worker(
     ctx: typer.Context,
-    max_concurrent_activities: int | None = typer.Option(
-        None, min=1, help="Activities run at once (default: the SDK's, 100)."
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        "--max-concurrent-activities",
+        min=1,
+        max=1000,
+        help="Activities (phases, turns, ...) run at once (default: 4 per core, at least 4).",
     ),
     max_concurrent_workflow_tasks: int | None = typer.Option(
         None, min=1, help="Workflow tasks run at once (default: the SDK's, 100)."
@@ -38,7 +43,7 @@ def worker(
     asyncio.run(
         run_worker(
             get_settings(),
-            max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_activities=concurrency,
             max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         )
     )
