@@ -131,6 +131,7 @@ def test_the_repl_offers_a_raise_and_shows_money(run_env: RunEnv) -> None:
         step(terminal, "Look around.", "The turn waits: the session's budget of $2.50")
         terminal.wait_for("or Enter to cancel the turn:")
         step(terminal, "-3", "error: the new cap must be more than $0")
+        step(terminal, "2.5", "error: the new cap must be above $2.5")
         step(terminal, "40", "You said: “Look around.”")
         out = step(terminal, "/stats", "cost: $")
         assert "over " in out and "model calls" in out

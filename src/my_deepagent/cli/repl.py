@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
 from my_deepagent.errors import MdaError
@@ -174,12 +175,17 @@ class Repl:
 
         asked = None
         while not task.done():
+            gate = None
             with contextlib.suppress(Exception):  # a status read is best effort
                 status = await self.opened.handle.query("status", result_type=SessionStatus)
                 gate = status.budget_gate
-                if gate is not None and gate != asked:
-                    asked = gate
+            if gate is not None and gate != asked:
+                asked = gate
+                try:
                     await self._ask_budget(gate, client_id)
+                except MdaError as exc:  # the raise did not reach the session: ask again
+                    self.say(f"error: {exc.message}")
+                    asked = None
             await asyncio.wait([task], timeout=PROGRESS_POLL_S)
 
     async def _ask_budget(self, gate: BudgetGate, client_id: str) -> None:
@@ -210,6 +216,9 @@ class Repl:
                     self.say(f"error: {exc.message}")
                     continue
                 assert usd is not None
+                if usd <= Decimal(gate.cap_usd):
+                    self.say(f"error: the new cap must be above ${gate.cap_usd}")
+                    continue
                 await set_cap(self.opened, gate.scope, usd)
                 self.say(f"(the {gate.scope} cap is now ${usd}; the turn goes on)")
                 return
