@@ -8,7 +8,9 @@ a `raise_budget` signal changes them for that run or session only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from my_deepagent.domain.budget import (
     BudgetCaps,
@@ -23,33 +25,29 @@ from my_deepagent.domain.budget import (
 from my_deepagent.errors import MdaError
 from my_deepagent.settings import Settings
 
+T = TypeVar("T")
+
 
 def usd_option(value: str | None, flag: str = "--budget-usd") -> Decimal | None:
     """A command line's dollar amount; a bad one is a one-line MdaError naming the flag."""
-    if value is None:
-        return None
-    try:
-        return parse_usd(value, what=flag)
-    except BudgetError as exc:
-        raise MdaError(str(exc)) from None
+    return _option(value, lambda text: parse_usd(text, what=flag), "")
 
 
 def policy_option(value: str | None, flag: str = "--budget-policy") -> Policy | None:
-    if value is None:
-        return None
-    try:
-        return parse_policy(value)
-    except BudgetError as exc:
-        raise MdaError(f"{flag}: {exc}") from None
+    return _option(value, parse_policy, f"{flag}: ")
 
 
 def scope_option(value: str | None, flag: str = "--scope") -> Scope | None:
+    return _option(value, parse_scope, f"{flag}: ")
+
+
+def _option(value: str | None, parse: Callable[[str], T], prefix: str) -> T | None:
     if value is None:
         return None
     try:
-        return parse_scope(value)
+        return parse(value)
     except BudgetError as exc:
-        raise MdaError(f"{flag}: {exc}") from None
+        raise MdaError(f"{prefix}{exc}") from None
 
 
 def configured_caps(

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
-from sqlalchemy import TextClause, bindparam, delete, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.domain.budget import Scope
@@ -165,28 +165,22 @@ def _upsert(count: int) -> TextClause:
 
 async def spent(db: Database, keys: Sequence[str]) -> dict[str, Decimal]:
     """Spent so far per key (0 for a key nothing was spent under)."""
-    async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(SpendTotalRow.scope_key, SpendTotalRow.usd_nanos).where(
-                    SpendTotalRow.scope_key.in_(keys)
-                )
-            )
-        ).all()
-    found = {key: from_nanos(nanos) for key, nanos in rows}
+    found = await _totals(db, SpendTotalRow.scope_key.in_(keys))
     return {key: found.get(key, Decimal(0)) for key in keys}
 
 
 async def spent_matching(db: Database, pattern: str) -> dict[str, Decimal]:
     """Spent per key for the keys matching the SQL LIKE `pattern` (`persona_day:%:<date>`)."""
+    return await _totals(db, SpendTotalRow.scope_key.like(pattern))
+
+
+def _totals_query(condition: ColumnElement[bool]) -> Select[str, int]:
+    return select(SpendTotalRow.scope_key, SpendTotalRow.usd_nanos).where(condition)
+
+
+async def _totals(db: Database, condition: ColumnElement[bool]) -> dict[str, Decimal]:
     async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(SpendTotalRow.scope_key, SpendTotalRow.usd_nanos).where(
-                    SpendTotalRow.scope_key.like(pattern)
-                )
-            )
-        ).all()
+        rows = (await session.execute(_totals_query(condition))).all()
     return {key: from_nanos(nanos) for key, nanos in rows}
 
 
@@ -194,15 +188,8 @@ async def _committed(
     session: AsyncSession, keys: Mapping[Scope, str], now: datetime
 ) -> dict[Scope, int]:
     wanted = list(keys.values())
-    totals = dict(
-        (
-            await session.execute(
-                select(SpendTotalRow.scope_key, SpendTotalRow.usd_nanos).where(
-                    SpendTotalRow.scope_key.in_(wanted)
-                )
-            )
-        ).all()
-    )
+    rows = (await session.execute(_totals_query(SpendTotalRow.scope_key.in_(wanted)))).all()
+    totals: dict[str, int] = {key: nanos for key, nanos in rows}
     live = (
         await session.execute(
             select(BudgetReservationRow.scope_keys, BudgetReservationRow.usd_nanos).where(
