@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from my_deepagent.settings import reset_settings
+from suite_database import SUITE_DATABASE
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -29,9 +30,26 @@ pytest_plugins = [
 _MDA_ENV_PREFIXES = ("MDA_", "TEMPORAL_")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only what can touch mda's database (see `SUITE_DATABASE`)."""
+    if SUITE_DATABASE != "postgresql":
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        on_database = "mda_home" in getattr(item, "fixturenames", ())
+        embedded_only = item.get_closest_marker("embedded_database") is not None
+        (keep if on_database and not embedded_only else drop).append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep
+
+
 @pytest.fixture
-def mda_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh MDA_HOME, with no MDA_* or TEMPORAL_* variables leaking in from outside."""
+def mda_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    """A fresh MDA_HOME, with no MDA_* or TEMPORAL_* variables leaking in from outside;
+    with MDA_TEST_DATABASE=postgresql, a PostgreSQL database of its own too."""
     import os
 
     for name in list(os.environ):
@@ -41,6 +59,8 @@ def mda_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MDA_HOME", str(home))
     # The Temporal SDK also reads ~/.config/temporalio/temporal.toml: point it nowhere.
     monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(tmp_path / "no-temporal.toml"))
+    if SUITE_DATABASE == "postgresql":
+        monkeypatch.setenv("MDA_DATABASE_URL", request.getfixturevalue("postgres_database"))
     reset_settings()
     yield home
     reset_settings()

@@ -12,6 +12,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from suite_database import SUITE_DATABASE
+
 if TYPE_CHECKING:
     from my_deepagent.store.database import Database
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = [SUITE_DATABASE] if SUITE_DATABASE else ["sqlite", "postgresql"]
 
 
 def postgres_bin_dir() -> Path | None:
@@ -71,27 +74,58 @@ def postgres_server(unused_tcp_port_factory: Callable[[], int]) -> Iterator[str]
 _database_count = 0
 
 
-async def new_postgres_database(server_url: str, template: str | None = None) -> str:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
+def new_postgres_database(server_url: str, template: str | None = None) -> str:
+    """A new database on the cluster (a copy of `template` when given): its name."""
     global _database_count
     _database_count += 1
     name = f"mda_test_{os.getpid()}_{_database_count}"
     create = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-    engine = create_async_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(create))
-    finally:
-        await engine.dispose()
+    _admin(server_url, create)
     return name
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(server_url: str, statement: str) -> None:
+    import psycopg
+
+    from my_deepagent.store.checkpoints import libpq_dsn
+
+    dsn = libpq_dsn(f"{server_url}/postgres")
+    assert dsn is not None
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(statement.encode())
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated once per session by `mda db upgrade` (mda's tables and the
+    agent checkpoint tables), copied for each test: a copy costs less than migrating."""
+    name = new_postgres_database(postgres_server)
+    home = tmp_path_factory.mktemp("postgres-template-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MDA_", "TEMPORAL_"))}
+    env.update(MDA_HOME=str(home), MDA_DATABASE_URL=f"{postgres_server}/{name}")
+    subprocess.run(
+        [sys.executable, "-m", "my_deepagent", "db", "upgrade"], env=env, check=True,
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    return name
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str, postgres_template: str) -> Iterator[str]:
+    """A URL for a migrated PostgreSQL database of this test's own, dropped after it."""
+    name = new_postgres_database(postgres_server, template=postgres_template)
+    yield f"{postgres_server}/{name}"
+    drop_postgres_database(postgres_server, name)
 
 
 async def _migrate(url: str) -> None:
     from my_deepagent.store.database import open_database
 
-    async with open_database(url=url):
+    async with open_database(url=url, migrate=True):
         pass
 
 
@@ -104,45 +138,36 @@ async def empty_store_url(request: pytest.FixtureRequest, mda_home: Path) -> str
 
         return database_url(get_settings()).render_as_string(hide_password=False)
     server: str = request.getfixturevalue("postgres_server")
-    return f"{server}/{await new_postgres_database(server)}"
+    name = new_postgres_database(server)
+    request.addfinalizer(lambda: drop_postgres_database(server, name))
+    return f"{server}/{name}"
 
 
-@pytest.fixture(scope="session")
-def migrated_templates() -> dict[str, str]:
-    """Per backend, a database migrated once per session (filled on first use).
-
-    Each test gets a copy: migrating a fresh database costs about 0.1 s, more than a
-    copy. The migrations themselves are tested on empty databases (`empty_store_url`).
-    """
-    return {}
+_sqlite_template: list[str] = []
 
 
 @pytest.fixture(params=BACKENDS)
 async def store_url(
-    request: pytest.FixtureRequest,
-    mda_home: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    migrated_templates: dict[str, str],
+    request: pytest.FixtureRequest, mda_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
-    """A URL for a migrated database, on each backend."""
-    if request.param == "sqlite":
-        from my_deepagent.settings import get_settings
+    """A URL for a migrated database, on each backend.
 
-        if "sqlite" not in migrated_templates:
-            template = tmp_path_factory.mktemp("store-template") / "mda.db"
-            await _migrate(f"sqlite+aiosqlite:///{template}")
-            migrated_templates["sqlite"] = str(template)
-        target = get_settings().paths.database_file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(migrated_templates["sqlite"], target)
-        return f"sqlite+aiosqlite:///{target}"
-    server: str = request.getfixturevalue("postgres_server")
-    if "postgresql" not in migrated_templates:
-        name = await new_postgres_database(server)
-        await _migrate(f"{server}/{name}")
-        migrated_templates["postgresql"] = name
-    template_name = migrated_templates["postgresql"]
-    return f"{server}/{await new_postgres_database(server, template=template_name)}"
+    SQLite: a copy of a file migrated once per session; PostgreSQL: `postgres_database`.
+    The migrations themselves are tested on empty databases (`empty_store_url`).
+    """
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_database")
+        return url
+    from my_deepagent.settings import get_settings
+
+    if not _sqlite_template:
+        template = tmp_path_factory.mktemp("store-template") / "mda.db"
+        await _migrate(f"sqlite+aiosqlite:///{template}")
+        _sqlite_template.append(str(template))
+    target = get_settings().paths.database_file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_sqlite_template[0], target)
+    return f"sqlite+aiosqlite:///{target}"
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from my_deepagent.store.database import alembic_config
 
 
@@ -55,3 +57,52 @@ def test_an_unreachable_database_is_one_line_without_its_password(mda_home: Path
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach mda's database" in lines[0]
     assert "fix MDA_DATABASE_URL" in lines[0] and password not in result.stderr
+
+
+def test_a_configured_database_behind_is_refused_until_mda_db_upgrade(
+    empty_store_url: str, mda_home: Path
+) -> None:
+    refused = mda("stats", MDA_DATABASE_URL=empty_store_url)
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "run `mda db upgrade`" in lines[0], refused.stderr
+    still_empty = json.loads(mda("db", "status", "--json", MDA_DATABASE_URL=empty_store_url).stdout)
+    assert still_empty["revision"] is None
+
+    assert mda("db", "upgrade", MDA_DATABASE_URL=empty_store_url).returncode == 0
+    served = mda("stats", MDA_DATABASE_URL=empty_store_url)
+    assert served.returncode == 0, served.stderr
+
+
+@pytest.mark.embedded_database
+def test_the_embedded_database_migrates_itself(mda_home: Path) -> None:
+    result = mda("stats")
+    assert result.returncode == 0, result.stderr
+    state = json.loads(mda("db", "status", "--json").stdout)
+    assert state["dialect"] == "sqlite" and state["pending"] == []
+
+
+async def test_a_database_migrated_by_a_newer_mda_says_to_upgrade_mda(
+    store_url: str, mda_home: Path
+) -> None:
+    from sqlalchemy import text
+
+    from my_deepagent.store.database import connect
+
+    db = connect(store_url)
+    try:
+        async with db.write() as session:
+            await session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        await db.close()
+    result = mda("stats", MDA_DATABASE_URL=store_url)
+    assert result.returncode == 1
+    assert "9999, which this mda does not know" in result.stderr
+    assert "upgrade mda" in result.stderr
+
+
+def test_a_command_on_an_unreachable_database_is_one_line(mda_home: Path) -> None:
+    result = mda("stats", MDA_DATABASE_URL="postgresql://mda@127.0.0.1:9/mda")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach mda's database" in lines[0], result.stderr

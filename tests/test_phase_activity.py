@@ -33,7 +33,6 @@ from my_deepagent.store.events import list_events
 from my_deepagent.store.llm_calls import list_llm_calls
 from my_deepagent.store.runs import create_run
 from my_deepagent.workflows.run_types import PhaseInput, PhaseResult, ValidateInput
-from store_fixtures import new_postgres_database
 
 RUN_ID = "5e1f0c2a9b8d4e6f8a7b6c5d4e3f2a1b"
 TEMPLATE = "spec-and-review@1"
@@ -86,8 +85,7 @@ async def phase_env(
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     if request.param == "postgresql":
-        server: str = request.getfixturevalue("postgres_server")
-        monkeypatch.setenv("MDA_DATABASE_URL", f"{server}/{await new_postgres_database(server)}")
+        monkeypatch.setenv("MDA_DATABASE_URL", request.getfixturevalue("postgres_database"))
         reset_settings()
     settings = get_settings()
     repo = resolve_repo(prepare_example_repo(tmp_path / "repo"))

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 from my_deepagent.errors import ConfigError
 from my_deepagent.settings import get_settings
 from my_deepagent.store.database import Database, connect, database_url, ensure_schema
-from my_deepagent.store.tables import Base
+from my_deepagent.store.tables import Base, is_own_table
 
 LEDGER_TABLES = {
     "runs",
@@ -114,7 +114,9 @@ def _compare(connection: Connection) -> list[object]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": is_own_table}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 
@@ -144,7 +146,7 @@ def test_concurrent_processes_both_migrate_a_fresh_database(empty_store_url: str
         from my_deepagent.store.database import open_database
 
         async def main() -> None:
-            async with open_database(url=sys.argv[1]):
+            async with open_database(url=sys.argv[1], migrate=True):
                 pass
 
         asyncio.run(main())
@@ -171,6 +173,7 @@ def test_concurrent_processes_both_migrate_a_fresh_database(empty_store_url: str
     assert asyncio.run(check()) == ["0007"]
 
 
+@pytest.mark.embedded_database
 async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(mda_home: Path) -> None:
     db = connect(database_url(get_settings()))
     try:
@@ -183,6 +186,7 @@ async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(mda_home
     assert get_settings().paths.database_file.exists()
 
 
+@pytest.mark.embedded_database
 def test_database_url_defaults_to_the_sqlite_file(mda_home: Path) -> None:
     url = database_url(get_settings())
     assert url.drivername == "sqlite+aiosqlite"

@@ -2,8 +2,10 @@
 
 `status` says which database mda uses (the password hidden), the revision its schema
 is at and what is pending, without changing anything; `upgrade` applies the pending
-migrations (safe to run from several processes at once). Every other command still
-brings an embedded database up to date by itself.
+migrations, and LangGraph's checkpoint tables (safe to run from several processes at
+once). The embedded SQLite database is brought up to date by any command; a configured
+one (`MDA_DATABASE_URL`) only by `upgrade`, and every other command refuses a schema
+behind this mda's with one line naming it.
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from my_deepagent.errors import MdaError
-
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
+    from my_deepagent.settings import Settings
 
 app = typer.Typer(
     help="mda's own database: its schema revision, and migrations.", no_args_is_help=True
@@ -39,14 +39,23 @@ def upgrade(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
 
 async def _state(*, upgrade: bool) -> dict[str, Any]:
     from my_deepagent.settings import get_settings
-    from my_deepagent.store.database import connect, database_url, ensure_schema, schema_state
+    from my_deepagent.store.database import (
+        connect,
+        database_url,
+        ensure_schema,
+        reach,
+        schema_state,
+    )
 
-    url = database_url(get_settings())
+    settings = get_settings()
+    url = database_url(settings)
     db = connect(url)
     try:
-        before = await _reach(url, schema_state(db))
+        before = await reach(db, schema_state(db))
         if upgrade and before.pending:
-            await _reach(url, ensure_schema(db))
+            await ensure_schema(db)
+        if upgrade:
+            await _set_up_checkpoints(settings)
         after = await schema_state(db) if upgrade else before
     finally:
         await db.close()
@@ -60,19 +69,12 @@ async def _state(*, upgrade: bool) -> dict[str, Any]:
     }
 
 
-async def _reach(url: URL, work: Any) -> Any:
-    """`work`, or one line naming the database when it cannot be reached."""
-    from sqlalchemy.exc import DBAPIError
+async def _set_up_checkpoints(settings: Settings) -> None:
+    """Create or migrate the agent checkpoint tables too (LangGraph's own migrations)."""
+    from my_deepagent.store.checkpoints import open_checkpointer
 
-    try:
-        return await work
-    except (OSError, DBAPIError) as exc:
-        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no message"])[0]
-        raise MdaError(
-            f"cannot reach mda's database {url.render_as_string(hide_password=True)}: {first} "
-            "(start it, or fix MDA_DATABASE_URL)",
-            exit_code=1,
-        ) from None
+    async with open_checkpointer(settings):
+        pass
 
 
 def _print(document: dict[str, Any], as_json: bool) -> None:

@@ -12,11 +12,11 @@ call from two processes at once (on PostgreSQL an advisory lock does the same).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,6 +43,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "mda_sqlite_begin"
 _MIGRATION_LOCK_KEY = 0x6D64615F6C6467  # "mda_ldg": one advisory lock for migrations
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -116,19 +117,53 @@ def connect(url: URL | str) -> Database:
 
 @asynccontextmanager
 async def open_database(
-    settings: Settings | None = None, *, url: URL | str | None = None
+    settings: Settings | None = None, *, url: URL | str | None = None, migrate: bool | None = None
 ) -> AsyncIterator[Database]:
-    """The database from `settings` (or `url`), migrated to head, disposed on exit."""
+    """The database from `settings` (or `url`), its schema at head, disposed on exit.
+
+    `migrate=None` migrates only the embedded SQLite file (nothing configured: it just
+    works). A configured database (`MDA_DATABASE_URL`, or an explicit `url`) is shared
+    by many processes and versions, so it is migrated on purpose, by `mda db upgrade`:
+    here a schema behind this mda's is one line naming that command. An unreachable
+    database is one line too.
+    """
     if url is None:
         from my_deepagent.settings import get_settings
 
-        url = database_url(settings or get_settings())
+        settings = settings or get_settings()
+        url = database_url(settings)
+        if migrate is None:
+            migrate = settings.database_url is None
     db = connect(url)
     try:
-        await ensure_schema(db)
+        state = await reach(db, schema_state(db))
+        if state.pending:
+            if not migrate:
+                raise ConfigError(state.upgrade_hint(describe(db)), exit_code=1)
+            await ensure_schema(db)
         yield db
     finally:
         await db.close()
+
+
+def describe(db: Database) -> str:
+    """The database's URL with its password hidden, for messages."""
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+async def reach(db: Database, work: Awaitable[T]) -> T:
+    """`await work` (a first contact), or one line naming the database when it is down."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return await work
+    except (OSError, DBAPIError) as exc:
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no message"])[0]
+        raise ConfigError(
+            f"cannot reach mda's database {describe(db)}: {first} "
+            "(start it, or fix MDA_DATABASE_URL)",
+            exit_code=1,
+        ) from None
 
 
 async def ensure_schema(db: Database) -> None:
@@ -156,6 +191,13 @@ class SchemaState:
     pending: tuple[str, ...]
     """Revisions `ensure_schema` would apply, oldest first."""
 
+    def upgrade_hint(self, where: str) -> str:
+        at = f"revision {self.current}" if self.current else "an empty schema"
+        return (
+            f"mda's database {where} is at {at}, this mda needs {self.head} "
+            f"({len(self.pending)} migrations pending): run `mda db upgrade`"
+        )
+
 
 async def schema_state(db: Database) -> SchemaState:
     """The database's revision and what is pending, without changing anything."""
@@ -168,6 +210,12 @@ async def schema_state(db: Database) -> SchemaState:
     async with db.engine.connect() as conn:
         current = await conn.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise ConfigError(
+            f"mda's database {describe(db)} is at revision {current}, which this mda does "
+            "not know (a newer mda migrated it): upgrade mda",
+            exit_code=1,
         )
     pending = [r.revision for r in script.iterate_revisions(head, current)]
     return SchemaState(current=current, head=head, pending=tuple(reversed(pending)))

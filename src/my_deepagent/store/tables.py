@@ -312,3 +312,9 @@ class MessageBodyRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def is_own_table(name: str | None, type_: str, _parents: object) -> bool:
+    """For alembic's `include_name`: a table is mda's when it is in `Base.metadata`
+    (on PostgreSQL LangGraph keeps its checkpoint tables in the same database)."""
+    return type_ != "table" or name in Base.metadata.tables

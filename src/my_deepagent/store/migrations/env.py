@@ -4,6 +4,8 @@
 transaction), so the migrations join that transaction. With no connection (alembic's
 command line, `alembic_config(url=...)`) it opens one from `sqlalchemy.url`.
 `render_as_batch` lets later migrations alter SQLite tables (copy-and-move).
+On PostgreSQL the same database holds LangGraph's checkpoint tables, which LangGraph
+migrates itself: autogenerate leaves every table that is not mda's alone.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from my_deepagent.store.tables import Base
+from my_deepagent.store.tables import Base, is_own_table
 
 
 def _run(connection: Connection) -> None:
@@ -23,6 +25,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=is_own_table,
     )
     with context.begin_transaction():
         context.run_migrations()
