@@ -27,6 +27,7 @@ from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.scripted import ScriptedChatModel
 from my_deepagent.examples import prepare_example_repo
 from my_deepagent.git import create_run_worktree, resolve_repo, run_branch_name, run_git
+from my_deepagent.git.run_work import record_run_work
 from my_deepagent.settings import get_settings, reset_settings
 from my_deepagent.store.artifacts import get_artifact
 from my_deepagent.store.events import list_events
@@ -219,6 +220,7 @@ async def test_an_invalid_artifact_is_repaired_on_the_same_thread(phase_env: Pha
     activities = PhaseActivities(deps)
     first = await run_phase(activities, task)
     (phase_env.worktree / SPEC_PATH).write_text('{"goal": 42}\n', encoding="utf-8")
+    record_run_work(phase_env.worktree, RUN_ID)  # as after the agent's own write
 
     checked = await ActivityEnvironment().run(activities.validate_artifact, phase_env.check())
     assert not checked.valid and checked.errors
@@ -325,6 +327,7 @@ async def test_a_missing_or_broken_artifact_is_reported_in_one_line(phase_env: P
     target = phase_env.worktree / SPEC_PATH
     target.parent.mkdir(parents=True)
     target.write_text('{"goal": ', encoding="utf-8")
+    record_run_work(phase_env.worktree, RUN_ID)  # as after the agent's own write
 
     broken = await ActivityEnvironment().run(activities.validate_artifact, phase_env.check())
 

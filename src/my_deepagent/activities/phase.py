@@ -19,6 +19,10 @@ and notice a dead worker.
 phase's schema, stores it (body, sha256, size, result) and, when it is valid,
 commits the worktree, so the run branch holds each accepted artifact and whatever
 else the agent changed.
+
+Both work in this worker's own worktree of the run (`attach_run_worktree`), not in
+a path from the workflow: any worker may run any phase, and the files of a phase in
+progress are recorded in the repository after each tool call that may change them.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from temporalio.exceptions import ApplicationError
 from my_deepagent.activities.budget import budget_stops
 from my_deepagent.activities.deps import ActivityDeps
 from my_deepagent.activities.heartbeats import heartbeating
+from my_deepagent.activities.workspace import attach_run_worktree
 from my_deepagent.agents.budget_guard import BudgetGuard, BudgetWarning
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.models import build_chat_model
@@ -52,16 +57,19 @@ from my_deepagent.agents.prompts import (
 from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.usage import CallContext, UsageMiddleware, thread_usage
+from my_deepagent.agents.work_recorder import RunWorkMiddleware
 from my_deepagent.domain.budget import BudgetGate
 from my_deepagent.domain.catalog import Catalog
 from my_deepagent.domain.persona import Persona
 from my_deepagent.domain.template import Phase, Template
 from my_deepagent.errors import MdaError
 from my_deepagent.git import commit_all, run_branch_name
+from my_deepagent.git.run_work import clear_run_work
 from my_deepagent.prices.lookup import current_price
 from my_deepagent.store.artifacts import record_artifact, set_validation
 from my_deepagent.store.budget import release_thread
 from my_deepagent.store.events import EventType, event_key, record_event
+from my_deepagent.store.records import RunRecord
 from my_deepagent.store.runs import get_run
 from my_deepagent.tokens import content_text
 from my_deepagent.workflows.run_types import (
@@ -149,9 +157,8 @@ class PhaseActivities:
             model = build_chat_model(
                 persona.model_spec, self.deps.settings, max_tokens=persona.limits.max_tokens
             )
-            run = await get_run(self.deps.db, input.run_id)
-            if run is None:
-                raise MdaError(f"no run {input.run_id} in mda's database (start a new run)")
+            run = await self._run(input.run_id)
+        worktree = await attach_run_worktree(self.deps.settings, run)
         if self.deps.settings.sandbox == "off":
             await self._record_unconfined(input)
         price = await current_price(self.deps.db, self.deps.settings, persona.model)
@@ -182,10 +189,10 @@ class PhaseActivities:
         )
         agent = build_agent(
             model,
-            worktree=input.worktree,
+            worktree=worktree,
             system_prompt=f"{persona.system_prompt.strip()}\n\n{PHASE_CONVENTIONS}",
             checkpointer=self.deps.checkpointer,
-            extra_middleware=[usage],
+            extra_middleware=[usage, RunWorkMiddleware(worktree, run.id)],
             own_branches=[run_branch_name(input.run_id)],
             # A run's commits are mda's: its agent never writes git metadata.
             sandbox=persona.sandbox.model_copy(update={"git": "read"}),
@@ -213,8 +220,10 @@ class PhaseActivities:
             template = _pinned_template(catalog, input.template_ref, input.template_hash)
             phase = _phase(template, input.phase_key)
             schema = catalog.schema(phase.artifact.schema_ref)
+            run = await self._run(input.run_id)
+        worktree = await attach_run_worktree(self.deps.settings, run)
         path = phase.artifact.path
-        data = await asyncio.to_thread(_read_if_file, Path(input.worktree) / path)
+        data = await asyncio.to_thread(_read_if_file, worktree / path)
         if data is None:
             error = f"no file at {agent_path(path)}: write it with write_file"
             return ValidationResult(valid=False, errors=(error,))
@@ -234,12 +243,19 @@ class PhaseActivities:
         if not errors:
             message = f"mda: {input.phase_key} (round {input.round})"
             with setup_errors():  # e.g. a key-shaped string in the agent's files
-                await asyncio.to_thread(commit_all, Path(input.worktree), message)
+                await asyncio.to_thread(commit_all, worktree, message)
+            await asyncio.to_thread(clear_run_work, worktree, run.id)
         return ValidationResult(
             valid=not errors,
             artifact=ArtifactRef(path=path, sha256=record.sha256, size=record.size),
             errors=errors,
         )
+
+    async def _run(self, run_id: str) -> RunRecord:
+        run = await get_run(self.deps.db, run_id)
+        if run is None:
+            raise MdaError(f"no run {run_id} in mda's database (start a new run)")
+        return run
 
     async def _drive(
         self,

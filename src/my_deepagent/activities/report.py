@@ -11,16 +11,15 @@ attempt resumed after a crash does not count its calls twice.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.report_files import write_report_files
 from my_deepagent.store.approvals import list_approvals
 from my_deepagent.store.artifacts import list_artifacts
 from my_deepagent.store.database import Database
@@ -51,7 +50,7 @@ class ReportActivities:
         markdown = render_markdown(document)
         folder = self.deps.settings.paths.reports_dir
         json_path, markdown_path = await asyncio.to_thread(
-            _write_files, folder, input.run_id, document, markdown
+            write_report_files, folder, input.run_id, document, markdown
         )
         await save_report(self.deps.db, input.run_id, document, markdown)
         return ReportPaths(json_path=str(json_path), markdown_path=str(markdown_path))
@@ -220,23 +219,6 @@ def _shell_line(unconfined: list[str]) -> str:
         "- agent shell: **unconfined** (MDA_SANDBOX=off, the user's explicit choice) in "
         + ", ".join(unconfined)
     )
-
-
-def _write_files(
-    folder: Path, run_id: str, document: dict[str, Any], markdown: str
-) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    json_path, markdown_path = folder / f"{run_id}.json", folder / f"{run_id}.md"
-    _replace(json_path, json.dumps(document, indent=2) + "\n")
-    _replace(markdown_path, markdown)
-    return json_path, markdown_path
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write in one step: a reader never sees half a report."""
-    partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def _seconds(start: datetime, end: datetime) -> float:

@@ -16,9 +16,9 @@ would look like one call to anything that records usage by message id.
 Usage is counted with tiktoken (`tokens.py`): input is the messages plus the tool
 schemas, output the text plus the tool calls' names and JSON arguments.
 A name ending in `-explore-<N>` makes the model call `ls` N times before it writes
-an artifact (see `scripted_replies`). `latency_ms` (from `MDA_SCRIPTED_LATENCY_MS`)
-delays every call, for demos and for tests that need a call to be in flight when a
-worker dies.
+an artifact, `-drafts-<N>` write N draft files first (see `scripted_replies`).
+`latency_ms` (from `MDA_SCRIPTED_LATENCY_MS`) delays every call, for demos and for
+tests that need a call to be in flight when a worker dies.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from my_deepagent.agents.scripted_replies import Reply, decide, explore_calls
+from my_deepagent.agents.scripted_replies import Reply, decide, draft_calls, explore_calls
 from my_deepagent.tokens import (
     content_text,
     count_message_tokens,
@@ -144,6 +144,7 @@ class ScriptedChatModel(BaseChatModel):
             messages,
             frozenset(tool_name(t) for t in tools),
             explore=explore_calls(self.model_name),
+            drafts=draft_calls(self.model_name),
         )
         key = call_key(self.model_spec, messages, tools, thread_id)
         tool_calls = [

@@ -18,8 +18,11 @@ broken tool can never make the agent loop.
 A model whose name ends in `-explore-<N>` (`scripted:spec-writer-explore-200`) first
 calls `ls` N times on an artifact task, then writes the artifact: a long phase with
 many model calls and tool results, for tests of history size and checkpoints; in chat
-it calls `ls` N times before it answers. The count is of its own `ls` calls since the
-latest human message, so it stays a pure function. A chat message naming several
+it calls `ls` N times before it answers. One ending in `-drafts-<N>` first writes N
+files, `/notes/draft-<i>.md`, one per call, on an artifact task: a phase whose files
+change between model calls, for tests of a phase taken over by another worker. The
+counts are of its own calls since the latest human message, so it stays a pure
+function. A chat message naming several
 files (`@a.py @b.py`) reads them all in one call, then summarises each.
 """
 
@@ -59,6 +62,8 @@ it takes absolute paths and paths without an extension too."""
 _GUTTER = re.compile(r"^\s*\d+(?:\.\d+)?\s{1,2}")
 _READ_HEADER = re.compile(r"^@@ (.*) @@$")
 _EXPLORE_SUFFIX = re.compile(r"-explore-(\d+)$")
+_DRAFTS_SUFFIX = re.compile(r"-drafts-(\d+)$")
+DRAFTS_FOLDER = "/notes"
 """deepagents' read_file puts `@@ lines 1-44 of 44 | ... @@` above the file's lines."""
 
 
@@ -107,11 +112,21 @@ def explore_calls(model_name: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+def draft_calls(model_name: str) -> int:
+    """How many draft files a model named `...-drafts-<N>` writes before its artifact."""
+    found = _DRAFTS_SUFFIX.search(model_name)
+    return int(found.group(1)) if found else 0
+
+
 def decide(
-    messages: Sequence[BaseMessage], tool_names: frozenset[str], *, explore: int = 0
+    messages: Sequence[BaseMessage],
+    tool_names: frozenset[str],
+    *,
+    explore: int = 0,
+    drafts: int = 0,
 ) -> Reply:
-    """The answer to `messages` when the tools in `tool_names` are bound; `explore`
-    `ls` calls come before the write of an artifact task."""
+    """The answer to `messages` when the tools in `tool_names` are bound; `drafts`
+    draft files, then `explore` `ls` calls come before the write of an artifact task."""
     summary = summary_reply(messages)
     if summary is not None:
         return Reply(summary)
@@ -134,6 +149,14 @@ def decide(
             None,
         )
     if task is not None:
+        drafted = sum(
+            c.name == WRITE_TOOL and str(c.args.get("file_path", "")).startswith(DRAFTS_FOLDER)
+            for c in _calls_after(messages, start)
+        )
+        if drafted < drafts and WRITE_TOOL in tool_names:
+            draft = f"{DRAFTS_FOLDER}/draft-{drafted + 1}.md"
+            step = f"Drafting notes ({drafted + 1}/{drafts})."
+            return Reply(step, [(WRITE_TOOL, {"file_path": draft, "content": f"{step}\n"})])
         explored = sum(c.name == EXPLORE_TOOL for c in _calls_after(messages, start))
         if explored < explore and EXPLORE_TOOL in tool_names:
             step = f"Exploring the repository ({explored + 1}/{explore})."

@@ -229,6 +229,7 @@ def report(
 
 async def _report(ref: str, format: str) -> None:
     from my_deepagent.errors import MdaError
+    from my_deepagent.report_files import local_report, report_file
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import find_run
@@ -236,10 +237,11 @@ async def _report(ref: str, format: str) -> None:
     settings = get_settings()
     async with open_database(settings) as db:
         record = await find_run(db, ref)
-    path = settings.paths.reports_dir / f"{record.id}.{format}"
-    if not path.is_file():
+        written = await local_report(db, settings.paths.reports_dir, record.id)
+    if written is None:
         raise MdaError(
             f"run {record.id[:12]} has no report yet (it is {record.state.value}); "
             f"see `mda runs show {record.id[:8]}`"
         )
+    path = report_file(settings.paths.reports_dir, record.id, format)
     sys.stdout.write(path.read_text(encoding="utf-8"))

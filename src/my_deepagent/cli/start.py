@@ -83,6 +83,7 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool, previe
     from my_deepagent.cli.cost_preview import cost_preview, print_preview
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import plan_run, start_run
+    from my_deepagent.report_files import local_report
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import get_run, new_run_id
@@ -113,7 +114,8 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool, previe
         if json_output:
             final = await get_run(db, record.id)
             summary["state"] = final.state.value if final is not None else None
-            summary["report"] = str(settings.paths.reports_dir / f"{record.id}.json")
+            written = await local_report(db, settings.paths.reports_dir, record.id)
+            summary["report"] = str(written[0]) if written is not None else None
             _print_summary(summary, json_output)
         return code
 
@@ -168,11 +170,13 @@ async def _follow_to_end(client: Any, db: Any, run_id: str, *, quiet: bool) -> i
     state = await follow_run(client, db, run_id, ask_at_gates=asking, quiet=quiet)
     record = await get_run(db, run_id)
     if not quiet:
+        from my_deepagent.report_files import local_report
         from my_deepagent.settings import get_settings
 
-        report = get_settings().paths.reports_dir / f"{run_id}.md"
+        written = await local_report(db, get_settings().paths.reports_dir, run_id)
+        report = f" Report: {written[1]}" if written is not None else ""
         reason = f" ({record.error})" if record is not None and record.error else ""
-        sys.stdout.write(f"Run {run_id} {state}{reason}. Report: {report}\n")
+        sys.stdout.write(f"Run {run_id} {state}{reason}.{report}\n")
     return EXIT_FOR_STATE.get(state, 1)
 
 

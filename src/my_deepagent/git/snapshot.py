@@ -62,7 +62,7 @@ def record_working_tree(repo: Path, ref: str, message: str, vault: Path) -> str:
     _copy_files(repo, vault, secrets)
     with tempfile.TemporaryDirectory(prefix="mda-snapshot-") as folder:
         env = {"GIT_INDEX_FILE": str(Path(folder) / "index"), **MDA_IDENTITY.env()}
-        _seed_index(repo, Path(env["GIT_INDEX_FILE"]))
+        seed_index(repo, Path(env["GIT_INDEX_FILE"]))
         run_git(["add", "-A"], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
         if secrets:
             run_git(["rm", "-q", "--cached", "--ignore-unmatch", "--", *secrets], cwd=repo,
@@ -133,7 +133,7 @@ def _copy_files(source: Path, target: Path, names: list[str]) -> None:
         destination.chmod(0o600)
 
 
-def _seed_index(repo: Path, index: Path) -> None:
+def seed_index(repo: Path, index: Path) -> None:
     """Start from a copy of the user's index: its stat cache spares re-hashing every
     tracked file (the copy is what changes; the user's index is only read)."""
     found = run_git(["rev-parse", "--git-path", "index"], cwd=repo, check=False)

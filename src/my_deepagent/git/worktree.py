@@ -10,6 +10,13 @@ Creating is idempotent, for retried activities and resumed runs: a registered wo
 on the run's branch is reused; if its folder was deleted, the branch is checked out
 again into a new folder (keeping the agent's commits). A failed creation removes
 whatever it created (folder, registration, branch).
+
+Every worker keeps its own worktree of a run, in its own data folder, all on the
+run's branch (git allows that with `--force`; a worktree folder named for the run
+is another worker's, any other checkout of the branch is the user's and is refused).
+`run_work` keeps their files in step through the repository. A registration whose
+folder is gone is dropped only when it is this worker's own path or the user's: on a
+shared volume another machine's path may not exist here and still be in use.
 """
 
 from __future__ import annotations
@@ -113,10 +120,17 @@ def create_run_worktree(repo: RepoInfo, base: str, run_id: str, worktrees_dir: P
                 f"(remove it: git worktree remove --force {path})"
             )
         return _worktree(repo, run_id, path, branch, base, reused=True)
+    shared = False
     for entry in registered:
-        if (entry.path == path or entry.branch == branch) and not entry.path.is_dir():
+        if entry.path == path and not path.is_dir():
             _forget_registration(repo, entry.path)
-        elif entry.branch == branch:
+        elif entry.branch != branch:
+            continue
+        elif entry.path.name == run_id:
+            shared = True  # another worker's worktree of this run (see `run_work`)
+        elif not entry.path.is_dir():
+            _forget_registration(repo, entry.path)
+        else:
             raise WorkspaceError(
                 f"branch {branch} is checked out at {entry.path} "
                 "(switch that checkout to another branch, then retry)"
@@ -132,7 +146,9 @@ def create_run_worktree(repo: RepoInfo, base: str, run_id: str, worktrees_dir: P
                 f"branch {branch} already exists and belongs to "
                 f"{'run ' + owner if owner else 'no mda run'} (delete or rename it, then retry)"
             )
-        _add_worktree(repo, path, [str(path), branch], created_branch=None, run_id=run_id)
+        force = ["--force"] if shared else []
+        add_args = [*force, str(path), branch]
+        _add_worktree(repo, path, add_args, created_branch=None, run_id=run_id)
     else:
         start = check_base_branch(repo, base)
         add_args = ["--no-track", "-b", branch, str(path), start]
@@ -167,7 +183,7 @@ def commit_all(worktree: Path, message: str, *, identity: GitIdentity = MDA_IDEN
     """
     if not message.strip():
         raise ValueError("commit message must not be empty")
-    _check_is_run_worktree(worktree)
+    check_is_run_worktree(worktree)
     run_git(["add", "-A"], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
     staged = run_git(["diff", "--cached", "--quiet"], cwd=worktree, check=False)
     if staged.returncode == 0:
@@ -238,7 +254,7 @@ def _forget_registration(repo: RepoInfo, path: Path) -> None:
         run_git(["worktree", "prune"], cwd=repo.root)
 
 
-def _check_is_run_worktree(worktree: Path) -> None:
+def check_is_run_worktree(worktree: Path) -> None:
     top = run_git(["rev-parse", "--show-toplevel"], cwd=worktree, check=False)
     if top.returncode != 0 or Path(top.stdout.strip()).resolve() != worktree.resolve():
         raise WorkspaceError(f"{worktree} is not a run worktree (commit refused)")

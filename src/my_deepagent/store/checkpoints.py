@@ -3,6 +3,7 @@
 SQLite (embedded mode) keeps checkpoints in their own file, `checkpoints.db` beside
 `mda.db`: an agent step writes a checkpoint every few seconds, and on the ledger's file
 those writes would queue behind (and hold up) the CLI's and the API's transactions.
+With `MDA_DATABASE_URL` naming a SQLite file, the checkpoints sit beside that file.
 The connection gets WAL and a busy timeout like the ledger's, because the worker and
 a `mda` command reading a thread may open the file at once.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
@@ -36,6 +38,12 @@ _SETUP_LOCK_KEY = 0x6D64615F636B70  # "mda_ckp"
 
 
 def checkpoints_file(settings: Settings) -> str:
+    """`checkpoints.db` beside mda's SQLite file: in the data folder, or beside the file
+    `MDA_DATABASE_URL` names, so workers sharing that file share the threads too."""
+    if settings.database_url is not None:
+        database = make_url(settings.database_url).database
+        if database:
+            return str(Path(database).expanduser().resolve().parent / CHECKPOINTS_FILE)
     return str(settings.paths.data_dir / CHECKPOINTS_FILE)
 
 
@@ -64,8 +72,9 @@ async def _sqlite_saver(settings: Settings) -> AsyncIterator[BaseCheckpointSaver
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
-    async with aiosqlite.connect(checkpoints_file(settings)) as conn:
+    path = Path(checkpoints_file(settings))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with aiosqlite.connect(path) as conn:
         await conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")

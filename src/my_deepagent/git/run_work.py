@@ -1,0 +1,103 @@
+"""A run's unfinished work, shared through the repository so any worker can go on
+with a phase.
+
+Each worker keeps its own worktree of a run (in its own data folder). The truth is
+in the repository: the run's branch holds every accepted phase, and the hidden ref
+`refs/mda/runs/<run>/work` holds the files of the phase in progress, recorded after
+every tool call that may have changed them (and when a phase's agent stops). The
+record's parent is the branch tip it was taken on: a record on an older tip is out
+of date (the phase it belonged to was committed since) and is ignored.
+
+Before it works in its worktree, an activity calls `sync_run_worktree`: when the
+files there are not the ones the repository says the run has (the work record, else
+the branch tip), they are made so. On the worker that did the work this finds
+nothing to do; on another one (a killed worker's phase taken over, or the next phase
+scheduled elsewhere) it brings exactly the files the agent's last checkpoint saw.
+
+A run's worktree is mda's: a change made there by hand, outside the agent's tools,
+is replaced by the recorded files at the next activity (change the branch instead).
+Records are built in a temporary index (the worktree's own index is only read, for
+its stat cache), like the session snapshots. Files git ignores are not recorded.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from my_deepagent.git.runner import LONG_TIMEOUT_S, MDA_IDENTITY, run_git
+from my_deepagent.git.snapshot import seed_index
+from my_deepagent.git.worktree import check_is_run_worktree
+
+WORK_NAMESPACE = "refs/mda/runs"
+
+
+def work_ref(run_id: str) -> str:
+    return f"{WORK_NAMESPACE}/{run_id}/work"
+
+
+def record_run_work(worktree: Path, run_id: str) -> str | None:
+    """Record the worktree's files on the run's work ref; the new record's sha, or None
+    when the ref already holds them (or they are the branch tip's, and it is cleared)."""
+    check_is_run_worktree(worktree)
+    head = _resolve(worktree, "HEAD^{commit}")
+    tree = _files_tree(worktree)
+    ref = work_ref(run_id)
+    current = _resolve(worktree, ref)
+    if current is not None and _record_of(worktree, current) == (head, tree):
+        return None
+    if tree == _resolve(worktree, "HEAD^{tree}"):
+        if current is not None:
+            run_git(["update-ref", "-d", ref, current], cwd=worktree)
+        return None
+    assert head is not None
+    commit = run_git(
+        ["commit-tree", tree, "-p", head, "-m", f"mda: work in progress on {run_id}"],
+        cwd=worktree,
+        extra_env=MDA_IDENTITY.env(),
+    ).stdout.strip()
+    run_git(["update-ref", ref, commit, current or ""], cwd=worktree)
+    return commit
+
+
+def sync_run_worktree(worktree: Path, run_id: str) -> bool:
+    """Make the worktree's files the run's (see the module docstring); True when files
+    had to change. The index ends at the branch tip, the work as unstaged changes."""
+    check_is_run_worktree(worktree)
+    head = _resolve(worktree, "HEAD^{commit}")
+    want = _resolve(worktree, "HEAD^{tree}")
+    current = _resolve(worktree, work_ref(run_id))
+    if current is not None:
+        parent, tree = _record_of(worktree, current)
+        if parent == head:
+            want = tree
+    if want is None or _files_tree(worktree) == want:
+        return False
+    run_git(["read-tree", "-u", "--reset", want], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
+    run_git(["clean", "-f", "-d", "-q"], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
+    run_git(["reset", "-q"], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
+    return True
+
+
+def clear_run_work(worktree: Path, run_id: str) -> None:
+    """Drop the work record (the phase's files are committed on the branch now)."""
+    run_git(["update-ref", "-d", work_ref(run_id)], cwd=worktree, check=False)
+
+
+def _files_tree(worktree: Path) -> str:
+    """The tree of the files in `worktree` (tracked and untracked, not ignored)."""
+    with tempfile.TemporaryDirectory(prefix="mda-run-work-") as folder:
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+        seed_index(worktree, Path(env["GIT_INDEX_FILE"]))
+        run_git(["add", "-A"], cwd=worktree, extra_env=env, timeout_s=LONG_TIMEOUT_S)
+        return run_git(["write-tree"], cwd=worktree, extra_env=env).stdout.strip()
+
+
+def _record_of(worktree: Path, commit: str) -> tuple[str | None, str | None]:
+    """A work record's parent (the tip it was taken on) and its tree."""
+    return _resolve(worktree, f"{commit}^1"), _resolve(worktree, f"{commit}^{{tree}}")
+
+
+def _resolve(worktree: Path, name: str) -> str | None:
+    found = run_git(["rev-parse", "--verify", "-q", name], cwd=worktree, check=False)
+    return found.stdout.strip() if found.returncode == 0 else None
