@@ -1,14 +1,17 @@
 """How many runs mda completes per second: offline spec-and-review runs (3 phases,
 gates auto-approved), launched through mda's own client API, on one worker process
-and on two, against the embedded dev server and SQLite.
+and on two, on SQLite and on PostgreSQL, against the embedded dev server.
 
 Each batch starts `--runs` runs at once (each on its own copy of the example
 repository, made before the clock starts) and waits until all have completed; the
-figure is the time from the first start to the last completion. Worker setups take
-turns batch by batch, so the machine's noise falls on both alike; medians of
-`--batches`.
+figure is the time from the first start to the last completion. Every setup gets a
+fresh database for each batch (a SQLite file, or a database on a throwaway
+PostgreSQL cluster, both named by MDA_DATABASE_URL and migrated by `mda db upgrade`,
+as a deployment's are), and the setups take turns batch by batch, so the machine's
+noise falls on all alike; medians of `--batches`.
 
-    .venv/bin/python benchmarks/throughput.py [--runs 100] [--batches 3] [--concurrency N]
+    .venv/bin/python benchmarks/throughput.py [--runs 100] [--batches 3]
+        [--databases sqlite,postgresql] [--concurrency N]
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_overhead import setup_environment
+from run_overhead import free_port, setup_environment
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pg_cluster import Cluster, execute, start_cluster, stop_cluster
 
 REQUIREMENTS = "Add due dates to todo items."
 
@@ -96,41 +102,79 @@ async def batch(runs: int, root: Path, label: str) -> float:
     return elapsed
 
 
+Setup = tuple[str, int]
+"""(database, number of workers)."""
+
+
+def fresh_database(kind: str, root: Path, label: str, cluster: Cluster | None) -> None:
+    """Point this process and the workers it starts at a new, migrated database."""
+    from my_deepagent.settings import reset_settings
+
+    if kind == "sqlite":
+        folder = root / "databases" / label
+        folder.mkdir(parents=True)
+        url = f"sqlite+aiosqlite:///{folder / 'mda.db'}"
+    else:
+        assert cluster is not None
+        name = label.replace("-", "_")
+        execute(cluster.url, f'CREATE DATABASE "{name}"')
+        url = f"{cluster.url}/{name}"
+    os.environ["MDA_DATABASE_URL"] = url
+    reset_settings()
+    command = [sys.executable, "-m", "my_deepagent", "db", "upgrade"]
+    subprocess.run(command, check=True, capture_output=True)
+
+
 async def measure(
-    runs: int, batches: int, root: Path, concurrency: int | None
-) -> dict[int, list[float]]:
-    times: dict[int, list[float]] = {1: [], 2: []}
-    for number in range(batches):
-        for count in times:
-            workers = spawn_workers(count, root, concurrency)
-            try:
-                await wait_polled(workers)
-                times[count].append(await batch(runs, root, f"b{number}-w{count}"))
-            finally:
-                stop(workers)
+    runs: int, batches: int, root: Path, databases: list[str], concurrency: int | None
+) -> dict[Setup, list[float]]:
+    cluster = start_cluster(free_port()) if "postgresql" in databases else None
+    times: dict[Setup, list[float]] = {(kind, n): [] for kind in databases for n in (1, 2)}
+    try:
+        for number in range(batches):
+            for kind, count in times:
+                label = f"b{number}-{kind}-w{count}"
+                fresh_database(kind, root, label, cluster)
+                workers = spawn_workers(count, root, concurrency)
+                try:
+                    await wait_polled(workers)
+                    times[(kind, count)].append(await batch(runs, root, label))
+                finally:
+                    stop(workers)
+    finally:
+        if cluster is not None:
+            stop_cluster(cluster)
     return times
 
 
-def report(times: dict[int, list[float]], runs: int, concurrency: int | None) -> None:
+def report(times: dict[Setup, list[float]], runs: int, concurrency: int | None) -> None:
     limit = concurrency or "the worker's default"
+    batches = len(next(iter(times.values())))
     print(
-        f"{runs} offline spec-and-review runs (3 phases each), SQLite, activities per worker: "
-        f"{limit}; medians of {len(times[1])} batches:"
+        f"{runs} offline spec-and-review runs (3 phases each), activities per worker: "
+        f"{limit}; medians of {batches} batches:"
     )
-    for count, values in times.items():
+    for (kind, count), values in times.items():
         median = statistics.median(values)
         print(
-            f"  {count} worker{'s' if count > 1 else ' '}  {median:6.1f} s to all completed   "
-            f"{runs / median:5.2f} runs/s   (batches: {', '.join(f'{v:.1f}' for v in values)})"
+            f"  {kind:<10}  {count} worker{'s' if count > 1 else ' '}  {median:6.1f} s to all "
+            f"completed   {runs / median:5.2f} runs/s   "
+            f"(batches: {', '.join(f'{v:.1f}' for v in values)})"
         )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Runs per second on one and two workers.")
+    parser = argparse.ArgumentParser(
+        description="Runs per second on one and two workers, SQLite and PostgreSQL."
+    )
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--batches", type=int, default=3)
+    parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--concurrency", type=int, default=None)
     args = parser.parse_args()
+    databases = [kind.strip() for kind in args.databases.split(",") if kind.strip()]
+    if not set(databases) <= {"sqlite", "postgresql"}:
+        parser.error("--databases takes sqlite, postgresql or both")
     root = Path(tempfile.mkdtemp(prefix="mda-bench-throughput-")).resolve()
     setup_environment(root, task_queue="bench-throughput")
     from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
@@ -140,7 +184,7 @@ def main() -> None:
     config = EmbeddedServerConfig.from_settings()
     asyncio.run(start_server(config))
     try:
-        times = asyncio.run(measure(args.runs, args.batches, root, args.concurrency))
+        times = asyncio.run(measure(args.runs, args.batches, root, databases, args.concurrency))
         report(times, args.runs, args.concurrency)
     finally:
         stop_server(config)

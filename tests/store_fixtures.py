@@ -1,25 +1,21 @@
 """Fixtures for the store tests: every test runs on SQLite and, when the PostgreSQL
-server binaries are installed, on a throwaway PostgreSQL cluster too.
-
-The cluster (initdb + pg_ctl, trust auth, loopback, a free port, fsync off) is
-started once per session; each test gets a fresh database in it. initdb refuses to
-run as root, so under root the cluster runs as the `postgres` system user.
+server binaries are installed, on a throwaway PostgreSQL cluster too (`pg_cluster`),
+started once per session; each test gets a fresh database in it.
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
+from pg_cluster import ClusterUnavailable, execute, start_cluster, stop_cluster
 from suite_database import SUITE_DATABASE
 
 if TYPE_CHECKING:
@@ -28,47 +24,17 @@ if TYPE_CHECKING:
 BACKENDS = [SUITE_DATABASE] if SUITE_DATABASE else ["sqlite", "postgresql"]
 
 
-def postgres_bin_dir() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
-def _cluster_user() -> str | None:
-    """The user to run the cluster as: ourselves, or `postgres` when we are root."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("running as root and there is no `postgres` user to run initdb as")
-    return "postgres"
-
-
 @pytest.fixture(scope="session")
 def postgres_server(unused_tcp_port_factory: Callable[[], int]) -> Iterator[str]:
     """`postgresql+asyncpg://mda@127.0.0.1:<port>`, a throwaway cluster for the session."""
-    bin_dir = postgres_bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries are not installed (Debian: postgresql-15)")
-    user = _cluster_user()
-    root = Path(tempfile.mkdtemp(prefix="mda-pg-"))
-    if user is not None:
-        shutil.chown(root, user)
-    data, port = root / "data", unused_tcp_port_factory()
-    run: dict[str, Any] = {"check": True, "capture_output": True, "user": user}
-    subprocess.run(
-        [bin_dir / "initdb", "-D", data, "-U", "mda", "--auth=trust", "-E", "UTF8", "--no-sync"],
-        **run,
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", root / "log", "-w", "start"], **run
-    )
     try:
-        yield f"postgresql+asyncpg://mda@127.0.0.1:{port}"
+        cluster = start_cluster(unused_tcp_port_factory())
+    except ClusterUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        yield cluster.url
     finally:
-        subprocess.run([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], **run)
-        shutil.rmtree(root, ignore_errors=True)
+        stop_cluster(cluster)
 
 
 _database_count = 0
@@ -80,23 +46,12 @@ def new_postgres_database(server_url: str, template: str | None = None) -> str:
     _database_count += 1
     name = f"mda_test_{os.getpid()}_{_database_count}"
     create = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-    _admin(server_url, create)
+    execute(server_url, create)
     return name
 
 
 def drop_postgres_database(server_url: str, name: str) -> None:
-    _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(server_url: str, statement: str) -> None:
-    import psycopg
-
-    from my_deepagent.store.checkpoints import libpq_dsn
-
-    dsn = libpq_dsn(f"{server_url}/postgres")
-    assert dsn is not None
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(statement.encode())
+    execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

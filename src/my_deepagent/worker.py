@@ -18,14 +18,16 @@ a live local poller from one the server still lists after it stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+from my_deepagent.worker_health import report_health, worker_identity
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -40,10 +42,6 @@ HEARTBEAT_THROTTLE = timedelta(seconds=1)
 PASSTHROUGH_MODULES = ("my_deepagent", "pydantic", "pydantic_core", "annotated_types")
 
 log = logging.getLogger("mda.worker")
-
-
-def worker_identity() -> str:
-    return f"{os.getpid()}@{socket.gethostname()}"
 
 
 def default_workflows() -> list[type]:
@@ -164,6 +162,7 @@ async def run_worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, _on_signal, sig, stop)
         running = asyncio.create_task(worker.run())
+        health = asyncio.create_task(report_health(client, deps.settings.paths))
         log.info(
             "worker %s polling task queue %r on namespace %r (pid %d, %d activities at once)",
             worker_identity(),
@@ -178,7 +177,10 @@ async def run_worker(
             log.info("shutting down (running activities get %ss)", GRACEFUL_SHUTDOWN.seconds)
             await worker.shutdown()
         stopped.cancel()
+        health.cancel()
         await running
+        with contextlib.suppress(asyncio.CancelledError):
+            await health
     log.info("worker stopped")
 
 

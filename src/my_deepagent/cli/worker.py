@@ -95,3 +95,30 @@ def status(
         typer.echo(f"log        {info.log_file}")
     if info is None:
         raise typer.Exit(EXIT_NOT_RUNNING)
+
+
+@app.command()
+def health(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON document."),
+) -> None:
+    """Exit 0 while a worker of this MDA_HOME reaches the Temporal server (a container
+    health check or liveness probe); exit 1, with one line, when none does."""
+    from my_deepagent.errors import MdaError
+    from my_deepagent.settings import get_settings
+    from my_deepagent.worker_health import FRESH_FOR_S, healthy_workers
+
+    paths = get_settings().paths
+    found = healthy_workers(paths)
+    if as_json:
+        from my_deepagent.cli.output import print_json
+
+        print_json({"healthy": bool(found), "workers": [w.__dict__ for w in found]})
+    if not found:
+        raise MdaError(
+            f"no worker of {paths.data_dir} has reached the Temporal server in the last "
+            f"{FRESH_FOR_S:g} s (start `mda worker`, or see its log)",
+            exit_code=1,
+        )
+    if not as_json:
+        for worker in found:
+            typer.echo(f"worker {worker.identity} reaches the Temporal server")

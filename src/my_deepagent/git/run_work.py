@@ -71,6 +71,7 @@ def sync_run_worktree(worktree: Path, run_id: str) -> bool:
         parent, tree = _record_of(worktree, current)
         if parent == head:
             want = tree
+    _drop_stale_index_lock(worktree)
     if want is None or _files_tree(worktree) == want:
         return False
     run_git(["read-tree", "-u", "--reset", want], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
@@ -82,6 +83,15 @@ def sync_run_worktree(worktree: Path, run_id: str) -> bool:
 def clear_run_work(worktree: Path, run_id: str) -> None:
     """Drop the work record (the phase's files are committed on the branch now)."""
     run_git(["update-ref", "-d", work_ref(run_id)], cwd=worktree, check=False)
+
+
+def _drop_stale_index_lock(worktree: Path) -> None:
+    """Remove the worktree's `index.lock`, left by a git command of the agent's that
+    died with an earlier attempt: nothing else works in a run's worktree while an
+    activity is starting there, and git would refuse every later command."""
+    found = run_git(["rev-parse", "--git-path", "index.lock"], cwd=worktree, check=False)
+    if found.returncode == 0:
+        (worktree / found.stdout.strip()).unlink(missing_ok=True)
 
 
 def _files_tree(worktree: Path) -> str:
