@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TEMPLATE = """\
@@ -53,6 +55,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def embedded_server() -> Iterator[None]:
+    """The embedded dev server of the environment `setup_environment` made, stopped on
+    exit."""
+    from my_deepagent.embedded.server import EmbeddedServerConfig, start_server, stop_server
+    from my_deepagent.settings import reset_settings
+
+    reset_settings()
+    config = EmbeddedServerConfig.from_settings()
+    asyncio.run(start_server(config))
+    try:
+        yield
+    finally:
+        stop_server(config)
 
 
 def setup_environment(root: Path, task_queue: str = "bench") -> None:
@@ -260,20 +278,13 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mda-bench-")).resolve()
     setup_environment(root)
-    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
-    from my_deepagent.settings import reset_settings
-
-    reset_settings()
-    config = EmbeddedServerConfig.from_settings()
-    asyncio.run(start_server(config))
-    try:
+    with embedded_server():
         times, budget = asyncio.run(phases(args.rounds, root))
         reissue = None if args.no_restart else restart_reissue(root, args.latency_ms)
         report(times, budget, reissue)
-    finally:
-        stop_server(config)
 
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
     os._exit(0)

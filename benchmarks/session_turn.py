@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from budget_check import CaptureRequest, per_call_costs, report_per_call
-from run_overhead import setup_environment
+from run_overhead import embedded_server, setup_environment
 
 QUESTION = "Compare @README.md @todo/store.py @tests/test_store.py for me (turn {n})."
 WARMUP = 3
@@ -142,18 +143,11 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mda-bench-session-")).resolve()
     setup_environment(root, task_queue="bench-session")
-    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
-    from my_deepagent.settings import reset_settings
-
-    reset_settings()
-    config = EmbeddedServerConfig.from_settings()
-    asyncio.run(start_server(config))
-    try:
+    with embedded_server():
         report(*asyncio.run(turns(args.turns, root)))
-    finally:
-        stop_server(config)
 
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
     os._exit(0)

@@ -15,7 +15,6 @@ the killed one before the next round. Medians of `--rounds`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import statistics
@@ -25,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_overhead import REQUIREMENTS, setup_environment
+from run_overhead import REQUIREMENTS, embedded_server, setup_environment
 
 
 def spawn(root: Path, name: str, latency_ms: int) -> subprocess.Popen[bytes]:
@@ -98,23 +97,17 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mda-bench-takeover-")).resolve()
     setup_environment(root, task_queue="bench-takeover")
-    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
-    from my_deepagent.settings import reset_settings
-
-    reset_settings()
-    config = EmbeddedServerConfig.from_settings()
-    asyncio.run(start_server(config))
-    workers = {name: spawn(root, name, args.latency_ms) for name in ("w0", "w1")}
-    try:
-        for name in workers:
-            wait_polling(root, name)
-        times = [round_trip(root, i, workers, args.latency_ms) for i in range(args.rounds)]
-    finally:
-        for worker in workers.values():
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers.values():
-            worker.wait(timeout=60)
-        stop_server(config)
+    with embedded_server():
+        workers = {name: spawn(root, name, args.latency_ms) for name in ("w0", "w1")}
+        try:
+            for name in workers:
+                wait_polling(root, name)
+            times = [round_trip(root, i, workers, args.latency_ms) for i in range(args.rounds)]
+        finally:
+            for worker in workers.values():
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers.values():
+                worker.wait(timeout=60)
     print(
         f"SIGKILL of the worker mid-call, another worker polling: the call re-issued after "
         f"{statistics.median(times):.1f} s (median of {len(times)}; "
@@ -124,4 +117,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
     os._exit(0)

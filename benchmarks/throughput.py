@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_overhead import free_port, setup_environment
+from run_overhead import embedded_server, free_port, setup_environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pg_cluster import Cluster, execute, start_cluster, stop_cluster
@@ -177,19 +177,12 @@ def main() -> None:
         parser.error("--databases takes sqlite, postgresql or both")
     root = Path(tempfile.mkdtemp(prefix="mda-bench-throughput-")).resolve()
     setup_environment(root, task_queue="bench-throughput")
-    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
-    from my_deepagent.settings import reset_settings
-
-    reset_settings()
-    config = EmbeddedServerConfig.from_settings()
-    asyncio.run(start_server(config))
-    try:
+    with embedded_server():
         times = asyncio.run(measure(args.runs, args.batches, root, databases, args.concurrency))
         report(times, args.runs, args.concurrency)
-    finally:
-        stop_server(config)
 
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
     os._exit(0)

@@ -20,7 +20,7 @@ from suite_database import SUITE_DATABASE
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from my_deepagent.server import EmbeddedServerConfig, ServerInfo
+    from my_deepagent.embedded.server import EmbeddedServerConfig, ServerInfo
 
 pytest_plugins = [
     "store_fixtures",  # `db`, `store_url`, `postgres_server`
@@ -90,7 +90,7 @@ async def temporal_server(
 
     Use a fresh task queue and workflow id per test. Stopped (SIGTERM) at session end.
     """
-    from my_deepagent.server import EmbeddedServerConfig, start_server, stop_server
+    from my_deepagent.embedded.server import EmbeddedServerConfig, start_server, stop_server
     from my_deepagent.settings import Paths
 
     config = EmbeddedServerConfig(

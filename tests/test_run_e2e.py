@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from my_deepagent.domain.catalog import load_catalog, shipped_assets_dir
-from my_deepagent.server_process import find_temporal_binary
+from my_deepagent.embedded.processes import find_temporal_binary
 from run_harness import DEADLINE_S, RunEnv, checkout_snapshot
 
 REQUIREMENTS = "Add a due date to todo items and list the overdue ones."

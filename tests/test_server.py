@@ -36,11 +36,10 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Worker
 
-from my_deepagent import server_process
 from my_deepagent.cli.main import main
-from my_deepagent.errors import ServerError
-from my_deepagent.search_attributes import MDA_KIND, MDA_REPO, MDA_TEMPLATE
-from my_deepagent.server import (
+from my_deepagent.embedded import processes
+from my_deepagent.embedded.namespace import prepare_namespace
+from my_deepagent.embedded.server import (
     EmbeddedServerConfig,
     ServerInfo,
     read_pid_file,
@@ -49,8 +48,9 @@ from my_deepagent.server import (
     stop_server,
     write_pid_file,
 )
+from my_deepagent.errors import ServerError
+from my_deepagent.search_attributes import MDA_KIND, MDA_REPO, MDA_TEMPLATE
 from my_deepagent.settings import get_settings, reset_settings
-from my_deepagent.temporal_setup import prepare_namespace
 
 if TYPE_CHECKING:
     from conftest import TemporalTestServer
@@ -246,7 +246,7 @@ def test_a_server_that_stops_answering(
 ) -> None:
     """SIGSTOP keeps the process (and its connections) but no call gets an answer."""
     info = asyncio.run(start_server(server_env)).info
-    server_process.signal_group(info.pid, signal.SIGSTOP)
+    processes.signal_group(info.pid, signal.SIGSTOP)
     try:
         assert main(["server", "status", "--json"]) == 4
         document = json.loads(capsys.readouterr().out)
@@ -259,14 +259,14 @@ def test_a_server_that_stops_answering(
         with pytest.raises(TimeoutError, match="no answer within 1 s"):
             asyncio.run(_prepare_after_the_server_hangs(info))
     finally:
-        server_process.signal_group(info.pid, signal.SIGCONT)
+        processes.signal_group(info.pid, signal.SIGCONT)
     assert main(["server", "status"]) == 0
 
 
 async def _prepare_after_the_server_hangs(info: ServerInfo) -> None:
-    server_process.signal_group(info.pid, signal.SIGCONT)
+    processes.signal_group(info.pid, signal.SIGCONT)
     client = await Client.connect(info.address)
-    server_process.signal_group(info.pid, signal.SIGSTOP)
+    processes.signal_group(info.pid, signal.SIGSTOP)
     await prepare_namespace(client, "default", retention_days=30, timeout_s=1.0)
 
 

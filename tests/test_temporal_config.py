@@ -15,16 +15,15 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 
 from my_deepagent.cli.main import main
-from my_deepagent.errors import ConfigError, ServerError
-from my_deepagent.search_attributes import ALL_KEYS
-from my_deepagent.server import (
+from my_deepagent.embedded.server import (
     EmbeddedServerConfig,
-    ensure_server,
     running_server,
     stop_server,
 )
+from my_deepagent.errors import ConfigError, ServerError
+from my_deepagent.search_attributes import ALL_KEYS
 from my_deepagent.settings import reset_settings
-from my_deepagent.temporal_config import connect_client, load_target
+from my_deepagent.temporal_config import connect_client, embedded_config_or_fail, load_target
 
 if TYPE_CHECKING:
     from conftest import TemporalTestServer
@@ -106,11 +105,11 @@ async def test_an_unreachable_configured_server_is_one_line(
     assert "\n" not in message
 
 
-async def test_ensure_server_refuses_in_configured_mode(
+def test_the_embedded_server_is_refused_in_configured_mode(
     configured_temporal: TemporalTestServer,
 ) -> None:
     with pytest.raises(ServerError, match="Temporal is configured at"):
-        await ensure_server()
+        embedded_config_or_fail()
 
 
 def test_status_reports_a_configured_server(

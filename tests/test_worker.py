@@ -19,9 +19,9 @@ from temporalio.client import Client
 
 from my_deepagent.cli.main import main
 from my_deepagent.client import ensure_worker, live_worker_identities
+from my_deepagent.embedded.worker_process import read_pid_file, running_worker
 from my_deepagent.settings import get_settings
 from my_deepagent.worker import build_worker
-from my_deepagent.worker_process import read_pid_file, running_worker
 
 POLL_WAIT_S = 60.0
 
@@ -114,7 +114,7 @@ async def embedded_client(
     mda_home: Path, monkeypatch: pytest.MonkeyPatch, unused_tcp_port_factory: Callable[[], int]
 ) -> AsyncIterator[Client]:
     """Embedded mode on free ports: mda starts (and here stops) its own server."""
-    from my_deepagent.server import EmbeddedServerConfig, stop_server
+    from my_deepagent.embedded.server import EmbeddedServerConfig, stop_server
     from my_deepagent.settings import reset_settings
     from my_deepagent.temporal_config import connect_client
 

@@ -84,9 +84,9 @@ async def ensure_worker(
     """`polling` if a worker polls mda's task queue; otherwise, in embedded mode, start the
     detached worker and wait until it polls (`started`); `none` with a configured
     server (its workers are the operator's business)."""
+    from my_deepagent.embedded.worker_process import start_worker
     from my_deepagent.settings import get_settings
     from my_deepagent.temporal_config import load_target
-    from my_deepagent.worker_process import start_worker
 
     settings = settings or get_settings()
     task_queue = settings.task_queue
@@ -170,7 +170,7 @@ async def client_with_worker() -> tuple[Client, bool]:
 
 
 def _process_exists(pid: int) -> bool:
-    from my_deepagent.server_process import process_command_line
+    from my_deepagent.embedded.processes import process_command_line
 
     if pid == os.getpid():
         return True

@@ -3,7 +3,7 @@
 template and kind.
 
 They are Keyword attributes (exact match; SQLite visibility allows 10 of them). The
-embedded server registers them at every start (`temporal_setup.py`): the dev
+embedded server registers them at every start (`embedded/namespace.py`): the dev
 server's `--search-attribute` flag only applies when its database file is created.
 A configured server needs them registered once by its operator (`temporal operator
 search-attribute create --name MdaRepo --type Keyword`, and so on).

@@ -8,7 +8,7 @@ CLI reads. So one install talks to the embedded server, docker-compose or Tempor
 Cloud without mda-specific settings.
 
 When none of that names an address, mda is in *embedded mode*: it runs its own dev
-server on loopback (`server.py`) and never talks to a server it did not start. The
+server on loopback (`embedded/server.py`) and never talks to a server it did not start. The
 namespace still comes from the profile (default `default`); TLS and API key settings
 without an address are ignored, since the embedded server is plain loopback gRPC.
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from temporalio.client import Client
     from temporalio.converter import DataConverter
     from temporalio.envconfig import ClientConnectConfig
+
+    from my_deepagent.embedded.server import EmbeddedServerConfig
 
 CONFIGURED_CONNECT_TIMEOUT = timedelta(seconds=10)
 
@@ -66,6 +68,20 @@ def load_target() -> TemporalTarget:
     return TemporalTarget(mode=mode, namespace=namespace, connect_config=connect_config)
 
 
+def embedded_config_or_fail() -> EmbeddedServerConfig:
+    """The embedded server's config from settings, or a `ServerError` when a Temporal
+    server is configured (mda then never runs its own)."""
+    from my_deepagent.embedded.server import EmbeddedServerConfig
+
+    target = load_target()
+    if target.mode == "configured":
+        raise ServerError(
+            f"Temporal is configured at {target.address}, so mda does not run its own server; "
+            "unset TEMPORAL_ADDRESS (and the Temporal config profile's address) to use it"
+        )
+    return EmbeddedServerConfig.from_settings(namespace=target.namespace)
+
+
 async def connect_client(
     *, data_converter: DataConverter | None = None, target: TemporalTarget | None = None
 ) -> Client:
@@ -79,7 +95,7 @@ async def connect_client(
     data_converter = data_converter or _default_data_converter()
     target = target or load_target()
     if target.mode == "embedded":
-        from my_deepagent.server import EmbeddedServerConfig, ensure_server
+        from my_deepagent.embedded.server import EmbeddedServerConfig, ensure_server
 
         info = await ensure_server(EmbeddedServerConfig.from_settings(namespace=target.namespace))
         return await Client.connect(

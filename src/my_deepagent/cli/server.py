@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from my_deepagent.server import EmbeddedServerConfig, ServerInfo
+    from my_deepagent.embedded.server import EmbeddedServerConfig, ServerInfo
     from my_deepagent.temporal_config import TemporalTarget
 
 EXIT_NOT_RUNNING = 3
@@ -39,8 +39,9 @@ def start() -> None:
     """
     import asyncio
 
-    from my_deepagent.server import embedded_config_or_fail, start_server
+    from my_deepagent.embedded.server import start_server
     from my_deepagent.settings import get_settings
+    from my_deepagent.temporal_config import embedded_config_or_fail
 
     get_settings()
     config = embedded_config_or_fail()
@@ -58,7 +59,7 @@ def start() -> None:
 @app.command()
 def stop() -> None:
     """Stop the server mda started (SIGTERM, then SIGKILL after 10 s). Data is kept."""
-    from my_deepagent.server import EmbeddedServerConfig, stop_server
+    from my_deepagent.embedded.server import EmbeddedServerConfig, stop_server
 
     result = stop_server(EmbeddedServerConfig.from_settings())
     if result.outcome == "stopped" and result.info is not None:
@@ -91,7 +92,7 @@ def status(
     if target.mode == "configured":
         _configured_status(target, as_json)
         return
-    from my_deepagent.server import EmbeddedServerConfig, probe, running_server
+    from my_deepagent.embedded.server import EmbeddedServerConfig, probe, running_server
 
     config = EmbeddedServerConfig.from_settings(settings, namespace=target.namespace)
     info = running_server(config)
@@ -110,7 +111,7 @@ def logs(
     follow: bool = typer.Option(False, "-f", "--follow", help="Keep printing new lines."),
 ) -> None:
     """Print the server's log file (its output and mda's start lines)."""
-    from my_deepagent.server import EmbeddedServerConfig
+    from my_deepagent.embedded.server import EmbeddedServerConfig
 
     log_file = EmbeddedServerConfig.from_settings().log_file
     if not log_file.exists() and not follow:

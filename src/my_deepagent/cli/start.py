@@ -191,7 +191,7 @@ def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
 
 def web_ui_url(workflow_id: str) -> str:
     """The Temporal Web UI page of a workflow (embedded server), or the id otherwise."""
-    from my_deepagent.server import EmbeddedServerConfig, running_server
+    from my_deepagent.embedded.server import EmbeddedServerConfig, running_server
     from my_deepagent.temporal_config import load_target
 
     target = load_target()

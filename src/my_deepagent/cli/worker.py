@@ -52,8 +52,8 @@ def worker(
 @app.command()
 def stop() -> None:
     """Stop the detached worker (SIGTERM, graceful; SIGKILL after 20 s)."""
+    from my_deepagent.embedded.worker_process import stop_worker
     from my_deepagent.settings import get_settings
-    from my_deepagent.worker_process import stop_worker
 
     result = stop_worker(get_settings().paths)
     if result.outcome == "stopped" and result.info is not None:
@@ -69,8 +69,8 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
     """Show the detached worker's pid and log. Exit code 3: it is not running."""
+    from my_deepagent.embedded.worker_process import log_file, running_worker
     from my_deepagent.settings import get_settings
-    from my_deepagent.worker_process import log_file, running_worker
 
     paths = get_settings().paths
     info = running_worker(paths)

@@ -146,6 +146,9 @@ class PrepareRunInput(_Frozen):
 
 class PreparedRun(_Frozen):
     worktree: str
+    """The worktree on the worker that prepared the run. The activities that work in
+    the run's files use their own worker's (`attach_run_worktree`); this path is kept
+    in the payloads for the histories of earlier runs and for people reading them."""
     branch: str
 
 

@@ -13,7 +13,7 @@ as long as its holder can take at worst (`lock_wait_s`), and every step under it
 has a timeout.
 
 Every start, also of an already running server, re-applies the namespace
-retention and mda's search attributes (`temporal_setup.py`).
+retention and mda's search attributes (`embedded/namespace.py`).
 
 The Temporal client loads only inside the functions that talk to the server, so
 `mda server stop`, `logs` and a `status` with no server running stay quick.
@@ -21,15 +21,14 @@ The Temporal client loads only inside the functions that talk to the server, so
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
-from my_deepagent import server_process
+from my_deepagent.embedded import processes
 from my_deepagent.errors import ServerError
 from my_deepagent.settings import Paths, Settings, get_settings
 
@@ -116,10 +115,10 @@ class ServerInfo:
         )
 
     def is_alive(self) -> bool:
-        return server_process.is_running(self.pid, self._is_ours)
+        return processes.is_running(self.pid, self._is_ours)
 
     def _is_ours(self, pid: int) -> bool:
-        return server_process.is_dev_server(pid, self.database_file)
+        return processes.is_dev_server(pid, self.database_file)
 
 
 @dataclass(frozen=True)
@@ -130,30 +129,17 @@ class StartResult:
 
 @dataclass(frozen=True)
 class StopResult:
-    outcome: Literal["stopped", "not_running", "stale"]
+    outcome: processes.StopOutcome
     info: ServerInfo | None
 
 
-_PID_FILE_KEYS = frozenset(field.name for field in fields(ServerInfo))
-
-
 def read_pid_file(config: EmbeddedServerConfig) -> ServerInfo | None:
-    """The pid file's server; keys a later mda version added are ignored."""
-    try:
-        document: Any = json.loads(config.pid_file.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(document, dict) or not isinstance(document.get("pid"), int):
-        return None
-    try:
-        return ServerInfo(**{k: v for k, v in document.items() if k in _PID_FILE_KEYS})
-    except TypeError:  # a field is missing
-        return None
+    return processes.read_pid_file(config.pid_file, ServerInfo)
 
 
 def write_pid_file(config: EmbeddedServerConfig, info: ServerInfo) -> None:
     """Replace the pid file in one step, so a reader never sees half of it."""
-    server_process.write_json_atomic(config.pid_file, asdict(info))
+    processes.write_json_atomic(config.pid_file, asdict(info))
 
 
 def lock_wait_s(config: EmbeddedServerConfig) -> float:
@@ -179,24 +165,9 @@ def running_server(config: EmbeddedServerConfig) -> ServerInfo | None:
     return info if info is not None and info.is_alive() else None
 
 
-async def ensure_server(config: EmbeddedServerConfig | None = None) -> ServerInfo:
+async def ensure_server(config: EmbeddedServerConfig) -> ServerInfo:
     """The running embedded server, started if needed (what commands call in embedded mode)."""
-    if config is None:
-        config = embedded_config_or_fail()
     return (await start_server(config)).info
-
-
-def embedded_config_or_fail() -> EmbeddedServerConfig:
-    """The server config from settings, or a `ServerError` if a Temporal server is configured."""
-    from my_deepagent.temporal_config import load_target
-
-    target = load_target()
-    if target.mode == "configured":
-        raise ServerError(
-            f"Temporal is configured at {target.address}, so mda does not run its own server; "
-            "unset TEMPORAL_ADDRESS (and the Temporal config profile's address) to use it"
-        )
-    return EmbeddedServerConfig.from_settings(namespace=target.namespace)
 
 
 async def start_server(config: EmbeddedServerConfig) -> StartResult:
@@ -207,7 +178,7 @@ async def start_server(config: EmbeddedServerConfig) -> StartResult:
         )
     for folder in (config.paths.data_dir, config.paths.log_dir, config.paths.run_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    async with server_process.locked_async(config.lock_file, lock_wait_s(config)):
+    async with processes.locked_async(config.lock_file, lock_wait_s(config)):
         info = read_pid_file(config)
         if info is not None and info.is_alive():
             client = await _wait_ready(info, None, config.start_timeout_s)
@@ -227,20 +198,13 @@ async def start_server(config: EmbeddedServerConfig) -> StartResult:
 
 def stop_server(config: EmbeddedServerConfig) -> StopResult:
     """SIGTERM the server's process group, SIGKILL after a grace period, drop the pid file."""
-    with server_process.locked(config.lock_file, lock_wait_s(config)):
+    with processes.locked(config.lock_file, lock_wait_s(config)):
         info = read_pid_file(config)
-        if info is None:
-            return StopResult("not_running", None)
-        if not info.is_alive():
-            config.pid_file.unlink(missing_ok=True)
-            return StopResult("stale", info)
-        _terminate(info)
-        config.pid_file.unlink(missing_ok=True)
-        return StopResult("stopped", info)
+        return StopResult(processes.stop_detached(config.pid_file, info, _terminate), info)
 
 
 def _terminate(info: ServerInfo) -> None:
-    server_process.stop_group(info.pid, info._is_ours, STOP_GRACE_S, "the Temporal server")
+    processes.stop_group(info.pid, info._is_ours, STOP_GRACE_S, "the Temporal server")
 
 
 @dataclass(frozen=True)
@@ -256,9 +220,9 @@ def _spawn(config: EmbeddedServerConfig) -> _Spawned:
         (config.port, "MDA_TEMPORAL_PORT"),
         (config.ui_port, "MDA_TEMPORAL_UI_PORT"),
     ):
-        if not server_process.port_is_free(HOST, port):
+        if not processes.port_is_free(HOST, port):
             raise _port_held(port, variable)
-    binary = server_process.find_temporal_binary()
+    binary = processes.find_temporal_binary()
     command = [
         str(binary), "server", "start-dev",
         "--db-filename", str(config.database_file),
@@ -269,7 +233,7 @@ def _spawn(config: EmbeddedServerConfig) -> _Spawned:
         "--sqlite-pragma", "synchronous=normal",
         "--ui-disable-news-fetch",
     ]  # fmt: skip
-    server_process.rotate(config.log_file, LOG_ROTATE_BYTES)
+    processes.rotate(config.log_file, LOG_ROTATE_BYTES)
     started_at = datetime.now(UTC)
     with config.log_file.open("ab") as log:
         log.write(f"--- mda {started_at.isoformat()}: {' '.join(command)}\n".encode())
@@ -282,7 +246,7 @@ def _spawn(config: EmbeddedServerConfig) -> _Spawned:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server_process.remember_child(process)
+    processes.remember_child(process)
     info = ServerInfo(
         pid=process.pid,
         host=HOST,
@@ -329,7 +293,7 @@ async def _prepare_namespace(
 ) -> None:
     from temporalio.service import RPCError
 
-    from my_deepagent.temporal_setup import prepare_namespace
+    from my_deepagent.embedded.namespace import prepare_namespace
 
     try:
         await prepare_namespace(

@@ -3,22 +3,20 @@ session, its output in `<log_dir>/worker.log`, its pid in `<run_dir>/worker.json
 
 Commands that start runs start it when no worker polls mda's task queue, so a first
 `mda start` needs no second terminal; `mda worker stop` ends it. As for the server
-(`server_process.py`), a pid counts as our worker only while its command line is
+(`processes.py`), a pid counts as our worker only while its command line is
 still the worker's, and start and stop hold a file lock.
 """
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
 
-from my_deepagent import server_process
+from my_deepagent.embedded import processes
 from my_deepagent.settings import Paths
 
 WORKER_MODULE_ARGS = ("-m", "my_deepagent", "worker")
@@ -39,12 +37,12 @@ class WorkerInfo:
     started_at: str
 
     def is_alive(self) -> bool:
-        return server_process.is_running(self.pid, is_worker)
+        return processes.is_running(self.pid, is_worker)
 
 
 @dataclass(frozen=True)
 class WorkerStop:
-    outcome: Literal["stopped", "not_running", "stale"]
+    outcome: processes.StopOutcome
     info: WorkerInfo | None
 
 
@@ -61,22 +59,12 @@ def _lock_file(paths: Paths) -> Path:
 
 
 def is_worker(pid: int) -> bool:
-    command = server_process.process_command_line(pid)
+    command = processes.process_command_line(pid)
     return command is not None and COMMAND_MARKER in command
 
 
 def read_pid_file(paths: Paths) -> WorkerInfo | None:
-    try:
-        document: Any = json.loads(pid_file(paths).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(document, dict) or not isinstance(document.get("pid"), int):
-        return None
-    known = {field.name for field in fields(WorkerInfo)}
-    try:
-        return WorkerInfo(**{k: v for k, v in document.items() if k in known})
-    except TypeError:
-        return None
+    return processes.read_pid_file(pid_file(paths), WorkerInfo)
 
 
 def running_worker(paths: Paths) -> WorkerInfo | None:
@@ -92,12 +80,12 @@ def start_worker(paths: Paths) -> tuple[WorkerInfo, bool]:
     """
     for folder in (paths.log_dir, paths.run_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    with server_process.locked(_lock_file(paths), LOCK_WAIT_S):
+    with processes.locked(_lock_file(paths), LOCK_WAIT_S):
         info = running_worker(paths)
         if info is not None:
             return info, False
         target = log_file(paths)
-        server_process.rotate(target, LOG_ROTATE_BYTES)
+        processes.rotate(target, LOG_ROTATE_BYTES)
         command = [sys.executable, *WORKER_MODULE_ARGS]
         started_at = datetime.now(UTC).isoformat()
         with target.open("ab") as log:
@@ -110,7 +98,7 @@ def start_worker(paths: Paths) -> tuple[WorkerInfo, bool]:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        server_process.remember_child(process)
+        processes.remember_child(process)
         info = WorkerInfo(
             pid=process.pid,
             identity=f"{process.pid}@{socket.gethostname()}",
@@ -123,17 +111,15 @@ def start_worker(paths: Paths) -> tuple[WorkerInfo, bool]:
 
 def stop_worker(paths: Paths) -> WorkerStop:
     """SIGTERM (graceful shutdown), SIGKILL after `STOP_GRACE_S`, drop the pid file."""
-    with server_process.locked(_lock_file(paths), LOCK_WAIT_S):
+    with processes.locked(_lock_file(paths), LOCK_WAIT_S):
         info = read_pid_file(paths)
-        if info is None:
-            return WorkerStop("not_running", None)
-        if not info.is_alive():
-            pid_file(paths).unlink(missing_ok=True)
-            return WorkerStop("stale", info)
-        server_process.stop_group(info.pid, is_worker, STOP_GRACE_S, "the mda worker")
-        pid_file(paths).unlink(missing_ok=True)
-        return WorkerStop("stopped", info)
+        outcome = processes.stop_detached(pid_file(paths), info, _terminate)
+        return WorkerStop(outcome, info)
+
+
+def _terminate(info: WorkerInfo) -> None:
+    processes.stop_group(info.pid, is_worker, STOP_GRACE_S, "the mda worker")
 
 
 def _write_pid_file(paths: Paths, info: WorkerInfo) -> None:
-    server_process.write_json_atomic(pid_file(paths), asdict(info))
+    processes.write_json_atomic(pid_file(paths), asdict(info))

@@ -1,5 +1,6 @@
-"""Operating-system helpers for the embedded Temporal server: finding the binary,
-knowing whether a pid is still *our* server, checking a port, locking, signalling.
+"""Operating-system helpers for the embedded runtime's detached processes (the
+Temporal server and the worker): finding the binary, knowing whether a pid is still
+*ours*, checking a port, locking, signalling, pid files and logs.
 
 Identity matters more than liveness: a pid file can outlive its process and the pid
 can be reused, and a dead child of a long-lived mda process lingers as a zombie that
@@ -24,7 +25,9 @@ import sys
 import sysconfig
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import fields, is_dataclass
 from pathlib import Path
+from typing import Any, Literal, Protocol, TypeVar
 
 from my_deepagent.errors import ServerError
 
@@ -146,6 +149,49 @@ def _wait_gone(pid: int, still_ours: Callable[[int], bool], timeout_s: float) ->
             return False
         time.sleep(0.05)
     return True
+
+
+class Detached(Protocol):
+    """What a pid file describes: a detached process of ours."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def is_alive(self) -> bool: ...
+
+
+D = TypeVar("D", bound=Detached)
+StopOutcome = Literal["stopped", "not_running", "stale"]
+
+
+def read_pid_file(path: Path, kind: type[D]) -> D | None:
+    """The `kind` dataclass in the JSON pid file at `path`; None when it is missing,
+    malformed or lacks a field. Keys a later mda version added are ignored."""
+    assert is_dataclass(kind)
+    try:
+        document: Any = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("pid"), int):
+        return None
+    known = {field.name for field in fields(kind)}
+    try:
+        return kind(**{k: v for k, v in document.items() if k in known})
+    except TypeError:  # a field is missing
+        return None
+
+
+def stop_detached(path: Path, info: D | None, terminate: Callable[[D], None]) -> StopOutcome:
+    """Stop the process the pid file at `path` describes (`terminate`) and drop the
+    file; a file whose process is gone is dropped as stale. Call it under the lock."""
+    if info is None:
+        return "not_running"
+    if not info.is_alive():
+        path.unlink(missing_ok=True)
+        return "stale"
+    terminate(info)
+    path.unlink(missing_ok=True)
+    return "stopped"
 
 
 def write_json_atomic(path: Path, document: object) -> None:
