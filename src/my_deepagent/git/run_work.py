@@ -4,7 +4,7 @@ with a phase.
 Each worker keeps its own worktree of a run (in its own data folder). The truth is
 in the repository: the run's branch holds every accepted phase, and the hidden ref
 `refs/mda/runs/<run>/work` holds the files of the phase in progress, recorded after
-every tool call that may have changed them (and when a phase's agent stops). The
+every tool call that may have changed them (`agents/work_recorder.py`). The
 record's parent is the branch tip it was taken on: a record on an older tip is out
 of date (the phase it belonged to was committed since) and is ignored.
 
