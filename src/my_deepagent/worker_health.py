@@ -107,9 +107,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def worker_identity() -> str:
-    """This process's identity on the Temporal server: `<pid>@<host>`."""
-    return f"{os.getpid()}@{socket.gethostname()}"
+def worker_identity(pid: int | None = None) -> str:
+    """A worker's identity on the Temporal server: `<pid>@<host>` (this process's by
+    default)."""
+    return f"{os.getpid() if pid is None else pid}@{socket.gethostname()}"
 
 
 __all__ = ["WorkerHealth", "health_dir", "healthy_workers", "report_health", "worker_identity"]

@@ -25,7 +25,8 @@ import sys
 import sysconfig
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -202,6 +203,34 @@ def write_json_atomic(path: Path, document: object) -> None:
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Spawned:
+    process: subprocess.Popen[bytes]
+    started_at: datetime
+    log_offset: int
+    """Where this start's output begins in the log (earlier starts wrote there too)."""
+
+
+def spawn_detached(command: list[str], log_file: Path, rotate_bytes: int) -> Spawned:
+    """Start `command` in its own session, stdin closed, its output appended to
+    `log_file` (rotated first, a header line naming the command), remembered as ours."""
+    rotate(log_file, rotate_bytes)
+    started_at = datetime.now(UTC)
+    with log_file.open("ab") as log:
+        log.write(f"--- mda {started_at.isoformat()}: {' '.join(command)}\n".encode())
+        log.flush()
+        log_offset = log.tell()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    remember_child(process)
+    return Spawned(process, started_at, log_offset)
 
 
 def rotate(log_file: Path, max_bytes: int) -> None:

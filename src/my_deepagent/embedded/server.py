@@ -233,20 +233,8 @@ def _spawn(config: EmbeddedServerConfig) -> _Spawned:
         "--sqlite-pragma", "synchronous=normal",
         "--ui-disable-news-fetch",
     ]  # fmt: skip
-    processes.rotate(config.log_file, LOG_ROTATE_BYTES)
-    started_at = datetime.now(UTC)
-    with config.log_file.open("ab") as log:
-        log.write(f"--- mda {started_at.isoformat()}: {' '.join(command)}\n".encode())
-        log.flush()
-        log_offset = log.tell()
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    processes.remember_child(process)
+    spawned = processes.spawn_detached(command, config.log_file, LOG_ROTATE_BYTES)
+    process, started_at, log_offset = spawned.process, spawned.started_at, spawned.log_offset
     info = ServerInfo(
         pid=process.pid,
         host=HOST,

@@ -9,15 +9,13 @@ still the worker's, and start and stop hold a file lock.
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from my_deepagent.embedded import processes
 from my_deepagent.settings import Paths
+from my_deepagent.worker_health import worker_identity
 
 WORKER_MODULE_ARGS = ("-m", "my_deepagent", "worker")
 COMMAND_MARKER = "my_deepagent worker"
@@ -85,25 +83,14 @@ def start_worker(paths: Paths) -> tuple[WorkerInfo, bool]:
         if info is not None:
             return info, False
         target = log_file(paths)
-        processes.rotate(target, LOG_ROTATE_BYTES)
         command = [sys.executable, *WORKER_MODULE_ARGS]
-        started_at = datetime.now(UTC).isoformat()
-        with target.open("ab") as log:
-            log.write(f"--- mda {started_at}: {' '.join(command)}\n".encode())
-            log.flush()
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        processes.remember_child(process)
+        spawned = processes.spawn_detached(command, target, LOG_ROTATE_BYTES)
+        pid = spawned.process.pid
         info = WorkerInfo(
-            pid=process.pid,
-            identity=f"{process.pid}@{socket.gethostname()}",
+            pid=pid,
+            identity=worker_identity(pid),
             log_file=str(target),
-            started_at=started_at,
+            started_at=spawned.started_at.isoformat(),
         )
         _write_pid_file(paths, info)
         return info, True
