@@ -23,6 +23,7 @@ its stat cache), like the session snapshots. Files git ignores are not recorded.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from my_deepagent.git.runner import LONG_TIMEOUT_S, MDA_IDENTITY, run_git
@@ -36,43 +37,57 @@ def work_ref(run_id: str) -> str:
     return f"{WORK_NAMESPACE}/{run_id}/work"
 
 
+@dataclass(frozen=True)
+class _State:
+    """What one look at the worktree and the repository says."""
+
+    head: str
+    head_tree: str
+    index_lock: Path
+    record: str | None
+    """The work record's commit, when there is one."""
+    record_tree: str | None
+    record_parent: str | None
+
+
 def record_run_work(worktree: Path, run_id: str) -> str | None:
     """Record the worktree's files on the run's work ref; the new record's sha, or None
     when the ref already holds them (or they are the branch tip's, and it is cleared)."""
     check_is_run_worktree(worktree)
-    head = _resolve(worktree, "HEAD^{commit}")
+    state = _look(worktree, run_id)
     tree = _files_tree(worktree)
     ref = work_ref(run_id)
-    current = _resolve(worktree, ref)
-    if current is not None and _record_of(worktree, current) == (head, tree):
+    if state.record is not None and (state.record_parent, state.record_tree) == (
+        state.head,
+        tree,
+    ):
         return None
-    if tree == _resolve(worktree, "HEAD^{tree}"):
-        if current is not None:
-            run_git(["update-ref", "-d", ref, current], cwd=worktree)
+    if tree == state.head_tree:
+        if state.record is not None:
+            run_git(["update-ref", "-d", ref, state.record], cwd=worktree)
         return None
-    assert head is not None
     commit = run_git(
-        ["commit-tree", tree, "-p", head, "-m", f"mda: work in progress on {run_id}"],
+        ["commit-tree", tree, "-p", state.head, "-m", f"mda: work in progress on {run_id}"],
         cwd=worktree,
         extra_env=MDA_IDENTITY.env(),
     ).stdout.strip()
-    run_git(["update-ref", ref, commit, current or ""], cwd=worktree)
+    run_git(["update-ref", ref, commit, state.record or ""], cwd=worktree)
     return commit
 
 
 def sync_run_worktree(worktree: Path, run_id: str) -> bool:
     """Make the worktree's files the run's (see the module docstring); True when files
-    had to change. The index ends at the branch tip, the work as unstaged changes."""
+    had to change. The index ends at the branch tip, the work as unstaged changes.
+
+    A leftover `index.lock` is removed first: it is from a git command of the agent's
+    that died with an earlier attempt (nothing else works in a run's worktree while an
+    activity is starting there), and git would refuse every later command."""
     check_is_run_worktree(worktree)
-    head = _resolve(worktree, "HEAD^{commit}")
-    want = _resolve(worktree, "HEAD^{tree}")
-    current = _resolve(worktree, work_ref(run_id))
-    if current is not None:
-        parent, tree = _record_of(worktree, current)
-        if parent == head:
-            want = tree
-    _drop_stale_index_lock(worktree)
-    if want is None or _files_tree(worktree) == want:
+    state = _look(worktree, run_id)
+    on_tip = state.record is not None and state.record_parent == state.head
+    want = state.record_tree if on_tip and state.record_tree else state.head_tree
+    state.index_lock.unlink(missing_ok=True)
+    if _files_tree(worktree) == want:
         return False
     run_git(["read-tree", "-u", "--reset", want], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
     run_git(["clean", "-f", "-d", "-q"], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
@@ -85,15 +100,6 @@ def clear_run_work(worktree: Path, run_id: str) -> None:
     run_git(["update-ref", "-d", work_ref(run_id)], cwd=worktree, check=False)
 
 
-def _drop_stale_index_lock(worktree: Path) -> None:
-    """Remove the worktree's `index.lock`, left by a git command of the agent's that
-    died with an earlier attempt: nothing else works in a run's worktree while an
-    activity is starting there, and git would refuse every later command."""
-    found = run_git(["rev-parse", "--git-path", "index.lock"], cwd=worktree, check=False)
-    if found.returncode == 0:
-        (worktree / found.stdout.strip()).unlink(missing_ok=True)
-
-
 def _files_tree(worktree: Path) -> str:
     """The tree of the files in `worktree` (tracked and untracked, not ignored)."""
     with tempfile.TemporaryDirectory(prefix="mda-run-work-") as folder:
@@ -103,11 +109,23 @@ def _files_tree(worktree: Path) -> str:
         return run_git(["write-tree"], cwd=worktree, extra_env=env).stdout.strip()
 
 
-def _record_of(worktree: Path, commit: str) -> tuple[str | None, str | None]:
-    """A work record's parent (the tip it was taken on) and its tree."""
-    return _resolve(worktree, f"{commit}^1"), _resolve(worktree, f"{commit}^{{tree}}")
-
-
-def _resolve(worktree: Path, name: str) -> str | None:
-    found = run_git(["rev-parse", "--verify", "-q", name], cwd=worktree, check=False)
-    return found.stdout.strip() if found.returncode == 0 else None
+def _look(worktree: Path, run_id: str) -> _State:
+    """The branch tip, its tree, the index lock's path and the work record: two git
+    calls (activities call this before every phase step)."""
+    tip = run_git(
+        ["rev-parse", "HEAD^{commit}", "HEAD^{tree}", "--git-path", "index.lock"], cwd=worktree
+    ).stdout.split("\n")
+    listed = run_git(
+        ["for-each-ref", "--format=%(objectname) %(tree) %(parent)", work_ref(run_id)],
+        cwd=worktree,
+    ).stdout.split()
+    found: list[str | None] = [*listed] if len(listed) == 3 else [None, None, None]
+    record, record_tree, record_parent = found  # a record always has its tip as parent
+    return _State(
+        head=tip[0].strip(),
+        head_tree=tip[1].strip(),
+        index_lock=worktree / tip[2].strip(),
+        record=record,
+        record_tree=record_tree,
+        record_parent=record_parent,
+    )
