@@ -7,18 +7,26 @@ activity at once with the one-line message the user reads.
 this worker's own worktree of the run (in its data folder, created when this worker
 has none yet), its files brought in step with the repository (`git.run_work`). So a
 phase may run on any worker, and one taken over from a killed worker sees the files
-the agent's last checkpoint saw."""
+the agent's last checkpoint saw. A worktree this worker already has is used as it is
+when `sync_run_worktree` accepts it (it checks the folder and its branch); only
+otherwise is the repository asked for it again, which also repairs or explains it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from my_deepagent.activities.deps import ActivityDeps
-from my_deepagent.git import WorkspaceError, create_run_worktree, resolve_repo
+from my_deepagent.git import (
+    WorkspaceError,
+    create_run_worktree,
+    resolve_repo,
+    run_worktree_path,
+)
 from my_deepagent.git.run_work import sync_run_worktree
 from my_deepagent.settings import Settings
 from my_deepagent.store.records import RunRecord
@@ -29,6 +37,11 @@ async def attach_run_worktree(settings: Settings, run: RunRecord) -> Path:
     """This worker's worktree of `run`, its files the run's (see the module docstring)."""
 
     def attach() -> Path:
+        path = run_worktree_path(settings.paths.worktrees_dir, run.id)
+        if (path / ".git").is_file():
+            with contextlib.suppress(WorkspaceError):
+                sync_run_worktree(path, run.id)
+                return path
         repo = resolve_repo(run.repo_path)
         worktree = create_run_worktree(repo, run.base_branch, run.id, settings.paths.worktrees_dir)
         sync_run_worktree(worktree.path, run.id)

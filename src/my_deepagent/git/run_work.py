@@ -22,13 +22,19 @@ its stat cache), like the session snapshots. Files git ignores are not recorded.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from my_deepagent.git.runner import LONG_TIMEOUT_S, MDA_IDENTITY, run_git
-from my_deepagent.git.snapshot import seed_index
-from my_deepagent.git.worktree import check_is_run_worktree
+from my_deepagent.git.runner import (
+    LONG_TIMEOUT_S,
+    MDA_IDENTITY,
+    WorkspaceError,
+    filter_overrides,
+    run_git,
+)
+from my_deepagent.git.worktree import run_branch_name
 
 WORK_NAMESPACE = "refs/mda/runs"
 
@@ -41,9 +47,10 @@ def work_ref(run_id: str) -> str:
 class _State:
     """What one look at the worktree and the repository says."""
 
+    git_dir: Path
+    """The worktree's own git folder (its index and index lock live there)."""
     head: str
     head_tree: str
-    index_lock: Path
     record: str | None
     """The work record's commit, when there is one."""
     record_tree: str | None
@@ -53,9 +60,8 @@ class _State:
 def record_run_work(worktree: Path, run_id: str) -> str | None:
     """Record the worktree's files on the run's work ref; the new record's sha, or None
     when the ref already holds them (or they are the branch tip's, and it is cleared)."""
-    check_is_run_worktree(worktree)
     state = _look(worktree, run_id)
-    tree = _files_tree(worktree)
+    tree = _files_tree(worktree, state.git_dir)
     ref = work_ref(run_id)
     if state.record is not None and (state.record_parent, state.record_tree) == (
         state.head,
@@ -82,16 +88,16 @@ def sync_run_worktree(worktree: Path, run_id: str) -> bool:
     A leftover `index.lock` is removed first: it is from a git command of the agent's
     that died with an earlier attempt (nothing else works in a run's worktree while an
     activity is starting there), and git would refuse every later command."""
-    check_is_run_worktree(worktree)
     state = _look(worktree, run_id)
     on_tip = state.record is not None and state.record_parent == state.head
     want = state.record_tree if on_tip and state.record_tree else state.head_tree
-    state.index_lock.unlink(missing_ok=True)
-    if _files_tree(worktree) == want:
+    (state.git_dir / "index.lock").unlink(missing_ok=True)
+    if _files_tree(worktree, state.git_dir) == want:
         return False
-    run_git(["read-tree", "-u", "--reset", want], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
-    run_git(["clean", "-f", "-d", "-q"], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
-    run_git(["reset", "-q"], cwd=worktree, timeout_s=LONG_TIMEOUT_S)
+    filters_off = filter_overrides(worktree)
+    steps = (["read-tree", "-u", "--reset", want], ["clean", "-f", "-d", "-q"], ["reset", "-q"])
+    for args in steps:
+        run_git(args, cwd=worktree, timeout_s=LONG_TIMEOUT_S, filters_off=filters_off)
     return True
 
 
@@ -100,32 +106,66 @@ def clear_run_work(worktree: Path, run_id: str) -> None:
     run_git(["update-ref", "-d", work_ref(run_id)], cwd=worktree, check=False)
 
 
-def _files_tree(worktree: Path) -> str:
-    """The tree of the files in `worktree` (tracked and untracked, not ignored)."""
+def _files_tree(worktree: Path, git_dir: Path) -> str:
+    """The tree of the files in `worktree` (tracked and untracked, not ignored), staged
+    in a copy of the worktree's index (its stat cache spares re-hashing every file)."""
     with tempfile.TemporaryDirectory(prefix="mda-run-work-") as folder:
-        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
-        seed_index(worktree, Path(env["GIT_INDEX_FILE"]))
-        run_git(["add", "-A"], cwd=worktree, extra_env=env, timeout_s=LONG_TIMEOUT_S)
-        return run_git(["write-tree"], cwd=worktree, extra_env=env).stdout.strip()
+        index = Path(folder) / "index"
+        if (git_dir / "index").is_file():
+            shutil.copyfile(git_dir / "index", index)
+        env = {"GIT_INDEX_FILE": str(index)}
+        filters_off = filter_overrides(worktree)
+        run_git(
+            ["add", "-A"],
+            cwd=worktree,
+            extra_env=env,
+            timeout_s=LONG_TIMEOUT_S,
+            filters_off=filters_off,
+        )
+        tree = run_git(["write-tree"], cwd=worktree, extra_env=env, filters_off=filters_off)
+        return tree.stdout.strip()
 
 
 def _look(worktree: Path, run_id: str) -> _State:
-    """The branch tip, its tree, the index lock's path and the work record: two git
-    calls (activities call this before every phase step)."""
-    tip = run_git(
-        ["rev-parse", "HEAD^{commit}", "HEAD^{tree}", "--git-path", "index.lock"], cwd=worktree
-    ).stdout.split("\n")
+    """The branch tip, its tree and the work record, in one git call (activities look
+    before every phase step, and the recorder after every tool call that writes).
+
+    Refuses any folder that is not the top of a linked worktree (a `.git` file, never
+    the user's own checkout) whose HEAD is the run's branch."""
+    git_dir = _linked_git_dir(worktree)
+    branch = f"refs/heads/{run_branch_name(run_id)}"
+    record_ref = work_ref(run_id)
+    fields = "%(HEAD)|%(refname)|%(objectname)|%(tree)|%(parent)"
     listed = run_git(
-        ["for-each-ref", "--format=%(objectname) %(tree) %(parent)", work_ref(run_id)],
-        cwd=worktree,
-    ).stdout.split()
-    found: list[str | None] = [*listed] if len(listed) == 3 else [None, None, None]
-    record, record_tree, record_parent = found  # a record always has its tip as parent
+        ["for-each-ref", f"--format={fields}", branch, record_ref], cwd=worktree
+    ).stdout
+    refs: dict[str, list[str]] = {}
+    for line in listed.splitlines():
+        marker, name, *values = line.split("|")
+        refs[name] = [marker, *values]
+    tip = refs.get(branch)
+    if tip is None or tip[0] != "*":
+        raise WorkspaceError(
+            f"{worktree} is not on {branch} (remove it: git worktree remove --force {worktree})"
+        )
+    record = refs.get(record_ref)
     return _State(
-        head=tip[0].strip(),
-        head_tree=tip[1].strip(),
-        index_lock=worktree / tip[2].strip(),
-        record=record,
-        record_tree=record_tree,
-        record_parent=record_parent,
+        git_dir=git_dir,
+        head=tip[1],
+        head_tree=tip[2],
+        record=record[1] if record else None,
+        record_tree=record[2] if record else None,
+        record_parent=record[3] if record else None,  # a record has exactly one parent
     )
+
+
+def _linked_git_dir(worktree: Path) -> Path:
+    """The git folder a linked worktree's `.git` file names."""
+    refused = WorkspaceError(f"{worktree} is not a run's worktree (delete it, then retry)")
+    try:
+        text = (worktree / ".git").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise refused from None
+    if not text.startswith("gitdir:"):
+        raise refused
+    return (worktree / text.removeprefix("gitdir:").strip()).resolve()

@@ -147,12 +147,19 @@ def run_git(
     check: bool = True,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     extra_env: Mapping[str, str] | None = None,
+    filters_off: Sequence[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `git <args>` in `cwd`; with `check`, a non-zero exit is a `WorkspaceError`
-    carrying git's own message (its last `fatal:`/`error:` line)."""
+    carrying git's own message (its last `fatal:`/`error:` line).
+
+    A subcommand that may run a filter driver first reads which filters the
+    repository names (one more git process), unless the caller passes
+    `filters_off`: `filter_overrides(cwd)` read once for several calls in a row."""
     if not cwd.is_dir():
         raise WorkspaceError(f"{cwd} is not a directory (pass an existing folder)")
-    overrides = filter_overrides(cwd) if args and args[0] in _FILTERING else []
+    overrides: Sequence[str] = []
+    if args and args[0] in _FILTERING:
+        overrides = filter_overrides(cwd) if filters_off is None else filters_off
     rest = list(args)
     if rest and rest[0] == "diff":
         rest[1:1] = ["--no-ext-diff", "--no-textconv"]
