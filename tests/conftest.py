@@ -61,9 +61,28 @@ def mda_home(
     monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(tmp_path / "no-temporal.toml"))
     if SUITE_DATABASE == "postgresql":
         monkeypatch.setenv("MDA_DATABASE_URL", request.getfixturevalue("postgres_database"))
+    _use_test_keyring(tmp_path, monkeypatch)
     reset_settings()
     yield home
     reset_settings()
+
+
+def _use_test_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file keyring of the test's own (`file_keyring.py`), here and in the processes
+    it starts, so no test reads or writes the machine's keyring."""
+    import os
+
+    import keyring
+
+    from file_keyring import FileKeyring
+
+    tests_dir = str(Path(__file__).resolve().parent)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [tests_dir, os.environ.get("PYTHONPATH")]))
+    )
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "file_keyring.FileKeyring")
+    monkeypatch.setenv("FILE_KEYRING_PATH", str(tmp_path / "keyring.json"))
+    keyring.set_keyring(FileKeyring())
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def test_a_missing_key_is_refused_before_anything_is_created(repo: Path, mda_hom
     request = RunRequest(template="spec-and-review", repo=repo, requirements="x")
     with pytest.raises(ConfigError) as caught:
         plan_run(request, load_user_catalog(), "a" * 32)
-    assert caught.value.message.startswith("MDA_OPENROUTER_API_KEY is not set")
+    assert caught.value.message.startswith("no key for openrouter: run `mda keys set openrouter`")
     assert "\n" not in caught.value.message
 
 

@@ -166,7 +166,7 @@ def test_openai_compatible_without_base_url_names_the_variable(mda_home: Path) -
         ("anthropic:claude-sonnet-4-5", "MDA_ANTHROPIC_API_KEY"),
     ],
 )
-def test_missing_key_names_the_variable_and_config_file(
+def test_missing_key_names_the_keyring_the_variable_and_config_file(
     mda_home: Path, monkeypatch: pytest.MonkeyPatch, spec: str, variable: str
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "must-not-be-used")
@@ -175,7 +175,9 @@ def test_missing_key_names_the_variable_and_config_file(
     with pytest.raises(ConfigError) as caught:
         build_chat_model(spec, settings)
     message = caught.value.message
-    assert message.startswith(f"{variable} is not set")
+    provider = spec.partition(":")[0]
+    assert message.startswith(f"no key for {provider}: run `mda keys set {provider}`")
+    assert f"export {variable}" in message
     assert str(settings.paths.config_file) in message
     assert "\n" not in message
 

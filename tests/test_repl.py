@@ -166,7 +166,7 @@ def test_mda_alone_opens_a_working_repl_without_any_key(
         with repl(fresh) as (terminal, process):
             shown = terminal.wait_for("Type a message")
             assert "New session" in shown and "scripted-chat@1 on scripted:chat" in shown
-            assert "note: no API key: MDA_OPENROUTER_API_KEY is not set" in shown
+            assert "note: no key for openrouter: run `mda keys set openrouter`" in shown
             step(terminal, "Read @README.md", "/README.md has 28 lines")
             step(terminal, "/quit", "kept.")
             assert process.wait(timeout=60) == 0

@@ -22,7 +22,8 @@ def test_no_key_at_all_falls_back_to_the_scripted_persona_with_a_note(mda_home: 
     choice = choose_agent(load_user_catalog(), agent=None, model=None, offline=False)
     assert choice.persona.ref == "scripted-chat@1" and choice.model == "scripted:chat"
     assert choice.note is not None
-    assert "MDA_OPENROUTER_API_KEY is not set" in choice.note and "scripted" in choice.note
+    assert "no key for openrouter: run `mda keys set openrouter`" in choice.note
+    assert "scripted" in choice.note
 
 
 def test_the_best_persona_with_a_key_is_chosen(
@@ -42,8 +43,8 @@ def test_offline_chooses_the_scripted_persona_without_a_note(mda_home: Path) -> 
 @pytest.mark.parametrize(
     ("agent", "model", "offline", "needle"),
     [
-        ("openrouter-deepseek-assistant", None, False, "MDA_OPENROUTER_API_KEY is not set"),
-        (None, "openai:gpt-4o", False, "MDA_OPENAI_API_KEY is not set"),
+        ("openrouter-deepseek-assistant", None, False, "export MDA_OPENROUTER_API_KEY"),
+        (None, "openai:gpt-4o", False, "no key for openai: run `mda keys set openai`"),
         (None, "openai:gpt-4o", True, "--offline needs a scripted model"),
         ("nobody", None, False, "no persona 'nobody'"),
     ],

@@ -3,8 +3,8 @@
 Personas name a model as `openrouter:anthropic/claude-sonnet-4`, `openai:gpt-4.1`,
 `anthropic:claude-sonnet-4-5`, `openai-compatible:qwen2.5-coder` or `scripted:<name>`,
 parsed by the domain's `ModelSpec` (the same rule persona files are checked with).
-Only the worker builds instances, with keys from its own settings, so no key ever
-enters a workflow input or history.
+Only the worker builds instances, with keys it finds itself (its settings, then the
+OS keyring: `keys`), so no key ever enters a workflow input or history.
 
 Instances are built here rather than by passing the string to `create_deep_agent`:
 there `"openai:..."` selects the Responses API, which OpenRouter and local servers
@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.errors import ConfigError
+from my_deepagent.keys import find_key, require_key
 from my_deepagent.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -76,13 +77,11 @@ def connection(spec: ModelSpec, settings: Settings) -> tuple[str, str]:
     it creates anything.
     """
     if spec.provider == "openrouter":
-        key = _require_key(settings.openrouter_api_key, "openrouter_api_key", settings)
-        return settings.openrouter_base_url, key
+        return settings.openrouter_base_url, require_key("openrouter", settings)
     if spec.provider == "openai":
-        return OPENAI_BASE_URL, _require_key(settings.openai_api_key, "openai_api_key", settings)
+        return OPENAI_BASE_URL, require_key("openai", settings)
     if spec.provider == "anthropic":
-        key = _require_key(settings.anthropic_api_key, "anthropic_api_key", settings)
-        return ANTHROPIC_BASE_URL, key
+        return ANTHROPIC_BASE_URL, require_key("anthropic", settings)
     if spec.provider == "openai-compatible":
         if not settings.openai_compatible_base_url:
             raise ConfigError(
@@ -90,23 +89,9 @@ def connection(spec: ModelSpec, settings: Settings) -> tuple[str, str]:
                 f"openai_compatible_base_url in {settings.paths.config_file} "
                 "(e.g. http://127.0.0.1:8080/v1)"
             )
-        key = _secret(settings.openai_compatible_api_key) or KEYLESS_PLACEHOLDER
-        return settings.openai_compatible_base_url, key
+        found = find_key("openai-compatible", settings)
+        return settings.openai_compatible_base_url, found.value if found else KEYLESS_PLACEHOLDER
     return "", ""  # scripted: offline, nothing to connect to
-
-
-def _secret(value: SecretStr | None) -> str:
-    return value.get_secret_value().strip() if value is not None else ""
-
-
-def _require_key(value: SecretStr | None, field: str, settings: Settings) -> str:
-    key = _secret(value)
-    if not key:
-        raise ConfigError(
-            f"MDA_{field.upper()} is not set: export it or set {field} in "
-            f"{settings.paths.config_file} (or use a scripted:<name> model to run offline)"
-        )
-    return key
 
 
 def _chat_openai(

@@ -20,6 +20,7 @@ from my_deepagent.cli import (
     budget,
     chat,
     db,
+    keys,
     personas,
     pricing,
     runs,
@@ -55,6 +56,9 @@ app.add_typer(templates.app, name="templates")
 app.add_typer(personas.app, name="personas")
 app.add_typer(worker.app, name="worker")
 app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
+app.command("login")(keys.login)
+app.command("logout")(keys.logout)
 app.command("pricing")(pricing.pricing)
 app.add_typer(budget.app, name="budget")
 app.command("costs", hidden=True)(budget.costs)

@@ -95,7 +95,7 @@ def _first_reachable(ranked: list[Persona]) -> SessionChoice:
         note = None
         if missing is not None and persona.provider == "scripted":
             note = (
-                f"no API key: {missing.message}; until then this session uses "
+                f"{missing.message}; until then this session uses "
                 f"{persona.ref}, a scripted model that only echoes and reads files"
             )
         return SessionChoice(persona=persona, model=str(persona.model_spec), note=note)
