@@ -45,6 +45,7 @@ from my_deepagent.activities.budget import budget_stops
 from my_deepagent.activities.deps import ActivityDeps
 from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.activities.workspace import attach_run_worktree
+from my_deepagent.agents.audit_recorder import AuditMiddleware, AuditWhere
 from my_deepagent.agents.budget_guard import BudgetGuard, BudgetWarning
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.models import build_chat_model
@@ -58,6 +59,7 @@ from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.usage import CallContext, UsageMiddleware, thread_usage
 from my_deepagent.agents.work_recorder import RunWorkMiddleware
+from my_deepagent.audit import audit_file
 from my_deepagent.domain.budget import BudgetGate
 from my_deepagent.domain.catalog import Catalog
 from my_deepagent.domain.persona import Persona
@@ -197,6 +199,10 @@ class PhaseActivities:
             # A run's commits are mda's: its agent never writes git metadata.
             sandbox=persona.sandbox.model_copy(update={"git": "read"}),
             sandbox_mode=self.deps.settings.sandbox,
+            audit=AuditMiddleware(
+                audit_file(self.deps.settings.paths.log_dir),
+                AuditWhere(run_id=input.run_id, phase=input.phase_key),
+            ),
         )
         config: RunnableConfig = {
             "configurable": {"thread_id": input.thread_id},

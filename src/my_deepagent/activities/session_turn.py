@@ -42,6 +42,7 @@ from my_deepagent.activities.budget import budget_stops
 from my_deepagent.activities.deps import ActivityDeps
 from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.activities.phase import setup_errors
+from my_deepagent.agents.audit_recorder import AuditMiddleware, AuditWhere
 from my_deepagent.agents.budget_guard import BudgetGuard, BudgetWarning
 from my_deepagent.agents.builder import build_agent
 from my_deepagent.agents.models import build_chat_model, connection
@@ -49,6 +50,7 @@ from my_deepagent.agents.provider_errors import temporal_model_errors
 from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.turn_progress import ProgressMiddleware
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
+from my_deepagent.audit import audit_file
 from my_deepagent.domain.budget import BudgetGate
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.domain.persona import Persona
@@ -120,6 +122,7 @@ class _CachedAgent:
     guard: BudgetGuard
     warnings: list[str]
     """The budget warnings of the turn running (reset at each turn)."""
+    audit: AuditMiddleware
 
 
 def how_to_raise(gate: BudgetGate) -> str:
@@ -168,6 +171,7 @@ class SessionTurnActivities:
         cached = await self._agent(input, persona, spec, thread_id)
         agent, progress = cached.agent, cached.progress
         progress.reset()
+        cached.audit.begin_turn(input.turn)
         cached.guard.caps = input.budget
         cached.guard.refresh()
         cached.warnings.clear()
@@ -248,6 +252,10 @@ class SessionTurnActivities:
             guard,
         )
         progress = ProgressMiddleware()
+        audit = AuditMiddleware(
+            audit_file(settings.paths.log_dir),
+            AuditWhere(session_id=input.session_id, turn=input.turn),
+        )
         folder = memory_dir(settings.paths.data_dir, input.project_key)
         await asyncio.to_thread(ensure_memory, folder)
         agent = build_agent(
@@ -260,8 +268,11 @@ class SessionTurnActivities:
             sandbox=persona.sandbox,
             sandbox_mode=settings.sandbox,
             place="repository",
+            audit=audit,
         )
-        cached = _CachedAgent(agent=agent, progress=progress, guard=guard, warnings=warnings)
+        cached = _CachedAgent(
+            agent=agent, progress=progress, guard=guard, warnings=warnings, audit=audit
+        )
         self._agents[key] = cached
         while len(self._agents) > CACHED_AGENTS:
             self._agents.popitem(last=False)

@@ -26,6 +26,7 @@ from langchain_core.tools import BaseTool
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
+from my_deepagent.agents.audit_recorder import AuditMiddleware
 from my_deepagent.agents.backends import worktree_backend
 from my_deepagent.agents.project_memory import ProjectMemoryMiddleware
 from my_deepagent.agents.safety import Place, SafetyMiddleware
@@ -52,8 +53,10 @@ def build_agent(
     sandbox: SandboxSettings | None = None,
     sandbox_mode: SandboxMode = "auto",
     place: Place = "worktree",
+    audit: AuditMiddleware | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The compiled agent graph: guard, safety rules, then `extra_middleware`.
+    """The compiled agent graph: the audit trail (`audit`, outermost), guard, safety
+    rules, then `extra_middleware`.
 
     `backend` defaults to `worktree_backend(worktree, ...)` with the shell confined by
     the persona's `sandbox` allowance (`sandbox_mode` "off": unconfined).
@@ -61,6 +64,7 @@ def build_agent(
     `memory_dir` a project-memory folder re-read before every turn, main agent only.
     """
     middleware: list[AgentMiddleware] = [
+        *([audit] if audit is not None else []),  # outermost: it sees refusals too
         ToolCallGuardMiddleware(),
         SafetyMiddleware(worktree, own_branches=own_branches, place=place),
         *extra_middleware,

@@ -17,6 +17,7 @@ import typer
 
 from my_deepagent.cli import (
     approvals,
+    audit,
     budget,
     chat,
     db,
@@ -57,6 +58,7 @@ app.add_typer(personas.app, name="personas")
 app.add_typer(worker.app, name="worker")
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
 app.command("login")(keys.login)
 app.command("logout")(keys.logout)
 app.command("pricing")(pricing.pricing)
