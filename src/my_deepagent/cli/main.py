@@ -21,6 +21,7 @@ from my_deepagent.cli import (
     budget,
     chat,
     db,
+    doctor,
     keys,
     personas,
     pricing,
@@ -59,6 +60,7 @@ app.add_typer(worker.app, name="worker")
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.command("doctor")(doctor.doctor)
 app.command("login")(keys.login)
 app.command("logout")(keys.logout)
 app.command("pricing")(pricing.pricing)
