@@ -161,11 +161,14 @@ if TYPE_CHECKING:
 def openai_stub(mda_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIStub]:
     """A real OpenAI-compatible server on loopback (tests/openai_stub.py), running for
     one test, with MDA_OPENAI_COMPATIBLE_BASE_URL pointing at it."""
+    from my_deepagent.consent import grant
+    from my_deepagent.settings import get_settings
     from openai_stub import OpenAIStub
 
     server = OpenAIStub().start()
     monkeypatch.setenv("MDA_OPENAI_COMPATIBLE_BASE_URL", server.base_url)
     reset_settings()
+    grant(get_settings(), ["openai-compatible"])  # the user said yes to their own server
     try:
         yield server
     finally:

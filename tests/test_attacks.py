@@ -39,6 +39,7 @@ from attacks import (
     Attack,
     Scene,
 )
+from my_deepagent.consent import grant
 from my_deepagent.settings import get_settings
 from openai_stub import OpenAIStub, Reply, StubToolCall
 from run_harness import RunEnv
@@ -110,6 +111,7 @@ def prepare(run_env: RunEnv, stub: OpenAIStub, tmp_path: Path) -> Stage:
     (user_home / ".aws" / "credentials").write_text(f"aws_secret_access_key = {AWS_SENTINEL}\n")
     settings = get_settings()
     settings.paths.config_dir.mkdir(parents=True, exist_ok=True)
+    grant(settings, ["openrouter"])  # the bugfix template's other roles (never run here)
     settings.paths.config_file.write_text(f"# OPENAI_API_KEY = {CONFIG_SENTINEL}\n")
     settings.paths.user_personas_dir.mkdir(parents=True, exist_ok=True)
     (settings.paths.user_personas_dir / "stub-attacker@1.yaml").write_text(persona_yaml())

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from my_deepagent.consent import grant
 from my_deepagent.domain.catalog import load_user_catalog
 from my_deepagent.errors import MdaError
 from my_deepagent.sessions.client import choose_agent
-from my_deepagent.settings import reset_settings
+from my_deepagent.settings import get_settings, reset_settings
 
 
 def test_no_key_at_all_falls_back_to_the_scripted_persona_with_a_note(mda_home: Path) -> None:
@@ -26,11 +27,18 @@ def test_no_key_at_all_falls_back_to_the_scripted_persona_with_a_note(mda_home: 
     assert "scripted" in choice.note
 
 
-def test_the_best_persona_with_a_key_is_chosen(
+def test_the_best_persona_with_a_key_and_consent_is_chosen(
     mda_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MDA_ANTHROPIC_API_KEY", "sk-ant-test")
     reset_settings()
+    choice = choose_agent(load_user_catalog(), agent=None, model=None, offline=False)
+    assert choice.persona.provider == "scripted"  # a key, but no consent yet
+    with pytest.raises(MdaError, match="not allowed mda to send repository content to anthropic"):
+        choose_agent(
+            load_user_catalog(), agent="anthropic-claude-haiku-assistant", model=None, offline=False
+        )
+    grant(get_settings(), ["anthropic"])
     choice = choose_agent(load_user_catalog(), agent=None, model=None, offline=False)
     assert choice.persona.provider == "anthropic" and choice.note is None
 

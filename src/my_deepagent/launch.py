@@ -85,19 +85,24 @@ def plan_run(request: RunRequest, catalog: Catalog, run_id: str) -> RunInput:
 
 
 def _check_model_access(bindings: Bindings, catalog: Catalog) -> None:
-    """In embedded mode the worker is this machine's: a missing key fails now, in one line.
+    """Every persona's provider has the user's consent (`consent`); in embedded mode,
+    where the worker is this machine's, a missing key fails now too, in one line.
 
     With a configured Temporal server the keys live on the operator's workers, which
     this process cannot see.
     """
     from my_deepagent.agents.models import connection
+    from my_deepagent.consent import require_consent
     from my_deepagent.settings import get_settings
     from my_deepagent.temporal_config import load_target
 
-    if load_target().mode != "embedded":
-        return
+    settings = get_settings()
+    embedded = load_target().mode == "embedded"
     for binding in bindings.roles:
-        connection(catalog.persona(binding.persona_ref).model_spec, get_settings())
+        spec = catalog.persona(binding.persona_ref).model_spec
+        if embedded:
+            connection(spec, settings)
+        require_consent(spec.provider, settings)
 
 
 def _run_input(

@@ -22,6 +22,7 @@ from my_deepagent.cli import (
     chat,
     db,
     doctor,
+    init,
     keys,
     personas,
     pricing,
@@ -61,6 +62,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.command("doctor")(doctor.doctor)
+app.command("init")(init.init)
 app.command("login")(keys.login)
 app.command("logout")(keys.logout)
 app.command("pricing")(pricing.pricing)

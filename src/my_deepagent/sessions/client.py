@@ -103,13 +103,18 @@ def _first_reachable(ranked: list[Persona]) -> SessionChoice:
 
 
 def check_model_access(spec: str) -> None:
+    """The model's key (embedded mode: the worker is this machine's), then the user's
+    consent to send its provider repository content; each missing is one line."""
     from my_deepagent.agents.models import connection
+    from my_deepagent.consent import require_consent
     from my_deepagent.domain.model_spec import ModelSpec
     from my_deepagent.settings import get_settings
     from my_deepagent.temporal_config import load_target
 
+    parsed = ModelSpec.parse(spec)
     if load_target().mode == "embedded":
-        connection(ModelSpec.parse(spec), get_settings())
+        connection(parsed, get_settings())
+    require_consent(parsed.provider, get_settings())
 
 
 async def create_session(
