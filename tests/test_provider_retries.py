@@ -24,9 +24,9 @@ from temporalio.worker import Worker
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.provider_errors import (
     APPLICATION_ERROR_TYPE,
-    REDACTED,
     temporal_model_errors,
 )
+from my_deepagent.scrub import REDACTED
 from my_deepagent.settings import get_settings, reset_settings
 from openai_stub import ErrorReply, OpenAIStub, Reply
 

@@ -25,7 +25,6 @@ from pydantic import SecretStr
 
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.provider_errors import (
-    REDACTED,
     ModelCallFailure,
     classify_model_error,
     parse_retry_after,
@@ -34,6 +33,7 @@ from my_deepagent.agents.provider_errors import (
 from my_deepagent.agents.scripted import ScriptedChatModel
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.errors import ConfigError
+from my_deepagent.scrub import REDACTED
 from my_deepagent.settings import Settings, get_settings, reset_settings
 from openai_stub import ErrorReply, OpenAIStub, Reply, StubToolCall
 

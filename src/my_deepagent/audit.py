@@ -8,7 +8,7 @@ file opened `O_APPEND` with mode 0600, under an exclusive lock, so lines from
 concurrent calls and processes never interleave. Past `MAX_BYTES` the file is
 renamed to `audit.jsonl.1` (the one before that to `.2`, and so on up to `KEPT`).
 
-Arguments and reasons pass through `redact_secrets` before they are shortened: a key
+Arguments and reasons pass through `scrub` before they are shortened: a key
 the agent saw never lands here. A call is written once it has finished; a call cut off by a killed
 worker has no line, and when the next attempt runs it again, that run has its own.
 """
@@ -70,9 +70,9 @@ def entry(
     turn: int | None = None,
 ) -> AuditEntry:
     """An entry for a call that finished now; secrets hidden first, then long text cut."""
-    from my_deepagent.agents.provider_errors import redact_secrets
+    from my_deepagent.scrub import scrub
 
-    shown = _shorten(json.dumps(_short_values(args, redact_secrets), default=str), MAX_ARGS_CHARS)
+    shown = _shorten(json.dumps(_short_values(args, scrub), default=str), MAX_ARGS_CHARS)
     return AuditEntry(
         at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         run_id=run_id,
@@ -83,7 +83,7 @@ def entry(
         args=shown,
         duration_ms=duration_ms,
         outcome=outcome,
-        reason=_shorten(redact_secrets(reason), MAX_REASON_CHARS) if reason else None,
+        reason=_shorten(scrub(reason), MAX_REASON_CHARS) if reason else None,
     )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from my_deepagent.errors import ConfigError
+from my_deepagent.scrub import hold
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -92,7 +93,10 @@ def find_key(provider: str, settings: Settings) -> FoundKey | None:
         source: KeySource = "environment" if os.environ.get(env_var(provider)) else "config"
         return FoundKey(provider, value, source)
     stored = _read_keyring(provider)
-    return FoundKey(provider, stored, "keyring") if stored else None
+    if not stored:
+        return None
+    hold(stored)  # scrubbed from everything this process writes from now on
+    return FoundKey(provider, stored, "keyring")
 
 
 def require_key(provider: str, settings: Settings) -> str:

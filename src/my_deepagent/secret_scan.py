@@ -13,6 +13,7 @@ KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
     ("an Anthropic API key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
     ("an OpenRouter API key", re.compile(r"\bsk-or-v1-[A-Za-z0-9]{20,}")),
+    ("a LangSmith API key", re.compile(r"\blsv2_(?:pt|sk)_[A-Za-z0-9_]{20,}")),
     ("an OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}")),
     (
         "a GitHub token",

@@ -190,9 +190,12 @@ def _on_signal(sig: signal.Signals, stop: asyncio.Event) -> None:
 
 
 def configure_logging() -> None:
-    """One line per event on stderr (the detached worker's stderr is its log file)."""
+    """One line per event on stderr (the detached worker's stderr is its log file), with
+    every key and key-shaped string scrubbed (`scrub`)."""
+    from my_deepagent.scrub import ScrubbingFormatter
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

@@ -25,7 +25,6 @@ second it costs to import `openai` on a path (the scripted model) that never did
 from __future__ import annotations
 
 import email.utils
-import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +32,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from my_deepagent.scrub import scrub
 
 if TYPE_CHECKING:
     from temporalio.exceptions import ApplicationError
@@ -58,12 +59,6 @@ MAX_RETRY_AFTER_S = 3600.0
 """A longer Retry-After (or a bogus date) would park the activity for hours: cap it."""
 _MESSAGE_LIMIT = 300
 _CHAIN_DEPTH = 6
-REDACTED = "[redacted]"
-_KEY_SHAPES = (
-    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), rf"\1 {REDACTED}"),
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"), REDACTED),
-)
-
 _RETRYABLE_STATUS: dict[int, FailureKind] = {408: "timeout", 409: "conflict", 429: "rate_limited"}
 _FINAL_STATUS: dict[int, FailureKind] = {
     401: "auth_error",
@@ -282,30 +277,8 @@ def _line(exc: BaseException) -> str:
 
 
 def redact_secrets(text: str) -> str:
-    """`text` with every configured API key and anything shaped like a key replaced."""
-    for key in _configured_keys():
-        text = text.replace(key, REDACTED)
-    for pattern, replacement in _KEY_SHAPES:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def _configured_keys() -> list[str]:
-    """The API keys in this process's settings, longest first (a key may contain another)."""
-    from my_deepagent.settings import get_settings
-
-    try:
-        settings = get_settings()
-    except Exception:  # an unreadable config must not hide the error being reported
-        return []
-    secrets = (
-        settings.openrouter_api_key,
-        settings.openai_api_key,
-        settings.anthropic_api_key,
-        settings.openai_compatible_api_key,
-    )
-    keys = {s.get_secret_value().strip() for s in secrets if s is not None}
-    return sorted((k for k in keys if k), key=len, reverse=True)
+    """`text` with every key mda holds and anything shaped like a key replaced."""
+    return scrub(text)
 
 
 def _clip(text: str) -> str:

@@ -1,0 +1,91 @@
+"""Secrets out of everything mda writes for people: one function, `scrub`.
+
+`scrub(text)` replaces, with `[redacted]`:
+- the values of the keys mda itself holds (its settings' provider keys, and every key
+  it has read from the OS keyring in this process), longest first;
+- whole private key blocks (`-----BEGIN ... PRIVATE KEY-----` to its END line);
+- `Bearer <token>` of 8 characters or more (the word stays), and
+  `aws_secret_access_key = <value>`;
+- anything shaped like a credential (`secret_scan.KEY_SHAPES`: OpenRouter, OpenAI,
+  Anthropic, LangSmith, GitHub, GitLab, AWS key ids, Google, Slack, Stripe, Hugging
+  Face), and any `sk-` token.
+
+Provider error messages, the worker's log lines (`ScrubbingFormatter`) and the audit
+trail pass through it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from my_deepagent.secret_scan import KEY_SHAPES
+
+REDACTED = "[redacted]"
+
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+    re.DOTALL,
+)
+_REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_PRIVATE_KEY_BLOCK, REDACTED),
+    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1 {REDACTED}"),
+    (
+        re.compile(r"\b(aws_secret_access_key\s*[=:]\s*)[\"']?[A-Za-z0-9/+=]{16,}", re.I),
+        rf"\1{REDACTED}",
+    ),
+    *((pattern, REDACTED) for _, pattern in KEY_SHAPES),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"), REDACTED),
+)
+
+_held: set[str] = set()
+_held_lock = threading.Lock()
+MIN_HELD_LENGTH = 8
+"""Shorter values are not remembered: replacing them would mangle ordinary text."""
+
+
+def hold(secret: str) -> None:
+    """Remember a key this process holds (read from the OS keyring), to scrub it."""
+    value = secret.strip()
+    if len(value) >= MIN_HELD_LENGTH:
+        with _held_lock:
+            _held.add(value)
+
+
+def scrub(text: str) -> str:
+    for secret in _known_secrets():
+        text = text.replace(secret, REDACTED)
+    for pattern, replacement in _REPLACEMENTS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """A log formatter whose every line (tracebacks included) has passed `scrub`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def _known_secrets() -> list[str]:
+    """The keys of this process's settings (configured on purpose: any length) and the
+    ones it holds, longest first (a key may contain another)."""
+    from my_deepagent.settings import get_settings
+
+    with _held_lock:
+        values = set(_held)
+    try:
+        settings = get_settings()
+    except Exception:  # an unreadable config must not hide the text being scrubbed
+        settings = None
+    if settings is not None:
+        for secret in (
+            settings.openrouter_api_key,
+            settings.openai_api_key,
+            settings.anthropic_api_key,
+            settings.openai_compatible_api_key,
+        ):
+            if secret is not None and secret.get_secret_value().strip():
+                values.add(secret.get_secret_value().strip())
+    return sorted(values, key=len, reverse=True)
