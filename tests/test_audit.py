@@ -1,6 +1,7 @@
 """The audit trail: a real agent's tool calls (its subagent's too) land in the file, one
 line each, with how they ended; the file is private and append-only, rotates, hides
-secrets, and `mda audit tail` reads it. End to end: an offline run's calls, by run."""
+secrets, and `mda audit tail` reads it. End to end: an offline run's calls, by run,
+and a session's, by turn. Across a worker kill: `test_run_durability.py`."""
 
 from __future__ import annotations
 

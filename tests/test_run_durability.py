@@ -78,6 +78,20 @@ async def ledger(run_id: str) -> tuple[list[Any], list[Any]]:
         return await list_events(db, run_id), await list_llm_calls(db, run_id)
 
 
+def audited(run_id: str, explored: int) -> None:
+    """The audit trail across the kill: no torn line, a line for every `ls` call of the
+    spec phase, and at most one call (the one that finished as the worker died) twice."""
+    from my_deepagent.audit import audit_file, read_entries
+
+    path = audit_file(get_settings().paths.log_dir)
+    assert len(path.read_text().splitlines()) == len(list(read_entries(path)))
+    calls = [e for e in read_entries(path) if e.run_id == run_id and e.phase == "spec"]
+    per_call = collections.Counter(e.call_id for e in calls if e.tool == "ls")
+    assert len(per_call) == explored, per_call
+    assert sum(n - 1 for n in per_call.values()) <= 1, per_call
+    assert all(e.outcome == "ok" for e in calls)
+
+
 async def test_killed_worker_mid_call_finishes_without_repeating_calls(
     run_env: RunEnv, temporal_client: Client, tmp_path: Path
 ) -> None:
@@ -109,6 +123,7 @@ async def test_killed_worker_mid_call_finishes_without_repeating_calls(
     assert len(rows) == len(counts) and recorded == set(counts)
     crashed = report(run_id)
     assert crashed["totals"]["model_calls"] == len(counts)
+    audited(run_id, KILL_AFTER_CALLS + 1)
 
     calm_repo = prepare_example_repo(tmp_path / "calm-repo")
     calm_id = await start_detached(run_env, calm_repo, "--persona", explorer)

@@ -11,6 +11,9 @@ renamed to `audit.jsonl.1` (the one before that to `.2`, and so on up to `KEPT`)
 Arguments and reasons pass through `scrub` before they are shortened: a key
 the agent saw never lands here. A call is written once it has finished; a call cut off by a killed
 worker has no line, and when the next attempt runs it again, that run has its own.
+A call whose result was checkpointed is never run again, so it has exactly one line;
+only the call that finished as the worker died, before its checkpoint, can have two
+(the same `call_id`: it did run twice).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class AuditEntry(BaseModel):
     session_id: str | None = None
     turn: int | None = None
     tool: str
+    call_id: str | None = None
+    """The model's id for the call: the same when a killed worker's call runs again."""
     args: str
     """The call's arguments as JSON, long values and the whole shortened, secrets hidden."""
     duration_ms: int
@@ -68,6 +73,7 @@ def entry(
     phase: str | None = None,
     session_id: str | None = None,
     turn: int | None = None,
+    call_id: str | None = None,
 ) -> AuditEntry:
     """An entry for a call that finished now; secrets hidden first, then long text cut."""
     from my_deepagent.scrub import scrub
@@ -80,6 +86,7 @@ def entry(
         session_id=session_id,
         turn=turn,
         tool=tool,
+        call_id=call_id,
         args=shown,
         duration_ms=duration_ms,
         outcome=outcome,

@@ -73,6 +73,7 @@ class AuditMiddleware(AgentMiddleware[Any, Any, Any]):
         call = request.tool_call
         record = entry(
             tool=call["name"],
+            call_id=call.get("id"),
             args=call.get("args") or {},
             duration_ms=round((time.monotonic() - started) * 1000),
             outcome=outcome,
