@@ -114,8 +114,14 @@ async def check_temporal(settings: Settings) -> list[Check]:
                 )
             )
             return checks
+        try:
+            client = await Client.connect(info.address, namespace=target.namespace)
+        except RuntimeError as exc:
+            fix = "restart it: mda server stop, then mda server start"
+            detail = f"embedded, {info.address}: {str(exc).splitlines()[0] if str(exc) else exc}"
+            checks.append(Check(name="temporal server", status="fail", detail=detail, fix=fix))
+            return checks
         checks.append(_ok("temporal server", f"embedded, {info.address} (pid {info.pid})"))
-        client = await Client.connect(info.address, namespace=target.namespace)
     else:
         try:
             client = await connect_configured(target)
@@ -174,7 +180,11 @@ def check_keys(settings: Settings) -> list[Check]:
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.keys import PROVIDER_SETTINGS, find_key, missing_key_message
 
-    used = {p.provider for p in load_user_catalog().personas()} & set(PROVIDER_SETTINGS)
+    try:
+        personas = load_user_catalog().personas()
+    except MdaError as exc:
+        return [Check(name="personas", status="fail", detail="unreadable", fix=exc.message)]
+    used = {p.provider for p in personas} & set(PROVIDER_SETTINGS)
     checks = []
     for provider in sorted(used - {"openai-compatible"}):
         try:
@@ -204,7 +214,10 @@ async def check_providers(settings: Settings, *, offline: bool) -> list[Check]:
     }
     checks = []
     for provider, (url, header) in endpoints.items():
-        found = find_key(provider, settings)
+        try:
+            found = find_key(provider, settings)
+        except MdaError:  # the keys check has said why
+            continue
         if found is None:
             continue
         name = f"reach {provider}"
