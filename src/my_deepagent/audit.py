@@ -101,7 +101,8 @@ def append(path: Path, record: AuditEntry, *, max_bytes: int = MAX_BYTES) -> Non
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        if os.fstat(fd).st_size + len(line) > max_bytes and os.fstat(fd).st_size > 0:
+        size = os.fstat(fd).st_size
+        if size > 0 and size + len(line) > max_bytes:
             _rotate(path)
             os.close(fd)
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from my_deepagent.errors import ConfigError
+from my_deepagent.keys import PROVIDER_SETTINGS
 
 if TYPE_CHECKING:
     from my_deepagent.settings import Settings
 
 CONSENT_FILE = "consent.json"
-PROVIDERS = ("openrouter", "openai", "anthropic", "openai-compatible")
-"""Every provider that receives content (all but `scripted`)."""
+PROVIDERS = tuple(PROVIDER_SETTINGS)
+"""Every provider that receives content (all but `scripted`): the ones that take a key."""
 
 
 def consent_file(settings: Settings) -> Path:

@@ -205,12 +205,13 @@ def check_keys(settings: Settings) -> list[Check]:
 
 async def check_providers(settings: Settings, *, offline: bool) -> list[Check]:
     """One request to each provider that has a key: does it answer, and take the key?"""
+    from my_deepagent.agents.models import ANTHROPIC_BASE_URL, OPENAI_BASE_URL
     from my_deepagent.keys import find_key
 
     endpoints = {
         "openrouter": (f"{settings.openrouter_base_url.rstrip('/')}/key", "Authorization"),
-        "openai": ("https://api.openai.com/v1/models", "Authorization"),
-        "anthropic": ("https://api.anthropic.com/v1/models", "x-api-key"),
+        "openai": (f"{OPENAI_BASE_URL}/models", "Authorization"),
+        "anthropic": (f"{ANTHROPIC_BASE_URL}/v1/models", "x-api-key"),
     }
     checks = []
     for provider, (url, header) in endpoints.items():

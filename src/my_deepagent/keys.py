@@ -166,10 +166,12 @@ def keyring_available() -> bool:
 def _read_keyring(provider: str) -> str | None:
     from keyring.errors import KeyringError
 
-    if not keyring_available():
+    try:
+        backend = keyring_backend()
+    except ConfigError:  # no keyring here: the settings are the only place
         return None
     try:
-        stored = keyring_backend().get_password(KEYRING_SERVICE, provider)
+        stored = backend.get_password(KEYRING_SERVICE, provider)
     except KeyringError as exc:
         raise ConfigError(_keyring_failed("read the key from", exc, provider)) from None
     return stored.strip() if stored and stored.strip() else None

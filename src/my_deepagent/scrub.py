@@ -71,6 +71,7 @@ class ScrubbingFormatter(logging.Formatter):
 def _known_secrets() -> list[str]:
     """The keys of this process's settings (configured on purpose: any length) and the
     ones it holds, longest first (a key may contain another)."""
+    from my_deepagent.keys import PROVIDER_SETTINGS
     from my_deepagent.settings import get_settings
 
     with _held_lock:
@@ -80,12 +81,8 @@ def _known_secrets() -> list[str]:
     except Exception:  # an unreadable config must not hide the text being scrubbed
         settings = None
     if settings is not None:
-        for secret in (
-            settings.openrouter_api_key,
-            settings.openai_api_key,
-            settings.anthropic_api_key,
-            settings.openai_compatible_api_key,
-        ):
+        for field in PROVIDER_SETTINGS.values():
+            secret = getattr(settings, field)
             if secret is not None and secret.get_secret_value().strip():
                 values.add(secret.get_secret_value().strip())
     return sorted(values, key=len, reverse=True)

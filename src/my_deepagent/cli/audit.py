@@ -45,10 +45,10 @@ def tail(
 
     def wanted(entry: AuditEntry) -> bool:
         if run is not None:
-            return entry.run_id is not None and entry.run_id.startswith(_bare(run, "run-"))
+            return entry.run_id is not None and entry.run_id.startswith(run.removeprefix("run-"))
         if session is not None:
             return entry.session_id is not None and entry.session_id.startswith(
-                _bare(session, "session-")
+                session.removeprefix("session-")
             )
         return True
 
@@ -99,7 +99,3 @@ def _show(entry: AuditEntry, as_json: bool) -> None:
         f"{entry.at}  {whose}  {entry.tool}  {outcome}  {entry.duration_ms} ms  {entry.args}",
         color=False,
     )
-
-
-def _bare(ref: str, prefix: str) -> str:
-    return ref.removeprefix(prefix)
