@@ -1,5 +1,5 @@
-"""`mda keys` and `mda login|logout` on a real keyring backend (keyrings.alt's file
-keyring, the test's own), and on a machine with no keyring at all: where a key is
+"""`mda keys` and `mda login|logout` on a real keyring backend (the tests' own file
+keyring, `file_keyring.py`), and on a machine with no keyring at all: where a key is
 found, that no command ever prints one, and bad input that saves nothing."""
 
 from __future__ import annotations

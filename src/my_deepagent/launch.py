@@ -11,12 +11,14 @@ The CLI (`mda start`, `mda resume`) and, later, the HTTP API call these function
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from my_deepagent.errors import MdaError
+from my_deepagent.scrub import REDACTED, scrub
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -48,7 +50,9 @@ class RunRequest:
 
 
 def read_requirements(text: str | None, file: Path | None) -> str:
-    """`-r TEXT` or `--requirements-file F` (exactly one), at most 256 KiB."""
+    """`-r TEXT` or `--requirements-file F` (exactly one), at most 256 KiB, with any
+    secret in them replaced (a line on stderr says so): no model, record or history
+    of the run ever holds a key."""
     if text is not None and file is not None:
         raise MdaError("give the requirements once: -r TEXT or --requirements-file F, not both")
     if file is not None:
@@ -65,7 +69,13 @@ def read_requirements(text: str | None, file: Path | None) -> str:
             f"the requirements are over {MAX_REQUIREMENTS_BYTES // 1024} KiB: shorten them "
             "or point to documents in the repository instead"
         )
-    return text
+    clean = scrub(text)
+    if clean != text:
+        sys.stderr.write(
+            f"mda: note: a secret in the requirements was replaced with {REDACTED}: "
+            "runs never hold keys (keep them in the environment or `mda keys set`)\n"
+        )
+    return clean
 
 
 def plan_run(request: RunRequest, catalog: Catalog, run_id: str) -> RunInput:

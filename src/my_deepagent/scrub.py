@@ -8,7 +8,7 @@
   `aws_secret_access_key = <value>`;
 - anything shaped like a credential (`secret_scan.KEY_SHAPES`: OpenRouter, OpenAI,
   Anthropic, LangSmith, GitHub, GitLab, AWS key ids, Google, Slack, Stripe, Hugging
-  Face), and any `sk-` token.
+  Face), and any other `sk-` token with a digit in it.
 
 Provider error messages, the worker's log lines (`ScrubbingFormatter`) and the audit
 trail pass through it.
@@ -19,8 +19,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import TYPE_CHECKING, TypeVar
 
 from my_deepagent.secret_scan import KEY_SHAPES
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 REDACTED = "[redacted]"
 
@@ -36,7 +42,9 @@ _REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
         rf"\1{REDACTED}",
     ),
     *((pattern, REDACTED) for _, pattern in KEY_SHAPES),
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"), REDACTED),
+    # Any other `sk-` token with a digit in it (a masked key in a provider's error);
+    # words like `sk-learn` or a CSS class `sk-spinner` stay.
+    (re.compile(r"\bsk-(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{6,}"), REDACTED),
 )
 
 _held: set[str] = set()
@@ -56,9 +64,21 @@ def hold(secret: str) -> None:
 def scrub(text: str) -> str:
     for secret in _known_secrets():
         text = text.replace(secret, REDACTED)
+    return scrub_patterns(text)
+
+
+def scrub_patterns(text: str) -> str:
+    """`scrub` without the keys mda holds: the shapes only (no settings are read)."""
     for pattern, replacement in _REPLACEMENTS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def scrubbed_fields(model: M) -> M:
+    """A copy of `model` with each of its text fields scrubbed (a signal a person
+    typed, before it is sent into a workflow's history)."""
+    texts = {name: scrub(value) for name, value in model if isinstance(value, str)}
+    return model.model_copy(update=texts)
 
 
 class ScrubbingFormatter(logging.Formatter):

@@ -149,6 +149,12 @@ class Settings(BaseSettings):
     budget_persona_day_policy: Policy | None = None
     budget_warn_at: float = Field(default=DEFAULT_WARN_AT, gt=0, le=1)
 
+    # Seal every Temporal payload with AES-256-GCM (my_deepagent.payload_codec): the
+    # current key (base64 of 32 bytes; unset: the OS keyring's) and older ones to read.
+    encrypt_payloads: bool = False
+    payload_key: SecretStr | None = None
+    payload_old_keys: SecretStr | None = None
+
     # The Temporal task queue runs and sessions use (tests give each worker its own).
     task_queue: str = Field(default="mda", min_length=1)
 

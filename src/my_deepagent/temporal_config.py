@@ -138,9 +138,10 @@ async def connect_configured(
 
 
 def _default_data_converter() -> DataConverter:
-    from temporalio.contrib.pydantic import pydantic_data_converter
+    from my_deepagent.settings import get_settings
+    from my_deepagent.temporal_converter import data_converter
 
-    return pydantic_data_converter
+    return data_converter(encrypted=get_settings().encrypt_payloads)
 
 
 def connect_failure_reason(exc: BaseException) -> str:

@@ -58,6 +58,7 @@ from my_deepagent.errors import MdaError
 from my_deepagent.git.runner import WorkspaceError
 from my_deepagent.git.snapshot import record_working_tree, turn_ref, vault_dir
 from my_deepagent.prices.lookup import current_price
+from my_deepagent.scrub import scrub
 from my_deepagent.sessions.compaction import compaction_threshold_tokens
 from my_deepagent.sessions.memory import ensure_memory, memory_dir
 from my_deepagent.sessions.progress import shorten_tool_call
@@ -380,11 +381,12 @@ def _after(messages: Sequence[BaseMessage], message_id: str) -> list[BaseMessage
 
 
 def _reply_text(messages: Sequence[BaseMessage]) -> str:
+    """The turn's last words, scrubbed: they go into the update's result (history)."""
     for message in reversed(messages):
         if isinstance(message, AIMessage):
             text = content_text(message).strip()
             if text:
-                return text
+                return scrub(text)
     return "(no answer)"
 
 

@@ -30,6 +30,7 @@ from my_deepagent.agents.audit_recorder import AuditMiddleware
 from my_deepagent.agents.backends import worktree_backend
 from my_deepagent.agents.project_memory import ProjectMemoryMiddleware
 from my_deepagent.agents.safety import Place, SafetyMiddleware
+from my_deepagent.agents.secret_filter import SecretFilterMiddleware
 from my_deepagent.agents.tool_call_guard import ToolCallGuardMiddleware
 from my_deepagent.domain.persona import SandboxSettings
 from my_deepagent.sandbox.launcher import SandboxMode
@@ -55,8 +56,8 @@ def build_agent(
     place: Place = "worktree",
     audit: AuditMiddleware | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The compiled agent graph: the audit trail (`audit`, outermost), guard, safety
-    rules, then `extra_middleware`.
+    """The compiled agent graph: the audit trail (`audit`, outermost), the secret
+    filter, guard, safety rules, then `extra_middleware`.
 
     `backend` defaults to `worktree_backend(worktree, ...)` with the shell confined by
     the persona's `sandbox` allowance (`sandbox_mode` "off": unconfined).
@@ -65,6 +66,7 @@ def build_agent(
     """
     middleware: list[AgentMiddleware] = [
         *([audit] if audit is not None else []),  # outermost: it sees refusals too
+        SecretFilterMiddleware(worktree),  # no tool result reaches the model unscrubbed
         ToolCallGuardMiddleware(),
         SafetyMiddleware(worktree, own_branches=own_branches, place=place),
         *extra_middleware,

@@ -72,6 +72,7 @@ async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> Non
 
     from my_deepagent.client import run_execution_status, run_handle
     from my_deepagent.errors import MdaError
+    from my_deepagent.scrub import scrubbed_fields
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import find_run
@@ -111,6 +112,6 @@ async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> Non
         # Name the gate that was checked, so a decision cannot land on a later gate.
         gate = pending.gate_id
         body = body.model_copy(update={"gate_id": gate})
-    await handle.signal(name, body)
+    await handle.signal(name, scrubbed_fields(body))
     what = f"gate {gate} of run {short}" if gate else f"run {short}"
     sys.stdout.write(f"Sent {name.replace('_', ' ')} to {what}.\n")

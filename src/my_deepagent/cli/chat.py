@@ -72,7 +72,7 @@ def chat(
 
 async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> int:
     from my_deepagent.git import resolve_repo
-    from my_deepagent.sessions.client import chat_message, check_message_text
+    from my_deepagent.sessions.client import chat_message, check_message_text, redaction_note
     from my_deepagent.sessions.opening import open_session
     from my_deepagent.sessions.references import expand_references
 
@@ -85,6 +85,9 @@ async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> in
             text = expand_references(text, opened.root).text
         if opened.note:
             sys.stderr.write(f"mda: note: {opened.note}\n")
+        redacted = redaction_note(text)
+        if redacted:
+            sys.stderr.write(f"mda: note: {redacted}\n")
         message = await chat_message(opened.db, text)
         result = await _send_noting_budget(opened, message)
         for warning in result.warnings:

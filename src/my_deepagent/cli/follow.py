@@ -187,7 +187,8 @@ def _print_event(kind: str, phase: str | None, payload: dict[str, object]) -> No
 
 
 async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate) -> None:
-    """Ask at a gate on the terminal and send the answer as a signal."""
+    """Ask at a gate on the terminal and send the answer (scrubbed) as a signal."""
+    from my_deepagent.scrub import scrub
     from my_deepagent.workflows.run_types import (
         AbortSignal,
         ApproveSignal,
@@ -205,10 +206,10 @@ async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate)
         if answer in ("a", "approve"):
             await handle.signal("approve", ApproveSignal(gate_id=gate.gate_id))
         elif answer in ("r", "reject"):
-            reason = (await _read_line("Reason (optional): ")).strip()
+            reason = scrub((await _read_line("Reason (optional): ")).strip())
             await handle.signal("reject", RejectSignal(gate_id=gate.gate_id, reason=reason or None))
         elif changes and answer in ("c", "changes", "request changes"):
-            feedback = (await _read_line("What should change? ")).strip()
+            feedback = scrub((await _read_line("What should change? ")).strip())
             await handle.signal(
                 "request_changes",
                 RequestChangesSignal(gate_id=gate.gate_id, feedback=feedback),

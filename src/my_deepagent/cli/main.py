@@ -24,6 +24,7 @@ from my_deepagent.cli import (
     doctor,
     init,
     keys,
+    payloads,
     personas,
     pricing,
     runs,
@@ -61,6 +62,8 @@ app.add_typer(worker.app, name="worker")
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(payloads.app, name="payload-key")
+app.command("codec-server")(payloads.codec_server)
 app.command("doctor")(doctor.doctor)
 app.command("init")(init.init)
 app.command("login")(keys.login)

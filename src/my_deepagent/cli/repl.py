@@ -127,12 +127,15 @@ class Repl:
 
     async def turn(self, text: str) -> TurnResult:
         from my_deepagent.cli.chat import compaction_note
-        from my_deepagent.sessions.client import chat_message
+        from my_deepagent.sessions.client import chat_message, redaction_note
         from my_deepagent.sessions.references import expand_references
 
         expanded = expand_references(text, self.opened.root)
         if expanded.files:
             self.say(f"(attached {', '.join(expanded.files)})")
+        redacted = redaction_note(expanded.text)
+        if redacted:
+            self.say(f"note: {redacted}")
         message = await chat_message(self.opened.db, expanded.text)
         result = await self._wait_for_turn(message)
         if result.cancelled:

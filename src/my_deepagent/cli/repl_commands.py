@@ -78,12 +78,14 @@ async def _compact(repl: Repl, _: str | None) -> bool:
 
 
 async def _remember(repl: Repl, argument: str | None) -> bool:
+    from my_deepagent.scrub import scrub
     from my_deepagent.sessions.client import update
     from my_deepagent.workflows.session_types import MemoryResult, MemoryText
 
-    note = await update(
-        repl.opened.handle, "remember", MemoryText(text=argument or ""), MemoryResult
-    )
+    text = scrub(argument or "")
+    if text != (argument or ""):
+        repl.say("note: a secret in the note was replaced; memory never holds keys")
+    note = await update(repl.opened.handle, "remember", MemoryText(text=text), MemoryResult)
     repl.say(f"remembered as {note.slug} ({note.file_name}); the agent sees it from the next turn")
     return True
 

@@ -228,11 +228,29 @@ def check_message_text(text: str) -> int:
     return size
 
 
+REDACTED_NOTE = (
+    "a secret in your message was replaced with {marker} before sending: the model, "
+    "the session's history and its records never hold keys (keep them in the "
+    "environment or `mda keys set`)"
+)
+
+
+def redaction_note(text: str) -> str | None:
+    """The line telling the person their message held a secret mda replaced, or None."""
+    from my_deepagent.scrub import REDACTED, scrub
+
+    return REDACTED_NOTE.format(marker=REDACTED) if scrub(text) != text else None
+
+
 async def chat_message(db: Database, text: str, client_id: str | None = None) -> ChatMessage:
-    """The update's argument: inline, or by reference above 16 KiB (stored first)."""
+    """The update's argument, secrets scrubbed: inline, or by reference above 16 KiB
+    (stored first)."""
+    from my_deepagent.scrub import scrub
     from my_deepagent.store.messages import put_body
 
-    size = check_message_text(text)
+    check_message_text(text)
+    text = scrub(text)
+    size = len(text.encode())
     client_id = client_id or uuid.uuid4().hex
     if size <= MAX_INLINE_BODY_BYTES:
         return ChatMessage(client_id=client_id, text=text, size=size)

@@ -63,8 +63,12 @@ class TurnProgress(BaseModel):
 
 
 def shorten_tool_call(name: str, args: dict[str, Any], limit: int = 60) -> str:
-    """`name(most telling argument)` on one line, at most `limit` characters."""
+    """`name(most telling argument)` on one line, at most `limit` characters, scrubbed
+    (it travels in heartbeat details)."""
+    from my_deepagent.scrub import scrub
+
     key, value = _telling_argument(args)
+    value = scrub(value)
     room = limit - len(name) - 2
     if room < 2:
         return _cut_end(name, limit)

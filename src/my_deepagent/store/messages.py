@@ -5,7 +5,8 @@ next free one) and activities write the rows; an activity retried after a crash 
 the same row again, so every insert is `ON CONFLICT DO NOTHING` on either unique key,
 (session, seq) or (session, client message id), and reports whether it wrote.
 
-Rows are never deleted. /clear archives the live rows; compaction archives the rows
+Every text written here has passed `scrub` (no key is kept, even one the model
+wrote). Rows are never deleted. /clear archives the live rows; compaction archives the rows
 it summarised and adds one summary row, in one transaction, so a crash leaves either
 both or neither. The live rows (summary first, then by seq) are what seeds a new
 agent context.
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, update
 
+from my_deepagent.scrub import scrub
 from my_deepagent.store.artifacts import body_digest
 from my_deepagent.store.database import Database
 from my_deepagent.store.records import MessageRecord, MessageRole, SessionRecord
@@ -96,8 +98,12 @@ def _insert(
             session_id=session_id,
             seq=seq,
             role=MessageRole(role).value,
-            content=content,
-            tool_calls=tool_calls,
+            content=scrub(content),
+            tool_calls=(
+                None
+                if tool_calls is None
+                else [{k: scrub(v) for k, v in call.items()} for call in tool_calls]
+            ),
             token_count=token_count,
             is_summary=is_summary,
             archived=False,
@@ -245,7 +251,9 @@ def body_sha256(text: str) -> str:
 
 
 async def put_body(db: Database, text: str) -> str:
-    """Store a large message body; its sha256 (hex of the UTF-8 bytes) is its key."""
+    """Store a large message body (scrubbed); its sha256 (hex of the UTF-8 bytes of
+    what is stored) is its key."""
+    text = scrub(text)
     sha256 = body_sha256(text)
     statement = (
         db.insert(MessageBodyRow)
