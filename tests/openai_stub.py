@@ -22,7 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -53,6 +53,10 @@ class Reply:
 
     cost: float | None = None
     """The call's cost in `usage.cost`, as OpenRouter reports it."""
+
+    echo: bool = False
+    """Answer with everything the request's user and tool messages said (what the
+    model was shown), after `content`."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
                 self._send_json(404, {"error": {"message": f"no route {self.path}"}})
                 return
             reply = stub.next_reply(body)
+            if isinstance(reply, Reply) and reply.echo:
+                reply = replace(reply, content=(reply.content or "") + _shown(body))
             if isinstance(reply, Reply) and reply.delay_s:
                 time.sleep(reply.delay_s)
             if isinstance(reply, ErrorReply):
@@ -180,6 +186,15 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
     return Handler
+
+
+def _shown(body: dict[str, Any]) -> str:
+    said = [
+        m["content"] if isinstance(m.get("content"), str) else json.dumps(m.get("content"))
+        for m in body.get("messages", [])
+        if m.get("role") in ("user", "tool")
+    ]
+    return "\n".join(said)
 
 
 def _usage(reply: Reply) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from my_deepagent.settings import get_settings, reset_settings
 from my_deepagent.workflows.session_types import ChatMessage
 
 SECRET_TEXT = "the plan for the merger, in confidence"
+LEAKED = "ghp_" + "L" * 36  # built from parts, so scanners see no key in the source
 
 
 def plain_payload(text: str = SECRET_TEXT) -> Payload:
@@ -260,3 +261,45 @@ def test_the_codec_server_binds_loopback_only(
     error = capsys.readouterr().err
     assert error.startswith("mda: error: the codec server decrypts for whoever asks")
     assert error.count("\n") == 1
+
+
+def test_a_failure_quoting_a_key_reaches_history_scrubbed() -> None:
+    from temporalio.api.failure.v1 import Failure
+
+    from my_deepagent.temporal_converter import data_converter
+
+    converter = data_converter(encrypted=False)
+    try:
+        try:
+            raise OSError(f"the inner cause saw {LEAKED}")
+        except OSError as inner:
+            raise RuntimeError(f"provider said: bad key {LEAKED}") from inner
+    except RuntimeError as exc:
+        failure = Failure()
+        converter.failure_converter.to_failure(exc, converter.payload_converter, failure)
+    stored = failure.SerializeToString()
+    assert LEAKED.encode() not in stored
+    assert failure.message == "provider said: bad key [redacted]"
+    assert failure.cause.message == "the inner cause saw [redacted]"
+
+
+async def test_with_sealing_on_a_failure_keeps_only_a_sealed_message(
+    mda_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from temporalio.api.failure.v1 import Failure
+
+    from my_deepagent.temporal_converter import data_converter
+
+    monkeypatch.setenv("MDA_PAYLOAD_KEY", encode_key(new_key()))
+    reset_settings()
+    converter = data_converter(encrypted=True)
+    failure = Failure()
+    converter.failure_converter.to_failure(
+        RuntimeError(f"{SECRET_TEXT}, key {LEAKED}"), converter.payload_converter, failure
+    )
+    assert failure.message == "Encoded failure"
+    [sealed] = await converter.payload_codec.encode([failure.encoded_attributes])  # type: ignore[union-attr]
+    assert SECRET_TEXT.encode() not in sealed.SerializeToString()
+    [opened] = await converter.payload_codec.decode([sealed])  # type: ignore[union-attr]
+    shown = converter.payload_converter.from_payloads([opened])[0]
+    assert shown["message"] == f"{SECRET_TEXT}, key [redacted]"

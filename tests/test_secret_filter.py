@@ -14,7 +14,9 @@ from test_agent_safety import PlannedChatModel, everything_said, run, tool_messa
 
 GITHUB_TOKEN = "ghp_" + "T" * 36  # built from parts, so scanners see no key in the source
 OPENAI_KEY = "sk-proj-" + "Q" * 40
-KEY_BLOCK = "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----"
+KEY_BLOCK = (
+    "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----"
+)
 PLANTED = (GITHUB_TOKEN, OPENAI_KEY, "b3BlbnNzaC1rZXk=")
 
 
@@ -72,14 +74,20 @@ async def test_writing_the_marker_over_a_real_key_is_refused(repo: Path) -> None
                 ("write_file", {"file_path": "/deploy.md", "content": seen + "and test\n"}),
                 (
                     "edit_file",
-                    {"file_path": "/deploy.md", "old_string": "then run make",
-                     "new_string": f"then run make with {REDACTED}"},
-                ),  # fmt: skip
+                    {
+                        "file_path": "/deploy.md",
+                        "old_string": "then run make",
+                        "new_string": f"then run make with {REDACTED}",
+                    },
+                ),
                 (
                     "edit_file",
-                    {"file_path": "/deploy.md", "old_string": "then run make",
-                     "new_string": "then run make check"},
-                ),  # fmt: skip
+                    {
+                        "file_path": "/deploy.md",
+                        "old_string": "then run make",
+                        "new_string": "then run make check",
+                    },
+                ),
             ]
         }
     )

@@ -10,8 +10,11 @@
   Anthropic, LangSmith, GitHub, GitLab, AWS key ids, Google, Slack, Stripe, Hugging
   Face), and any other `sk-` token with a digit in it.
 
-Provider error messages, the worker's log lines (`ScrubbingFormatter`) and the audit
-trail pass through it.
+It is applied wherever text leaves mda's hands: tool results and errors before the
+model sees them (`agents/secret_filter.py`), what a person types before it is sent
+(messages, requirements, gate answers, notes), the message mirror, replies and
+progress lines, failures in Temporal history (`temporal_converter.py`), provider
+error messages, the worker's log lines (`ScrubbingFormatter`) and the audit trail.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""Keep secrets out of what the model is told: every tool result passes `scrub`.
+"""Keep secrets out of what the model is told: every tool result passes `scrub`, and so
+does the message of every error a tool or a model call raises.
 
 A key in a file the agent reads, in a command's output or in a tool's error would
 otherwise go to the provider, into the LangGraph checkpoint, the session's messages
 and the reply. `SecretFilterMiddleware` replaces it with `[redacted]` before the
-model sees the result, so none of those ever holds it.
+model sees the result, so none of those ever holds it. A provider's error may quote
+the key the worker sent; LangGraph writes a failed call's error into the checkpoint,
+so it is scrubbed where it is raised, before the graph sees it.
 
 The model then works on text with `[redacted]` where the key was; written back, that
 would destroy the user's key. So a `write_file` whose content, or an `edit_file`
@@ -13,12 +16,13 @@ the way around it: edit the lines next to the key, not the key's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.messages import ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
@@ -44,7 +48,13 @@ class SecretFilterMiddleware(AgentMiddleware[Any, Any, Any]):
         handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
     ) -> ToolMessage | Command[Any]:
         refused = self._refused(request)
-        return refused if refused is not None else scrubbed_result(handler(request))
+        if refused is not None:
+            return refused
+        try:
+            return scrubbed_result(handler(request))
+        except Exception as exc:
+            scrub_error(exc)
+            raise
 
     async def awrap_tool_call(
         self,
@@ -52,7 +62,33 @@ class SecretFilterMiddleware(AgentMiddleware[Any, Any, Any]):
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
     ) -> ToolMessage | Command[Any]:
         refused = self._refused(request)
-        return refused if refused is not None else scrubbed_result(await handler(request))
+        if refused is not None:
+            return refused
+        try:
+            return scrubbed_result(await handler(request))
+        except Exception as exc:
+            scrub_error(exc)
+            raise
+
+    def wrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
+    ) -> ModelResponse:
+        try:
+            return handler(request)
+        except Exception as exc:
+            scrub_error(exc)
+            raise
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
+    ) -> ModelResponse:
+        try:
+            return await handler(request)
+        except Exception as exc:
+            scrub_error(exc)
+            raise
 
     def _refused(self, request: ToolCallRequest) -> ToolMessage | None:
         call = request.tool_call
@@ -84,6 +120,27 @@ class SecretFilterMiddleware(AgentMiddleware[Any, Any, Any]):
             return target.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
+
+
+def scrub_error(exc: Exception) -> None:
+    """Scrub `exc`'s message in place (its type, status and headers stay, for the retry
+    rules): LangGraph writes a failed node's error into the checkpoint."""
+    exc.args = tuple(scrubbed_value(arg) for arg in exc.args)
+    for name in ("message", "body"):
+        if hasattr(exc, name):
+            with contextlib.suppress(AttributeError):  # a read-only property stays
+                setattr(exc, name, scrubbed_value(getattr(exc, name)))
+
+
+def scrubbed_value(value: object) -> Any:
+    """`value` with every string in it (inside dicts and lists too) scrubbed."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: scrubbed_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrubbed_value(item) for item in value]
+    return value
 
 
 def scrubbed_result(result: ToolMessage | Command[Any]) -> ToolMessage | Command[Any]:
