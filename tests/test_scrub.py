@@ -22,6 +22,11 @@ PLANTED = {
     "gitlab": "glpat-" + "x1Y2z3W4v5U6" * 2,
     "aws id": "AKIA" + "ABCDEFGHIJKLMNOP",
     "slack": "xoxb-" + "123456789012-abcdefABCDEF",
+    "github pat": "github_pat_" + "11ABCDEFG0" * 5,
+    "aws session id": "ASIA" + "QRSTUVWXYZ234567",
+    "google": "AIza" + "SyA-1234567890abcdefghijklmnopqrstu",
+    "stripe": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+    "hugging face": "hf_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
 }
 
 
@@ -29,6 +34,15 @@ PLANTED = {
 def test_each_shape_is_scrubbed_where_it_stands(kind: str) -> None:
     text = f"the {kind} token is {PLANTED[kind]}, keep it safe"
     assert scrub(text) == f"the {kind} token is {REDACTED}, keep it safe"
+
+
+def test_every_credential_shape_has_its_fixed_part() -> None:
+    """Scrubbing skips the shapes whose fixed part a text lacks (that is what makes a
+    large file read cheap): each shape of the scan names its part."""
+    from my_deepagent import scrub as module
+    from my_deepagent.secret_scan import KEY_SHAPES
+
+    assert {name for name, _ in KEY_SHAPES} == set(module._SHAPE_ANCHORS)
 
 
 def test_bearer_tokens_aws_secrets_and_private_key_blocks() -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from my_deepagent.secret_scan import KEY_SHAPES
@@ -37,17 +38,50 @@ _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
     re.DOTALL,
 )
-_REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_PRIVATE_KEY_BLOCK, REDACTED),
-    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1 {REDACTED}"),
-    (
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    replacement: str
+    anchors: tuple[str, ...] | None = None
+    """Strings every match contains (lower case when the pattern ignores case): text
+    holding none of them is skipped, which makes scrubbing a large file read cheap.
+    None: always run the pattern."""
+
+
+_SHAPE_ANCHORS: dict[str, tuple[str, ...]] = {
+    "a private key": ("-----BEGIN ",),
+    "an Anthropic API key": ("sk-ant-",),
+    "an OpenRouter API key": ("sk-or-v1-",),
+    "a LangSmith API key": ("lsv2_",),
+    "an OpenAI API key": ("sk-",),
+    "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "a GitLab token": ("glpat-",),
+    "an AWS access key id": ("AKIA", "ASIA"),
+    "a Google API key": ("AIza",),
+    "a Slack token": ("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"),
+    "a Stripe secret key": ("k_live_",),
+    "a Hugging Face token": ("hf_",),
+}
+"""A shape missing here is still applied, to every text (only slower)."""
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule(_PRIVATE_KEY_BLOCK, REDACTED, ("-----BEGIN ",)),
+    _Rule(
+        re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE),
+        rf"\1 {REDACTED}",
+        ("bearer",),
+    ),
+    _Rule(
         re.compile(r"\b(aws_secret_access_key\s*[=:]\s*)[\"']?[A-Za-z0-9/+=]{16,}", re.I),
         rf"\1{REDACTED}",
+        ("aws_secret_access_key",),
     ),
-    *((pattern, REDACTED) for _, pattern in KEY_SHAPES),
+    *(_Rule(pattern, REDACTED, _SHAPE_ANCHORS.get(name)) for name, pattern in KEY_SHAPES),
     # Any other `sk-` token with a digit in it (a masked key in a provider's error);
     # words like `sk-learn` or a CSS class `sk-spinner` stay.
-    (re.compile(r"\bsk-(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{6,}"), REDACTED),
+    _Rule(re.compile(r"\bsk-(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{6,}"), REDACTED, ("sk-",)),
 )
 
 _held: set[str] = set()
@@ -72,8 +106,19 @@ def scrub(text: str) -> str:
 
 def scrub_patterns(text: str) -> str:
     """`scrub` without the keys mda holds: the shapes only (no settings are read)."""
-    for pattern, replacement in _REPLACEMENTS:
-        text = pattern.sub(replacement, text)
+    lowered: str | None = None
+    for rule in _RULES:
+        if rule.anchors is not None:
+            if rule.pattern.flags & re.IGNORECASE:
+                lowered = text.lower() if lowered is None else lowered
+                haystack = lowered
+            else:
+                haystack = text
+            if not any(anchor in haystack for anchor in rule.anchors):
+                continue
+        replaced = rule.pattern.sub(rule.replacement, text)
+        if replaced != text:
+            text, lowered = replaced, None
     return text
 
 
