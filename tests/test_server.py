@@ -246,7 +246,7 @@ def test_a_server_that_stops_answering(
 ) -> None:
     """SIGSTOP keeps the process (and its connections) but no call gets an answer."""
     info = asyncio.run(start_server(server_env)).info
-    processes.signal_group(info.pid, signal.SIGSTOP)
+    _stop(info.pid)
     try:
         assert main(["server", "status", "--json"]) == 4
         document = json.loads(capsys.readouterr().out)
@@ -266,8 +266,26 @@ def test_a_server_that_stops_answering(
 async def _prepare_after_the_server_hangs(info: ServerInfo) -> None:
     processes.signal_group(info.pid, signal.SIGCONT)
     client = await Client.connect(info.address)
-    processes.signal_group(info.pid, signal.SIGSTOP)
+    _stop(info.pid)
     await prepare_namespace(client, "default", retention_days=30, timeout_s=1.0)
+
+
+def _stop(pid: int) -> None:
+    """SIGSTOP the server, and wait until every thread of it has stopped: a thread busy on
+    the other core could otherwise still answer the next call."""
+    processes.signal_group(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        states = []
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+            try:
+                states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+            except (OSError, IndexError):
+                continue
+        if states and all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the server ({pid}) did not stop within 10 s")
 
 
 def test_liveness_checks_never_reap_another_child(
