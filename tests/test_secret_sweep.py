@@ -5,8 +5,9 @@ and the provider's error (which quotes the key the worker holds).
 
 Afterwards every sink is searched for every planted key: what the provider was sent,
 every file mda wrote (its databases with their checkpoints and WAL files, the logs,
-the audit trail, the report, project memory), the worker's own output, and the
-Temporal history of the run and of every execution of the session.
+the audit trail, the report, project memory), every row of the PostgreSQL database
+when the suite runs on one, the worker's own output, and the Temporal history of the
+run and of every execution of the session.
 """
 
 from __future__ import annotations
@@ -139,6 +140,34 @@ async def histories(workflow_ids: list[str]) -> bytes:
     return raw
 
 
+async def every_row(url: str) -> bytes:
+    """Every row of every table of mda's PostgreSQL database (checkpoints included),
+    text as text and binary columns as their bytes."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    dumped = b""
+    try:
+        async with engine.connect() as connection:
+            tables = await connection.execute(
+                text(
+                    "SELECT table_schema, table_name FROM information_schema.tables "
+                    "WHERE table_type = 'BASE TABLE' "
+                    "AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+                )
+            )
+            for schema, table in tables.all():
+                rows = await connection.execute(text(f'SELECT * FROM "{schema}"."{table}"'))
+                for row in rows.all():
+                    for value in row:
+                        data = value if isinstance(value, bytes) else str(value).encode()
+                        dumped += data + b"\n"
+    finally:
+        await engine.dispose()
+    return dumped
+
+
 def files_mda_wrote(env: RunEnv) -> dict[Path, bytes]:
     """Every file under mda's home (the worktrees, copies of the user's repository, left
     out) and the worker's output."""
@@ -163,7 +192,14 @@ def test_no_planted_key_reaches_any_sink(sweep: RunEnv, openai_stub: OpenAIStub)
 
     written = files_mda_wrote(sweep)
     names = {path.name for path in written}
-    assert {"mda.db", "audit.jsonl"} <= names, sorted(names)
+    assert "audit.jsonl" in names, sorted(names)
+    url = get_settings().database_url
+    if url is None:
+        assert {"mda.db", "checkpoints.db"} <= names, sorted(names)
+    else:  # PostgreSQL: mda's tables and the checkpoints are rows on the server
+        rows = asyncio.run(every_row(url))
+        assert b"deploy please" in rows, "the session's message is among the rows read"
+        written[Path(sweep.home / "postgresql-rows")] = rows
     assert any(path.parent.name == "reports" or "report" in path.name for path in written)
     leaks = [
         f"{path.relative_to(sweep.home.parent)} holds {key[:8]}..."
