@@ -7,6 +7,7 @@ mda's configuration (TEMPORAL_ADDRESS) at it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,14 @@ if TYPE_CHECKING:
 pytest_plugins = [
     "store_fixtures",  # `db`, `store_url`, `postgres_server`
     "run_harness",  # `run_env`
+    "korean_helpers",  # `korean`, `repo`
 ]
 
 _MDA_ENV_PREFIXES = ("MDA_", "TEMPORAL_")
+TEST_LANGUAGE = "en"
+"""Messages are English in every test (whatever the machine's locale) unless a test
+asks for Korean with MDA_LANG=ko."""
+os.environ["MDA_LANG"] = TEST_LANGUAGE
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -55,6 +61,7 @@ def mda_home(
     for name in list(os.environ):
         if name.startswith(_MDA_ENV_PREFIXES):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("MDA_LANG", TEST_LANGUAGE)
     home = tmp_path / "mda-home"
     monkeypatch.setenv("MDA_HOME", str(home))
     # The Temporal SDK also reads ~/.config/temporalio/temporal.toml: point it nowhere.

@@ -139,9 +139,9 @@ def test_ctrl_c_cancels_the_turn_not_the_session(run_env: RunEnv) -> None:
         terminal.wait_for("Type a message")
         start = len(terminal.text)
         terminal.type("Look around slowly.")
-        # The live progress line, once the turn's activity runs ("0 model calls" is drawn
-        # before the worker has even picked the turn up).
-        terminal.wait_for_after("1 model call", start)
+        # The live progress line once a model call is done (its token counts show):
+        # "0 model calls" is drawn before the worker has even picked the turn up.
+        terminal.wait_for_after(" out tokens", start)
         os.write(terminal.master, b"\x03")
         terminal.wait_for_after("(turn cancelled; the session goes on)", start)
         assert process.poll() is None

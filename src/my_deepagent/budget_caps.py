@@ -47,7 +47,7 @@ def _option(value: str | None, parse: Callable[[str], T], prefix: str) -> T | No
     try:
         return parse(value)
     except BudgetError as exc:
-        raise MdaError(f"{prefix}{exc}") from None
+        raise MdaError(f"{prefix}{exc.shown}") from None
 
 
 def configured_caps(

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from my_deepagent.budget_caps import configured_caps
+from my_deepagent.catalogue import english, msg
 from my_deepagent.domain.budget import BudgetCaps, Cap, Scope, usd_text
 from my_deepagent.settings import Settings
 from my_deepagent.store.budget import spent, spent_matching
@@ -29,12 +30,16 @@ from my_deepagent.store.sessions import list_sessions
 
 @dataclass(frozen=True)
 class Line:
-    """One scope's spending against its cap (None: no cap)."""
+    """One scope's spending against its cap (None: no cap).
+
+    `name` is English (JSON and tab-separated output); `label`, the same in the
+    person's language, is what `text()` shows (the name when there is none)."""
 
     scope: Scope
     name: str
     spent: Decimal
     cap: Cap | None
+    label: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,12 +52,17 @@ class Line:
         }
 
     def text(self) -> str:
+        name, spent = self.label or self.name, usd_text(self.spent)
         if self.cap is None:
-            return f"{self.name}: {usd_text(self.spent)} spent (no cap)"
-        share = 100 * self.spent / self.cap.amount
-        return (
-            f"{self.name}: {usd_text(self.spent)} of {usd_text(self.cap.usd)} "
-            f"({share:.0f}%, {self.cap.policy})"
+            return msg("runs.standing_no_cap", name=name, spent=spent)
+        share = f"{100 * self.spent / self.cap.amount:.0f}"
+        return msg(
+            "runs.standing_of_cap",
+            name=name,
+            spent=spent,
+            cap=usd_text(self.cap.usd),
+            share=share,
+            policy=self.cap.policy,
         )
 
 
@@ -64,23 +74,27 @@ async def standing(
     today = datetime.now(UTC).date()
     caps = configured_caps(settings)
     day_key = f"day:{today.isoformat()}"
+    date = today.isoformat()
     lines = [
         Line(
             "day",
-            f"today ({today.isoformat()} UTC)",
+            english("runs.label_today", date=date),
             (await spent(db, [day_key]))[day_key],
             caps.day,
+            msg("runs.label_today", date=date),
         )
     ]
     for key, amount in sorted((await spent_matching(db, f"persona_day:%:{today}")).items()):
         persona = key.removeprefix("persona_day:").rsplit(":", 1)[0]
-        lines.append(Line("persona_day", f"persona {persona} today", amount, caps.persona_day))
+        name = english("runs.label_persona_today", persona=persona)
+        label = msg("runs.label_persona_today", persona=persona)
+        lines.append(Line("persona_day", name, amount, caps.persona_day, label))
     for run in await list_runs(db, states=list(ACTIVE_RUN_STATES)):
         key = f"run:{run.id}"
         cap = await run_cap(db, run)
-        lines.append(
-            Line("run", f"run {run.id[:8]} ({run.state.value})", (await spent(db, [key]))[key], cap)
-        )
+        name = english("runs.label_run", run=run.id[:8], state=run.state.value)
+        label = msg("runs.label_run", run=run.id[:8], state=run.state.value)
+        lines.append(Line("run", name, (await spent(db, [key]))[key], cap, label))
     sessions = [session] if session is not None else await list_sessions(db, state="active")
     for record in sessions:
         key = f"session:{record.id}"
@@ -88,7 +102,9 @@ async def standing(
         cap = session_caps(record, settings).session
         if session is None and amount == 0 and cap is None:
             continue
-        lines.append(Line("session", f"session {record.id[:8]}", amount, cap))
+        name = english("runs.label_session", session=record.id[:8])
+        label = msg("runs.label_session", session=record.id[:8])
+        lines.append(Line("session", name, amount, cap, label))
     return lines
 
 

@@ -84,6 +84,7 @@ async def ensure_worker(
     """`polling` if a worker polls mda's task queue; otherwise, in embedded mode, start the
     detached worker and wait until it polls (`started`); `none` with a configured
     server (its workers are the operator's business)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.embedded.worker_process import start_worker
     from my_deepagent.settings import get_settings
     from my_deepagent.temporal_config import load_target
@@ -99,13 +100,12 @@ async def ensure_worker(
     while info.identity not in await live_worker_identities(client, task_queue):
         if not info.is_alive():
             raise ServerError(
-                f"the mda worker (pid {info.pid}) exited at start; see {info.log_file}",
-                exit_code=1,
+                msg("runs.worker_exited", pid=info.pid, log=info.log_file), exit_code=1
             )
         if time.monotonic() >= deadline:
+            seconds = format(timeout_s, "g")
             raise ServerError(
-                f"the mda worker (pid {info.pid}) did not poll within {timeout_s:g} s; "
-                f"see {info.log_file}, or run `mda worker stop` and try again",
+                msg("runs.worker_no_poll", pid=info.pid, seconds=seconds, log=info.log_file),
                 exit_code=1,
             )
         await asyncio.sleep(0.1)

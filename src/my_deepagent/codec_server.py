@@ -24,6 +24,7 @@ from typing import Any
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import ConfigError
 from my_deepagent.payload_codec import EncryptionCodec
 
@@ -43,10 +44,7 @@ def check_loopback(host: str) -> str:
     except ValueError:
         loopback = False
     if not loopback:
-        raise ConfigError(
-            f"the codec server decrypts for whoever asks, so it binds loopback only; {host} "
-            "is not (use 127.0.0.1, and reach it from elsewhere through an SSH tunnel)"
-        )
+        raise ConfigError(msg("operations.codec_server_loopback_only", host=host))
     return host
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import ConfigError
 from my_deepagent.keys import PROVIDER_SETTINGS
 
@@ -40,7 +41,7 @@ def granted(settings: Settings) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError):
-        raise ConfigError(f"{path} is not valid JSON (delete it, then run `mda init`)") from None
+        raise ConfigError(msg("operations.consent_file_invalid", path=path)) from None
     found = loaded.get("granted", {}) if isinstance(loaded, dict) else {}
     return {str(k): str(v) for k, v in found.items() if k in PROVIDERS}
 
@@ -59,10 +60,7 @@ def require_consent(provider: str, settings: Settings) -> None:
     """Refuse, in one line naming the command that grants it, a provider not consented to."""
     if provider == "scripted" or provider in granted(settings):
         return
-    raise ConfigError(
-        f"you have not allowed mda to send repository content to {provider}: run "
-        f"`mda init` (or `mda init --allow {provider}`), or use a scripted:<name> model"
-    )
+    raise ConfigError(msg("operations.consent_missing", provider=provider))
 
 
 def _write(path: Path, document: dict[str, object]) -> None:

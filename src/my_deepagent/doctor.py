@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 from my_deepagent.settings import Settings
 
@@ -51,7 +52,12 @@ def check_python() -> Check:
 def check_git() -> Check:
     found = shutil.which("git")
     if found is None:
-        return Check(name="git", status="fail", detail="not found", fix="install git")
+        return Check(
+            name="git",
+            status="fail",
+            detail=msg("operations.doctor_not_found"),
+            fix=msg("operations.doctor_install_git"),
+        )
     done = subprocess.run([found, "--version"], capture_output=True, text=True, check=False)
     return _ok("git", done.stdout.strip() or found)
 
@@ -60,11 +66,12 @@ def check_disk(settings: Settings) -> Check:
     folder = settings.paths.data_dir
     probe = next((p for p in (folder, *folder.parents) if p.exists()), Path("/"))
     free = shutil.disk_usage(probe).free
-    detail = f"{free / 1e9:.1f} GB free for {folder}"
+    detail = msg("operations.doctor_disk_free", free=f"{free / 1e9:.1f}", folder=folder)
+    fix = msg("operations.doctor_free_disk")
     if free < LOW_FREE_BYTES:
-        return Check(name="disk", status="fail", detail=detail, fix="free some disk space")
+        return Check(name="disk", status="fail", detail=detail, fix=fix)
     if free < MIN_FREE_BYTES:
-        return Check(name="disk", status="warn", detail=detail, fix="free some disk space")
+        return Check(name="disk", status="warn", detail=detail, fix=fix)
     return _ok("disk", detail)
 
 
@@ -75,12 +82,13 @@ def check_sandbox(settings: Settings) -> Check:
         return Check(
             name="sandbox",
             status="warn",
-            detail="off: the agent's shell runs unconfined (MDA_SANDBOX=off)",
-            fix="unset MDA_SANDBOX to confine it",
+            detail=msg("operations.doctor_sandbox_off"),
+            fix=msg("operations.doctor_sandbox_unset"),
         )
     choice = choose_sandbox("auto")
     if choice.kind is None:
-        return Check(name="sandbox", status="fail", detail="none can start", fix=choice.problem)
+        none = msg("operations.doctor_sandbox_none")
+        return Check(name="sandbox", status="fail", detail=none, fix=choice.shown_problem)
     return _ok("sandbox", choice.kind)
 
 
@@ -100,8 +108,9 @@ async def check_temporal(settings: Settings) -> list[Check]:
         try:
             checks.append(_ok("temporal binary", str(find_temporal_binary())))
         except MdaError as exc:
+            missing = msg("operations.doctor_missing")
             checks.append(
-                Check(name="temporal binary", status="fail", detail="missing", fix=exc.message)
+                Check(name="temporal binary", status="fail", detail=missing, fix=exc.message)
             )
         info = running_server(EmbeddedServerConfig.from_settings(settings))
         if info is None:
@@ -109,70 +118,76 @@ async def check_temporal(settings: Settings) -> list[Check]:
                 Check(
                     name="temporal server",
                     status="warn",
-                    detail="embedded, not running",
-                    fix="nothing to do: mda starts it when needed (or `mda server start`)",
+                    detail=msg("operations.doctor_server_not_running"),
+                    fix=msg("operations.doctor_server_on_demand"),
                 )
             )
             return checks
         try:
             client = await Client.connect(info.address, namespace=target.namespace)
         except RuntimeError as exc:
-            fix = "restart it: mda server stop, then mda server start"
-            detail = f"embedded, {info.address}: {str(exc).splitlines()[0] if str(exc) else exc}"
+            fix = msg("operations.doctor_server_restart")
+            reason = str(exc).splitlines()[0] if str(exc) else exc
+            detail = msg(
+                "operations.doctor_server_embedded_failed", address=info.address, reason=reason
+            )
             checks.append(Check(name="temporal server", status="fail", detail=detail, fix=fix))
             return checks
-        checks.append(_ok("temporal server", f"embedded, {info.address} (pid {info.pid})"))
+        detail = msg("operations.doctor_server_embedded", address=info.address, pid=info.pid)
+        checks.append(_ok("temporal server", detail))
     else:
+        address = target.connect_config["target_host"]
         try:
             client = await connect_configured(target)
         except MdaError as exc:
-            detail = f"configured, {target.connect_config['target_host']}: unreachable"
+            detail = msg("operations.doctor_server_configured_unreachable", address=address)
             checks.append(
                 Check(name="temporal server", status="fail", detail=detail, fix=exc.message)
             )
             return checks
-        checks.append(_ok("temporal server", f"configured, {target.connect_config['target_host']}"))
+        checks.append(
+            _ok("temporal server", msg("operations.doctor_server_configured", address=address))
+        )
     workers = await live_worker_identities(client, settings.task_queue)
+    checks.append(
+        _worker_check(workers, repr(settings.task_queue), embedded=target.mode == "embedded")
+    )
+    return checks
+
+
+def _worker_check(workers: set[str], queue: str, *, embedded: bool) -> Check:
+    """A worker polls mda's task queue: in embedded mode mda starts one when needed."""
     if workers:
         names = ", ".join(sorted(workers))
-        checks.append(_ok("worker", f"polling {settings.task_queue!r}: {names}"))
-    elif target.mode == "embedded":
-        checks.append(
-            Check(
-                name="worker",
-                status="warn",
-                detail=f"none polling {settings.task_queue!r}",
-                fix="nothing to do: mda starts one when needed (or run `mda worker`)",
-            )
-        )
-    else:
-        checks.append(
-            Check(
-                name="worker",
-                status="fail",
-                detail=f"none polling {settings.task_queue!r}",
-                fix="start one: mda worker",
-            )
-        )
-    return checks
+        return _ok("worker", msg("operations.doctor_worker_polling", queue=queue, names=names))
+    none = msg("operations.doctor_worker_none", queue=queue)
+    if embedded:
+        fix = msg("operations.doctor_worker_on_demand")
+        return Check(name="worker", status="warn", detail=none, fix=fix)
+    fix = msg("operations.doctor_worker_start")
+    return Check(name="worker", status="fail", detail=none, fix=fix)
 
 
 async def check_database(settings: Settings) -> Check:
     from my_deepagent.store.database import connect, database_url, describe, reach, schema_state
 
     if settings.database_url is None and not settings.paths.database_file.exists():
-        return _ok("database", f"{settings.paths.database_file}: created on first use")
+        path = settings.paths.database_file
+        return _ok("database", msg("operations.doctor_database_on_first_use", path=path))
     db = connect(database_url(settings))
     try:
         state = await reach(db, schema_state(db))
     except MdaError as exc:
-        return Check(name="database", status="fail", detail="unreachable", fix=exc.message)
+        unreachable = msg("operations.doctor_unreachable")
+        return Check(name="database", status="fail", detail=unreachable, fix=exc.message)
     finally:
         await db.engine.dispose()
     where = describe(db)
     if state.pending:
         return Check(name="database", status="fail", detail=where, fix=state.upgrade_hint(where))
-    return _ok("database", f"{where} at revision {state.current}")
+    return _ok(
+        "database", msg("operations.doctor_database_at", where=where, revision=state.current)
+    )
 
 
 def check_keys(settings: Settings) -> list[Check]:
@@ -183,22 +198,27 @@ def check_keys(settings: Settings) -> list[Check]:
     try:
         personas = load_user_catalog().personas()
     except MdaError as exc:
-        return [Check(name="personas", status="fail", detail="unreadable", fix=exc.message)]
+        unreadable = msg("operations.doctor_unreadable")
+        return [Check(name="personas", status="fail", detail=unreadable, fix=exc.message)]
     used = {p.provider for p in personas} & set(PROVIDER_SETTINGS)
     checks = []
     for provider in sorted(used - {"openai-compatible"}):
         try:
             found = find_key(provider, settings)
         except MdaError as exc:
+            unreadable = msg("operations.doctor_unreadable")
             checks.append(
-                Check(name=f"key {provider}", status="fail", detail="unreadable", fix=exc.message)
+                Check(name=f"key {provider}", status="fail", detail=unreadable, fix=exc.message)
             )
             continue
         if found is None:
             fix = missing_key_message(provider, settings)
-            checks.append(Check(name=f"key {provider}", status="warn", detail="none", fix=fix))
+            none = msg("operations.doctor_key_none")
+            checks.append(Check(name=f"key {provider}", status="warn", detail=none, fix=fix))
         else:
-            detail = f"from the {found.source} ({found.fingerprint})"
+            detail = msg(
+                "operations.doctor_key_from", source=found.source, fingerprint=found.fingerprint
+            )
             checks.append(_ok(f"key {provider}", detail))
     return checks
 
@@ -223,7 +243,7 @@ async def check_providers(settings: Settings, *, offline: bool) -> list[Check]:
             continue
         name = f"reach {provider}"
         if offline:
-            checks.append(Check(name=name, status="ok", detail="skipped: --offline"))
+            checks.append(_ok(name, msg("operations.doctor_skipped_offline")))
             continue
         checks.append(await _request(name, url, header, found.value, provider))
     return checks
@@ -243,17 +263,17 @@ async def _request(name: str, url: str, header: str, key: str, provider: str) ->
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Check(
             name=name, status="fail", detail=f"{url}: {reason}",
-            fix="check the network or proxy (or run offline: --offline)",
+            fix=msg("operations.doctor_check_network"),
         )  # fmt: skip
     if response.status_code in (401, 403):
         return Check(
             name=name, status="fail", detail=f"{url}: HTTP {response.status_code}",
-            fix=f"the {provider} key is refused: set a new one with `mda keys set {provider}`",
+            fix=msg("operations.doctor_key_refused", provider=provider),
         )  # fmt: skip
     if response.status_code >= 400:
         return Check(
             name=name, status="warn", detail=f"{url}: HTTP {response.status_code}",
-            fix=f"{provider} answered with an error; try again later",
+            fix=msg("operations.doctor_provider_error", provider=provider),
         )  # fmt: skip
     return _ok(name, f"{url}: HTTP {response.status_code}")
 
@@ -263,7 +283,8 @@ async def run_checks(settings: Settings, *, offline: bool) -> list[Check]:
     try:
         checks += await check_temporal(settings)
     except MdaError as exc:
-        checks.append(Check(name="temporal server", status="fail", detail="error", fix=exc.message))
+        error = msg("operations.doctor_error")
+        checks.append(Check(name="temporal server", status="fail", detail=error, fix=exc.message))
     checks.append(await check_database(settings))
     checks += await asyncio.to_thread(check_keys, settings)
     checks += await check_providers(settings, offline=offline)

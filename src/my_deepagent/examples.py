@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 from my_deepagent.git.runner import GitIdentity, run_git
 
@@ -35,12 +36,12 @@ def prepare_example_repo(dest: Path, name: str = DEFAULT_EXAMPLE) -> Path:
     """
     source = EXAMPLES_DIR / name
     if not source.is_dir():
-        available = ", ".join(example_names()) or "none: run mda from a source checkout"
-        raise MdaError(f"no example named {name!r} (available: {available})")
+        available = ", ".join(example_names()) or msg("assets.no_examples_here")
+        raise MdaError(msg("assets.no_example", name=repr(name), available=available))
     dest = dest.expanduser()
     existed = dest.exists()
     if existed and (not dest.is_dir() or any(dest.iterdir())):
-        raise MdaError(f"{dest} is not an empty folder (pick a new folder for the example)")
+        raise MdaError(msg("assets.example_folder_not_empty", dest=dest))
     try:
         shutil.copytree(source, dest, ignore=_NOT_COPIED, dirs_exist_ok=True)
         _commit_first(dest, name)

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import ConfigError
 from my_deepagent.scrub import hold
 
@@ -61,7 +62,7 @@ def check_provider(provider: str) -> str:
     name = provider.strip().lower()
     if name not in PROVIDER_SETTINGS:
         known = ", ".join(PROVIDER_SETTINGS)
-        raise ConfigError(f"unknown provider {provider!r}: use one of {known}")
+        raise ConfigError(msg("operations.unknown_provider", provider=repr(provider), known=known))
     return name
 
 
@@ -69,11 +70,9 @@ def check_key_text(key: str) -> str:
     """The key without the line break a paste or a pipe adds; empty or spaced is refused."""
     value = key.strip()
     if not value:
-        raise ConfigError("the key is empty: paste the whole key (nothing was saved)")
+        raise ConfigError(msg("operations.key_empty"))
     if any(character.isspace() for character in value):
-        raise ConfigError(
-            "the key has whitespace inside it: paste it as one word (nothing was saved)"
-        )
+        raise ConfigError(msg("operations.key_has_whitespace"))
     return value
 
 
@@ -108,10 +107,12 @@ def require_key(provider: str, settings: Settings) -> str:
 
 
 def missing_key_message(provider: str, settings: Settings) -> str:
-    return (
-        f"no key for {provider}: run `mda keys set {provider}`, export {env_var(provider)}, "
-        f"or set {PROVIDER_SETTINGS[provider]} in {settings.paths.config_file} "
-        "(or use a scripted:<name> model to run offline)"
+    return msg(
+        "operations.key_missing",
+        provider=provider,
+        variable=env_var(provider),
+        setting=PROVIDER_SETTINGS[provider],
+        config_file=settings.paths.config_file,
     )
 
 
@@ -122,7 +123,10 @@ def save_key(provider: str, key: str) -> None:
     try:
         backend.set_password(KEYRING_SERVICE, provider, key)
     except KeyringError as exc:
-        raise ConfigError(_keyring_failed("save the key in", exc, provider)) from None
+        reason = _reason(exc)
+        raise ConfigError(
+            msg("operations.keyring_save_failed", reason=reason, variable=env_var(provider))
+        ) from None
 
 
 def delete_key(provider: str) -> bool:
@@ -137,7 +141,10 @@ def delete_key(provider: str) -> bool:
     except PasswordDeleteError:
         return False
     except KeyringError as exc:
-        raise ConfigError(_keyring_failed("delete the key from", exc, provider)) from None
+        reason = _reason(exc)
+        raise ConfigError(
+            msg("operations.keyring_delete_failed", reason=reason, variable=env_var(provider))
+        ) from None
     return True
 
 
@@ -148,10 +155,7 @@ def keyring_backend() -> KeyringBackend:
 
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring) or _is_chain_without_backends(backend):
-        raise ConfigError(
-            "no OS keyring is available here (install and unlock one, e.g. gnome-keyring, "
-            "or export MDA_<PROVIDER>_API_KEY instead, e.g. MDA_OPENAI_API_KEY)"
-        )
+        raise ConfigError(msg("operations.no_keyring"))
     return backend
 
 
@@ -173,7 +177,10 @@ def _read_keyring(provider: str) -> str | None:
     try:
         stored = backend.get_password(KEYRING_SERVICE, provider)
     except KeyringError as exc:
-        raise ConfigError(_keyring_failed("read the key from", exc, provider)) from None
+        reason = _reason(exc)
+        raise ConfigError(
+            msg("operations.keyring_read_failed", reason=reason, variable=env_var(provider))
+        ) from None
     return stored.strip() if stored and stored.strip() else None
 
 
@@ -183,9 +190,6 @@ def _is_chain_without_backends(backend: KeyringBackend) -> bool:
     return isinstance(backend, chainer.ChainerBackend) and not backend.backends
 
 
-def _keyring_failed(what: str, exc: Exception, provider: str) -> str:
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return (
-        f"could not {what} the OS keyring ({reason}): unlock it, or export "
-        f"{env_var(provider)} instead"
-    )
+def _reason(exc: Exception) -> str:
+    """The first line of a keyring failure, for a message."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

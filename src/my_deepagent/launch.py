@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 from my_deepagent.scrub import REDACTED, scrub
 
@@ -54,28 +55,29 @@ def read_requirements(text: str | None, file: Path | None) -> str:
     secret in them replaced (a line on stderr says so): no model, record or history
     of the run ever holds a key."""
     if text is not None and file is not None:
-        raise MdaError("give the requirements once: -r TEXT or --requirements-file F, not both")
+        raise MdaError(msg("runs.requirements_twice"))
     if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MdaError(f"cannot read requirements file {file}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise MdaError(f"requirements file {file} is not UTF-8 text (convert it)") from None
+        text = _read_requirements_file(file)
     if text is None or not text.strip():
-        raise MdaError("no requirements: pass -r TEXT or --requirements-file F")
+        raise MdaError(msg("runs.no_requirements"))
     if len(text.encode()) > MAX_REQUIREMENTS_BYTES:
-        raise MdaError(
-            f"the requirements are over {MAX_REQUIREMENTS_BYTES // 1024} KiB: shorten them "
-            "or point to documents in the repository instead"
-        )
+        raise MdaError(msg("runs.requirements_too_long", kib=MAX_REQUIREMENTS_BYTES // 1024))
     clean = scrub(text)
     if clean != text:
-        sys.stderr.write(
-            f"mda: note: a secret in the requirements was replaced with {REDACTED}: "
-            "runs never hold keys (keep them in the environment or `mda keys set`)\n"
-        )
+        note = msg("runs.requirements_secret_replaced", redacted=REDACTED)
+        sys.stderr.write(msg("cli.note", message=note) + "\n")
     return clean
+
+
+def _read_requirements_file(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MdaError(
+            msg("runs.requirements_unreadable", file=file, reason=exc.strerror)
+        ) from None
+    except UnicodeDecodeError:
+        raise MdaError(msg("runs.requirements_not_utf8", file=file)) from None
 
 
 def plan_run(request: RunRequest, catalog: Catalog, run_id: str) -> RunInput:
@@ -221,7 +223,7 @@ async def resume_run(
     if record.state in (RunState.COMPLETED, RunState.REJECTED) and (
         status is None or status.name not in RESUMABLE_STATUSES
     ):
-        raise MdaError(f"run {record.id[:12]} is {record.state.value}: there is nothing to resume")
+        raise MdaError(msg("runs.nothing_to_resume", run=record.id[:12], state=record.state.value))
     previous = RunInput.model_validate(record.bindings)
     check_pinned(previous.bindings, catalog)
     phases = await list_phases(db, record.id)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from my_deepagent.catalogue import english, msg
 from my_deepagent.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -72,10 +73,7 @@ def decode_key(text: str, where: str) -> bytes:
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != KEY_BYTES:
-        raise ConfigError(
-            f"{where} is not a payload key (base64 of {KEY_BYTES} bytes): "
-            "make one with `mda payload-key new`, or copy `mda payload-key export`"
-        )
+        raise ConfigError(msg("operations.payload_key_invalid", where=where, size=KEY_BYTES))
     return key
 
 
@@ -119,20 +117,14 @@ class EncryptionCodec(PayloadCodec):
             return payload
         wanted = payload.metadata.get(KEY_ID_FIELD, b"").decode("ascii", "replace")
         if wanted not in self.keys.by_id:
-            raise ValueError(
-                f"a payload is sealed with payload key {wanted}, which this machine does not "
-                "have: set it in MDA_PAYLOAD_OLD_KEYS (or MDA_PAYLOAD_KEY)"
-            )
+            raise ValueError(english("operations.payload_sealed_unknown_key", key=wanted))
         data = bytes(payload.data)
         try:
             plain = self._cipher(wanted).decrypt(
                 data[:NONCE_BYTES], data[NONCE_BYTES:], ASSOCIATED_DATA
             )
         except InvalidTag:
-            raise ValueError(
-                f"a payload sealed with payload key {wanted} fails its integrity check: "
-                "it was changed after it was written"
-            ) from None
+            raise ValueError(english("operations.payload_tampered", key=wanted)) from None
         opened = Payload()
         opened.ParseFromString(plain)
         return opened
@@ -150,7 +142,7 @@ def payload_keys(settings: Settings) -> PayloadKeys:
     """The keys from the environment or config, else the keyring; a one-line error
     naming both ways when there is none."""
     retired = tuple(
-        decode_key(part, "a key in MDA_PAYLOAD_OLD_KEYS")
+        decode_key(part, msg("operations.payload_where_old_keys"))
         for part in _secret(settings.payload_old_keys).split(",")
         if part.strip()
     )
@@ -182,31 +174,25 @@ def _stored_keys(*, required: bool) -> PayloadKeys | None:
 
     from my_deepagent.keys import KEYRING_SERVICE, keyring_backend
 
-    missing = (
-        "payload encryption is on but there is no payload key: run `mda payload-key new`, "
-        "or export MDA_PAYLOAD_KEY (the same key on every machine)"
-    )
     try:
         text = keyring_backend().get_password(KEYRING_SERVICE, KEYRING_ENTRY)
     except (ConfigError, KeyringError):
         if not required:
             return None
-        raise ConfigError(missing + "; this machine has no usable OS keyring") from None
+        raise ConfigError(msg("operations.payload_no_key_no_keyring")) from None
     if text is None:
         if not required:
             return None
-        raise ConfigError(missing)
+        raise ConfigError(msg("operations.payload_no_key"))
     try:
         stored = json.loads(text)
+        retired = msg("operations.payload_where_retired")
         return PayloadKeys(
-            decode_key(stored["current"], "the keyring's payload key"),
-            tuple(decode_key(k, "a retired payload key") for k in stored.get("retired", [])),
+            decode_key(stored["current"], msg("operations.payload_where_keyring")),
+            tuple(decode_key(k, retired) for k in stored.get("retired", [])),
         )
     except (ValueError, KeyError, TypeError, ConfigError):
-        raise ConfigError(
-            "the keyring's payload keys are unreadable: run `mda payload-key new` "
-            "(payloads sealed with the lost keys can no longer be read)"
-        ) from None
+        raise ConfigError(msg("operations.payload_keyring_unreadable")) from None
 
 
 def _write_keyring(keys: PayloadKeys) -> None:
@@ -220,10 +206,7 @@ def _write_keyring(keys: PayloadKeys) -> None:
     try:
         keyring_backend().set_password(KEYRING_SERVICE, KEYRING_ENTRY, value)
     except (ConfigError, KeyringError):
-        raise ConfigError(
-            "cannot keep a payload key here: there is no usable OS keyring. Print one with "
-            "`mda payload-key generate` and export it as MDA_PAYLOAD_KEY"
-        ) from None
+        raise ConfigError(msg("operations.payload_cannot_store")) from None
 
 
 def _secret(value: object) -> str:

@@ -198,6 +198,7 @@ def load_settings() -> Settings:
     """Read settings now; a malformed value or config file is a one-line `ConfigError`."""
     from pydantic import ValidationError
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import ConfigError
 
     try:
@@ -206,12 +207,19 @@ def load_settings() -> Settings:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
         raise ConfigError(
-            f"invalid setting {field!r}: {err['msg']} "
-            f"(fix MDA_{field.upper()} or {Paths.resolve(_home_from_env()).config_file})"
+            msg(
+                "operations.setting_invalid",
+                field=repr(field),
+                problem=err["msg"],
+                variable=f"MDA_{field.upper()}",
+                config_file=Paths.resolve(_home_from_env()).config_file,
+            )
         ) from None
     except ValueError as exc:  # malformed TOML
         config_file = Paths.resolve(_home_from_env()).config_file
-        raise ConfigError(f"cannot read {config_file}: {exc} (fix the TOML syntax)") from None
+        raise ConfigError(
+            msg("operations.config_unreadable", config_file=config_file, problem=exc)
+        ) from None
 
 
 def reset_settings() -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import ConfigError, ServerError
 
 if TYPE_CHECKING:
@@ -57,11 +58,9 @@ def load_target() -> TemporalTarget:
     try:
         profile = ClientConfigProfile.load()
     except RuntimeError as exc:  # the bridge's ConfigError: bad TOML, unknown profile
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
-        raise ConfigError(
-            f"cannot load the Temporal client configuration: {first_line} "
-            "(fix TEMPORAL_CONFIG_FILE or TEMPORAL_PROFILE)"
-        ) from None
+        text = str(exc).strip()
+        first_line = text.splitlines()[0] if text else msg("operations.invalid")
+        raise ConfigError(msg("operations.temporal_config_invalid", problem=first_line)) from None
     connect_config = profile.to_client_connect_config()
     namespace = profile.namespace or "default"
     mode: Literal["embedded", "configured"] = "configured" if profile.address else "embedded"
@@ -75,10 +74,7 @@ def embedded_config_or_fail() -> EmbeddedServerConfig:
 
     target = load_target()
     if target.mode == "configured":
-        raise ServerError(
-            f"Temporal is configured at {target.address}, so mda does not run its own server; "
-            "unset TEMPORAL_ADDRESS (and the Temporal config profile's address) to use it"
-        )
+        raise ServerError(msg("operations.temporal_configured_elsewhere", address=target.address))
     return EmbeddedServerConfig.from_settings(namespace=target.namespace)
 
 
@@ -130,10 +126,9 @@ async def connect_configured(
                 connect_timeout=CONFIGURED_CONNECT_TIMEOUT,
             )
     except (RuntimeError, TimeoutError) as exc:
+        reason = connect_failure_reason(exc)
         raise ServerError(
-            f"cannot reach the Temporal server at {address} ({connect_failure_reason(exc)}); "
-            "fix TEMPORAL_ADDRESS (or the Temporal config profile), "
-            "or unset it to use mda's embedded server"
+            msg("operations.temporal_unreachable", address=address, reason=reason)
         ) from None
 
 
@@ -146,17 +141,18 @@ def _default_data_converter() -> DataConverter:
 
 def connect_failure_reason(exc: BaseException) -> str:
     """A few words for a `Client.connect` failure (the SDK's message is a Rust debug dump)."""
+    timed_out = msg("operations.reason_timed_out")
     if isinstance(exc, TimeoutError):
-        return "timed out"
+        return timed_out
     text = str(exc)
     lowered = text.lower()
     for needle, reason in (
-        ("connection refused", "connection refused"),
-        ("dns error", "unknown host"),
-        ("timed out", "timed out"),
-        ("deadline", "timed out"),
-        ("certificate", "TLS certificate rejected"),
-        ("tls", "TLS handshake failed"),
+        ("connection refused", msg("operations.reason_refused")),
+        ("dns error", msg("operations.reason_unknown_host")),
+        ("timed out", timed_out),
+        ("deadline", timed_out),
+        ("certificate", msg("operations.reason_tls_certificate")),
+        ("tls", msg("operations.reason_tls_handshake")),
     ):
         if needle in lowered:
             return reason

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import tiktoken
 import tiktoken.model
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 
 if TYPE_CHECKING:
@@ -86,9 +87,7 @@ def _data_file(name: EncodingName) -> Path:
         candidate = Path(location) / "data" / f"{name}.tiktoken.gz"
         if candidate.is_file():
             return candidate
-    raise MdaError(
-        f"the {name} token encoding is missing: reinstall my-deepagent (it needs bpe-openai)"
-    )
+    raise MdaError(msg("assets.encoding_missing", name=name))
 
 
 def _load_ranks(name: EncodingName) -> dict[bytes, int]:

@@ -24,6 +24,7 @@ from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.activities.phase import setup_errors
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
+from my_deepagent.catalogue import english
 from my_deepagent.domain.binding import best_persona
 from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.errors import MdaError
@@ -120,7 +121,7 @@ class SessionCompactionActivities:
             return SCRIPTED_SUMMARIZER
         persona = best_persona(self.deps.catalog, ["summarize"])
         if persona is None:
-            raise MdaError("no persona can summarize: set MDA_SUMMARY_MODEL=provider:model")
+            raise MdaError(english("chat.no_summarizer"))
         return str(persona.model_spec)
 
 

@@ -51,6 +51,7 @@ from my_deepagent.agents.threads import unfinished
 from my_deepagent.agents.turn_progress import ProgressMiddleware
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
 from my_deepagent.audit import audit_file
+from my_deepagent.catalogue import english
 from my_deepagent.domain.budget import BudgetGate
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.domain.persona import Persona
@@ -127,12 +128,13 @@ class _CachedAgent:
 
 
 def how_to_raise(gate: BudgetGate) -> str:
-    """What the user can do about a budget stop of a session turn."""
+    """What the user can do about a budget stop of a session turn (English: the worker
+    records it in the turn's failure)."""
     amount = gate.suggested_cap()
     raise_it = f"/budget raise {amount}" + ("" if gate.scope == "session" else f" {gate.scope}")
     if gate.policy == "prompt":
-        return f"the turn waits: raise the cap ({raise_it}) or cancel the turn"
-    return f"raise the cap ({raise_it}), then send the next message to continue"
+        return english("chat.raise_cap_and_wait", command=raise_it)
+    return english("chat.raise_cap_then_send", command=raise_it)
 
 
 class SessionTurnActivities:
@@ -286,7 +288,7 @@ class SessionTurnActivities:
         assert message.body_ref is not None
         body = await get_body(self.deps.db, message.body_ref)
         if body is None:
-            raise MdaError(f"no message body {message.body_ref[:12]} in mda's database (resend)")
+            raise MdaError(english("chat.body_missing", ref=message.body_ref[:12]))
         return body
 
     async def _answered(self, input: TurnInput) -> TurnOutput | None:

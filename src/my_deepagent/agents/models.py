@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.errors import ConfigError
 from my_deepagent.keys import find_key, require_key
@@ -85,9 +86,7 @@ def connection(spec: ModelSpec, settings: Settings) -> tuple[str, str]:
     if spec.provider == "openai-compatible":
         if not settings.openai_compatible_base_url:
             raise ConfigError(
-                "MDA_OPENAI_COMPATIBLE_BASE_URL is not set: export it or set "
-                f"openai_compatible_base_url in {settings.paths.config_file} "
-                "(e.g. http://127.0.0.1:8080/v1)"
+                msg("assets.compatible_base_url_missing", config=settings.paths.config_file)
             )
         found = find_key("openai-compatible", settings)
         return settings.openai_compatible_base_url, found.value if found else KEYLESS_PLACEHOLDER

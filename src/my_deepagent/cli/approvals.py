@@ -16,6 +16,8 @@ import typer
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from my_deepagent.workflows.run_types import RunStatus
+
 _RUN = typer.Argument(..., help="Run id or a unique prefix (6+ characters).")
 _GATE = typer.Option(None, "--gate", help="The gate to answer (default: the pending one).")
 
@@ -48,11 +50,12 @@ def request_changes(
     feedback: str = typer.Option(..., "--feedback", "-f", help="What the phase should change."),
 ) -> None:
     """Send the phase back with feedback: it runs again (at most 3 rounds)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
     from my_deepagent.workflows.run_types import RequestChangesSignal
 
     if not feedback.strip():
-        raise MdaError("--feedback is empty: say what the phase should change")
+        raise MdaError(msg("runs.feedback_empty"))
     signal = RequestChangesSignal(gate_id=gate, feedback=feedback)
     asyncio.run(_answer(run, gate, "request_changes", signal))
 
@@ -70,6 +73,7 @@ def abort(
 async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> None:
     from temporalio.client import WorkflowExecutionStatus
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.client import run_execution_status, run_handle
     from my_deepagent.errors import MdaError
     from my_deepagent.scrub import scrubbed_fields
@@ -85,33 +89,59 @@ async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> Non
     handle = run_handle(client, record.id)
     execution = await run_execution_status(client, record.id)
     short = record.id[:12]
+    action = _action(name)
     if execution != WorkflowExecutionStatus.RUNNING:
-        ended = execution.name.lower() if execution is not None else "never started"
-        verb = name.replace("_", " ")
+        ended = execution.name.lower() if execution is not None else None
         raise MdaError(
-            f"run {short} has ended ({record.state.value}, workflow {ended}): "
-            f"nothing to {verb}; see `mda report {short}`"
+            msg(
+                "runs.run_has_ended",
+                run=short,
+                state=record.state.value,
+                ended=ended or msg("runs.workflow_never_started"),
+                action=action,
+            )
         )
     if name != "abort":
         status = await handle.query("status", result_type=RunStatus)
-        pending = status.pending_gate
-        if pending is None:
-            running = next((p.key for p in status.phases if p.state == "running"), None)
-            doing = f"it is running phase {running}" if running else f"it is {status.state}"
-            raise MdaError(f"no gate is pending on run {short} ({doing}); try again at the gate")
-        if name == "request_changes" and pending.changes_left <= 0:
-            raise MdaError(
-                f"phase {pending.phase} of run {short} has had its last round; "
-                f"approve or reject gate {pending.gate_id}"
-            )
-        if gate is not None and gate != pending.gate_id:
-            raise MdaError(
-                f"gate {gate} is not pending on run {short}; the pending gate is "
-                f"{pending.gate_id} (omit --gate to answer it)"
-            )
+        gate = _pending_gate(status, short, name, gate)
         # Name the gate that was checked, so a decision cannot land on a later gate.
-        gate = pending.gate_id
         body = body.model_copy(update={"gate_id": gate})
     await handle.signal(name, scrubbed_fields(body))
-    what = f"gate {gate} of run {short}" if gate else f"run {short}"
-    sys.stdout.write(f"Sent {name.replace('_', ' ')} to {what}.\n")
+    if gate:
+        sent = msg("runs.sent_to_gate", action=action, gate=gate, run=short)
+    else:
+        sent = msg("runs.sent_to_run", action=action, run=short)
+    sys.stdout.write(sent + "\n")
+
+
+def _pending_gate(status: RunStatus, short: str, name: str, gate: str | None) -> str:
+    """The pending gate the decision `name` may answer (`gate`, if given, must be it)."""
+    from my_deepagent.catalogue import msg
+    from my_deepagent.errors import MdaError
+
+    pending = status.pending_gate
+    if pending is None:
+        running = next((p.key for p in status.phases if p.state == "running"), None)
+        if running:
+            doing = msg("runs.doing_phase", phase=running)
+        else:
+            doing = msg("runs.doing_state", state=status.state)
+        raise MdaError(msg("runs.no_gate_pending", run=short, doing=doing))
+    if name == "request_changes" and pending.changes_left <= 0:
+        raise MdaError(msg("runs.last_round", phase=pending.phase, run=short, gate=pending.gate_id))
+    if gate is not None and gate != pending.gate_id:
+        raise MdaError(msg("runs.gate_not_pending", gate=gate, run=short, pending=pending.gate_id))
+    return pending.gate_id
+
+
+def _action(name: str) -> str:
+    """The decision `name` (a signal's name) as a person says it."""
+    from my_deepagent.catalogue import msg
+
+    actions = {
+        "approve": msg("runs.action_approve"),
+        "reject": msg("runs.action_reject"),
+        "request_changes": msg("runs.action_request_changes"),
+        "abort": msg("runs.action_abort"),
+    }
+    return actions[name]

@@ -36,11 +36,12 @@ def tail(
 ) -> None:
     """The most recent tool calls (oldest first), then new ones with --follow."""
     from my_deepagent.audit import audit_file, read_entries
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import ConfigError
     from my_deepagent.settings import get_settings
 
     if run and session:
-        raise ConfigError("pass --run or --session, not both")
+        raise ConfigError(msg("operations.audit_run_and_session"))
     path = audit_file(get_settings().paths.log_dir)
 
     def wanted(entry: AuditEntry) -> bool:

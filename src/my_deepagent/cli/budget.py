@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ async def _show(as_json: bool) -> None:
         print_json([line.to_json() for line in lines])
         return
     print_table(
-        "Spending against the caps",
+        msg("runs.table_spending"),
         ["scope", "spent", "cap", "policy", "left"],
         [
             (
@@ -111,7 +112,8 @@ async def _find(db: Database, ref: str) -> tuple[RunRecord | None, SessionRecord
         try:
             return None, await find_session(db, ref)
         except MdaError:
-            raise MdaError(f"{not_a_run.message.split(' (')[0]} and no such session") from None
+            reason = not_a_run.message.split(" (")[0]
+            raise MdaError(msg("runs.no_run_or_session", reason=reason)) from None
 
 
 async def _raise_run(run: RunRecord, usd: Decimal, scope: Scope | None) -> None:
@@ -125,26 +127,21 @@ async def _raise_run(run: RunRecord, usd: Decimal, scope: Scope | None) -> None:
     short = run.id[:8]
     client = await connect_client()
     if await run_execution_status(client, run.id) != WorkflowExecutionStatus.RUNNING:
-        raise MdaError(
-            f"run {short} has ended ({run.state.value}): nothing waits on a cap; "
-            f"`mda resume {short} --budget-usd {usd}` continues it with that cap"
-        )
+        raise MdaError(msg("runs.raise_run_ended", run=short, state=run.state.value, usd=usd))
     gate = (await query_status(client, run.id)).pending_budget
     if gate is None:
-        raise MdaError(
-            f"run {short} is not waiting on a budget cap: a raise now would change nothing"
-        )
+        raise MdaError(msg("runs.not_waiting_on_cap", run=short))
     if scope is not None and scope != gate.scope:
-        raise MdaError(f"run {short} waits on its {gate.scope} cap, not {scope}: omit --scope")
+        raise MdaError(msg("runs.waits_on_other_scope", run=short, scope=gate.scope, asked=scope))
     if usd <= Decimal(gate.cap_usd):
+        needed = f"{Decimal(gate.spent_usd) + Decimal(gate.needed_usd):.4f}"
         raise MdaError(
-            f"the new cap must be above the current {gate.scope} cap of ${gate.cap_usd} "
-            f"(the waiting call needs ${Decimal(gate.spent_usd) + Decimal(gate.needed_usd):.4f})"
+            msg("runs.raise_not_above", scope=gate.scope, cap=gate.cap_usd, needed=needed)
         )
     await run_handle(client, run.id).signal(
         RAISE_BUDGET_SIGNAL, RaiseBudgetSignal(scope=gate.scope, usd=str(usd))
     )
-    sys.stdout.write(f"Raised the {gate.scope} cap of run {short} to ${usd}: it goes on.\n")
+    sys.stdout.write(msg("runs.raised_run_cap", scope=gate.scope, run=short, usd=usd) + "\n")
 
 
 async def _raise_session(
@@ -161,7 +158,7 @@ async def _raise_session(
     from my_deepagent.workflows.session_types import SessionStatus
 
     if session.state == "ended":
-        raise MdaError(f"session {session.id[:8]} has ended: its caps no longer matter")
+        raise MdaError(msg("runs.session_ended_caps", session=session.id[:8]))
     handle = session_handle(await connect_client(), session.id)
     chosen: Scope = scope or "session"
     if await execution_status(handle) == WorkflowExecutionStatus.RUNNING:
@@ -172,4 +169,6 @@ async def _raise_session(
     else:
         caps = session_caps(session, get_settings()).set(chosen, usd)
         await set_session_budget(db, session.id, caps.model_dump(mode="json"))
-    sys.stdout.write(f"Set the {chosen} cap of session {session.id[:8]} to ${usd}.\n")
+    sys.stdout.write(
+        msg("runs.set_session_cap", scope=chosen, session=session.id[:8], usd=usd) + "\n"
+    )

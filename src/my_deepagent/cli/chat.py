@@ -51,19 +51,20 @@ def chat(
 ) -> None:
     """Chat with an agent in the repository: a REPL, or one message with -m."""
     from my_deepagent.budget_caps import usd_option
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
     from my_deepagent.sessions.opening import OpenRequest
 
     cap = usd_option(budget_usd)
     if compact_at is not None and session is not None:
-        raise MdaError("--compact-at applies to a new session: drop it or --session")
+        raise MdaError(msg("chat.compact_at_new_only"))
     request = OpenRequest(
         session=session, agent=agent, model=model, offline=offline, repo=repo,
         compact_at=compact_at, budget_usd=cap,
     )  # fmt: skip
     if message is None:
         if json_output:
-            raise MdaError("--json needs -m TEXT (the REPL prints for people)")
+            raise MdaError(msg("chat.json_needs_message"))
         from my_deepagent.cli.repl import run_repl
 
         raise typer.Exit(asyncio.run(run_repl(request)))
@@ -71,6 +72,7 @@ def chat(
 
 
 async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> int:
+    from my_deepagent.catalogue import msg
     from my_deepagent.git import resolve_repo
     from my_deepagent.sessions.client import chat_message, check_message_text, redaction_note
     from my_deepagent.sessions.opening import open_session
@@ -84,14 +86,14 @@ async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> in
         if request.session is not None:
             text = expand_references(text, opened.root).text
         if opened.note:
-            sys.stderr.write(f"mda: note: {opened.note}\n")
+            sys.stderr.write(msg("cli.note", message=opened.note) + "\n")
         redacted = redaction_note(text)
         if redacted:
-            sys.stderr.write(f"mda: note: {redacted}\n")
+            sys.stderr.write(msg("cli.note", message=redacted) + "\n")
         message = await chat_message(opened.db, text)
         result = await _send_noting_budget(opened, message)
         for warning in result.warnings:
-            sys.stderr.write(f"mda: warning: {warning}\n")
+            sys.stderr.write(msg("cli.warning", message=warning) + "\n")
         if json_output:
             from my_deepagent.cli.output import print_json
 
@@ -101,7 +103,7 @@ async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> in
             note = compaction_note(result.compaction)
             if note:
                 sys.stderr.write(note + "\n")
-            sys.stderr.write(f"session {opened.id}\n")
+            sys.stderr.write(msg("chat.one_shot_session", session=opened.id) + "\n")
         return 1 if result.cancelled else 0
 
 
@@ -110,6 +112,7 @@ async def _send_noting_budget(opened: OpenSession, message: ChatMessage) -> Turn
     per stop): a one-shot message has nobody to ask."""
     import contextlib
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.sessions.client import send
     from my_deepagent.workflows.session_types import SessionStatus
 
@@ -120,10 +123,13 @@ async def _send_noting_budget(opened: OpenSession, message: ChatMessage) -> Turn
             gate = (await opened.handle.query("status", result_type=SessionStatus)).budget_gate
             if gate is not None and gate != noted:
                 noted = gate
-                sys.stderr.write(
-                    f"mda: note: the turn waits: {gate.describe()}; raise it with "
-                    f"`mda budget raise {opened.id[:8]} --usd {gate.suggested_cap()}`\n"
+                waits = msg(
+                    "chat.turn_waits_raise_with",
+                    gate=gate.describe(shown=True),
+                    session=opened.id[:8],
+                    cap=gate.suggested_cap(),
                 )
+                sys.stderr.write(msg("cli.note", message=waits) + "\n")
         await asyncio.wait([task], timeout=0.5)
     return await task
 
@@ -145,12 +151,17 @@ def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
 
 def compaction_note(outcome: CompactionOutcome | None) -> str | None:
     """The line telling the user a compaction happened and what it saved, or why not."""
+    from my_deepagent.catalogue import msg
+
     if outcome is None:
         return None
     if not outcome.compacted:
-        return f"context not compacted: {outcome.reason}" if outcome.reason else None
+        return msg("chat.not_compacted", reason=outcome.reason) if outcome.reason else None
     saved = outcome.tokens_before - outcome.tokens_after
-    return (
-        f"context compacted: {outcome.archived} messages summarised and archived, "
-        f"{outcome.tokens_before:,} -> {outcome.tokens_after:,} tokens ({saved:,} saved)"
+    return msg(
+        "chat.compacted",
+        archived=outcome.archived,
+        before=f"{outcome.tokens_before:,}",
+        after=f"{outcome.tokens_after:,}",
+        saved=f"{saved:,}",
     )

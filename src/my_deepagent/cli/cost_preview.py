@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from my_deepagent.domain.budget import SCOPE_NAMES, SCOPES, usd_text
+from my_deepagent.domain.budget import SCOPES, scope_name, usd_text
 
 if TYPE_CHECKING:
     from my_deepagent.domain.pricing import ModelPrice
@@ -29,6 +29,7 @@ async def cost_preview(db: Database, run_input: RunInput, requirements: str) -> 
 
 
 def print_preview(preview: Preview) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_table
 
     rows = [
@@ -44,16 +45,19 @@ def print_preview(preview: Preview) -> None:
         for p in preview.phases
     ]
     print_table(
-        "Cost estimate (typical calls per phase; repairs and extra rounds come on top)",
+        msg("runs.table_preview"),
         ["phase", "persona", "model", "price in/out per M", "calls", "tokens in / out", "cost"],
         rows,
     )
     total = preview.total
-    line = f"Estimated total: {usd_text(total) if total is not None else 'unknown'}"
     caps = [
-        f"{SCOPE_NAMES[scope]} {usd_text(cap.usd)} ({cap.policy})"
+        f"{scope_name(scope, shown=True)} {usd_text(cap.usd)} ({cap.policy})"
         for scope in SCOPES
         if (cap := preview.caps.cap(scope)) is not None
     ]
-    line += "; caps: " + ("; ".join(caps) if caps else "none (set MDA_BUDGET_RUN_USD, ...)")
+    line = msg(
+        "runs.preview_total",
+        total=usd_text(total) if total is not None else msg("runs.preview_unknown"),
+        caps="; ".join(caps) if caps else msg("runs.preview_no_caps"),
+    )
     sys.stdout.write(line + "\n")

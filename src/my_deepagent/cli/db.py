@@ -83,14 +83,21 @@ def _print(document: dict[str, Any], as_json: bool) -> None:
 
         print_json(document)
         return
-    revision = document["revision"] or "none (empty)"
+    from my_deepagent.catalogue import msg
+
+    revision = document["revision"] or msg("operations.db_revision_none")
     typer.echo(f"database  {document['url']}")
     if document["applied"]:
         typer.echo(f"applied   {', '.join(document['applied'])}")
     if document["pending"]:
+        pending = document["pending"]
         typer.echo(
-            f"schema    at {revision}, {len(document['pending'])} migrations pending "
-            f"({', '.join(document['pending'])}): run `mda db upgrade`"
+            msg(
+                "operations.db_schema_pending",
+                revision=revision,
+                count=len(pending),
+                pending=", ".join(pending),
+            )
         )
     else:
-        typer.echo(f"schema    at {revision}, up to date")
+        typer.echo(msg("operations.db_schema_current", revision=revision))

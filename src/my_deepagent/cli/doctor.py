@@ -15,6 +15,7 @@ def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Check Python, git, Temporal, a worker, the database, keys, providers, disk, sandbox."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json
     from my_deepagent.doctor import run_checks
     from my_deepagent.settings import get_settings
@@ -29,5 +30,6 @@ def doctor(
     failed = [check.name for check in checks if check.status == "fail"]
     if failed:
         if not as_json:
-            typer.echo(f"{len(failed)} check(s) failed: {', '.join(failed)}", err=True)
+            shown = msg("operations.doctor_failed", count=len(failed), names=", ".join(failed))
+            typer.echo(shown, err=True)
         raise typer.Exit(1)

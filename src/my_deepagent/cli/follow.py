@@ -32,6 +32,7 @@ async def follow_run(
     from temporalio.client import WorkflowExecutionStatus
     from temporalio.service import RPCError
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.client import query_status, run_execution_status, run_handle
     from my_deepagent.errors import MdaError
 
@@ -43,7 +44,7 @@ async def follow_run(
             cursor = await _print_new_events(db, run_id, cursor, quiet)
             execution = await run_execution_status(client, run_id)
             if execution is None:
-                raise MdaError(f"run {run_id[:12]} has no workflow in Temporal (it never started)")
+                raise MdaError(msg("runs.no_workflow", run=run_id[:12]))
             if execution != WorkflowExecutionStatus.RUNNING:
                 _close_prompt(prompt, asked)
                 prompt = None
@@ -79,10 +80,15 @@ async def follow_run(
 
 def _close_prompt(prompt: asyncio.Task[None] | None, gate_id: str) -> None:
     """Stop asking about a gate someone answered elsewhere (`mda approve`, the Web UI)."""
+    from my_deepagent.catalogue import msg
+
     if prompt is not None and not prompt.done():
         prompt.cancel()
-        what = "The budget gate" if gate_id.startswith("budget:") else f"Gate {gate_id}"
-        sys.stdout.write(f"\n{what} was answered elsewhere.\n")
+        if gate_id.startswith("budget:"):
+            answered = msg("runs.budget_gate_answered_elsewhere")
+        else:
+            answered = msg("runs.gate_answered_elsewhere", gate=gate_id)
+        sys.stdout.write(f"\n{answered}\n")
 
 
 def _budget_key(gate: BudgetGate) -> str:
@@ -94,6 +100,7 @@ async def _ask_budget(
 ) -> None:
     """Ask for a new cap on the terminal and send it as the `raise_budget` signal."""
     assert gate is not None
+    from my_deepagent.catalogue import msg
     from my_deepagent.domain.budget import (
         BudgetError,
         RaiseBudgetSignal,
@@ -101,26 +108,22 @@ async def _ask_budget(
     )
     from my_deepagent.workflows.run_types import RAISE_BUDGET_SIGNAL, AbortSignal
 
-    sys.stdout.write(f"\nThe run waits: {gate.describe()}.\n")
-    prompt = (
-        f"New {gate.scope} cap in US dollars (e.g. {gate.suggested_cap()}), a[b]ort, or [w]ait? "
-    )
+    sys.stdout.write("\n" + msg("runs.run_waits_budget", gate=gate.describe(shown=True)) + "\n")
+    prompt = msg("runs.ask_budget", scope=gate.scope, suggested=gate.suggested_cap())
     while True:
         answer = (await _read_line(prompt)).strip().lower()
         if answer in ("w", "wait", ""):
-            sys.stdout.write(
-                f"Waiting: raise it with `mda budget raise {run_id[:8]} --usd AMOUNT`\n"
-            )
+            sys.stdout.write(msg("runs.waiting_budget", run=run_id[:8]) + "\n")
         elif answer in ("b", "abort"):
             await handle.signal("abort", AbortSignal(reason="aborted at the budget cap"))
         else:
             try:
-                usd = parse_usd(answer, what="the new cap")
+                usd = parse_usd(answer, what=msg("runs.what_new_cap"))
             except BudgetError as exc:
-                sys.stdout.write(f"{exc}\n")
+                sys.stdout.write(f"{exc.shown}\n")
                 continue
             if usd <= Decimal(gate.cap_usd):
-                sys.stdout.write(f"the new cap must be above ${gate.cap_usd}\n")
+                sys.stdout.write(msg("runs.new_cap_above", cap=gate.cap_usd) + "\n")
                 continue
             await handle.signal(
                 RAISE_BUDGET_SIGNAL, RaiseBudgetSignal(scope=gate.scope, usd=str(usd))
@@ -188,6 +191,7 @@ def _print_event(kind: str, phase: str | None, payload: dict[str, object]) -> No
 
 async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate) -> None:
     """Ask at a gate on the terminal and send the answer (scrubbed) as a signal."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.scrub import scrub
     from my_deepagent.workflows.run_types import (
         AbortSignal,
@@ -196,20 +200,18 @@ async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate)
         RequestChangesSignal,
     )
 
-    changes = "request [c]hanges, " if gate.changes_left > 0 else ""
-    prompt = (
-        f"Gate {gate.gate_id} (phase {gate.phase}, round {gate.round}): "
-        f"[a]pprove, [r]eject, {changes}a[b]ort, or [w]ait? "
-    )
+    changes = gate.changes_left > 0
+    where = {"gate": gate.gate_id, "phase": gate.phase, "round": gate.round}
+    prompt = msg("runs.ask_gate", **where) if changes else msg("runs.ask_gate_last_round", **where)
     while True:
         answer = (await _read_line(prompt)).strip().lower()
         if answer in ("a", "approve"):
             await handle.signal("approve", ApproveSignal(gate_id=gate.gate_id))
         elif answer in ("r", "reject"):
-            reason = scrub((await _read_line("Reason (optional): ")).strip())
+            reason = scrub((await _read_line(msg("runs.ask_reason"))).strip())
             await handle.signal("reject", RejectSignal(gate_id=gate.gate_id, reason=reason or None))
         elif changes and answer in ("c", "changes", "request changes"):
-            feedback = scrub((await _read_line("What should change? ")).strip())
+            feedback = scrub((await _read_line(msg("runs.ask_feedback"))).strip())
             await handle.signal(
                 "request_changes",
                 RequestChangesSignal(gate_id=gate.gate_id, feedback=feedback),
@@ -217,7 +219,7 @@ async def _ask(handle: WorkflowHandle[Any, Any], run_id: str, gate: PendingGate)
         elif answer in ("b", "abort"):
             await handle.signal("abort", AbortSignal(reason="aborted at the gate"))
         elif answer in ("w", "wait", ""):
-            sys.stdout.write(f"Waiting: answer with `mda approve {run_id[:8]}` (or reject, ...)\n")
+            sys.stdout.write(msg("runs.waiting_gate", run=run_id[:8]) + "\n")
         else:
             continue
         return

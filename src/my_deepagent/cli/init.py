@@ -41,6 +41,7 @@ def init(
     allow: list[str] = typer.Option([], "--allow", help="Allow this provider (repeatable)."),
 ) -> None:
     """Create mda's folders and config file, and record consent per model provider."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.consent import PROVIDERS, consent_file, grant, granted
     from my_deepagent.keys import check_provider
     from my_deepagent.settings import get_settings
@@ -51,7 +52,7 @@ def init(
         folder.mkdir(parents=True, exist_ok=True)
     if not paths.config_file.exists():
         paths.config_file.write_text(CONFIG_TEMPLATE, encoding="utf-8")
-        typer.echo(f"wrote {paths.config_file}")
+        typer.echo(msg("operations.init_wrote", path=paths.config_file))
     named = [check_provider(name) for name in allow]
     before = granted(settings)
     if yes:
@@ -62,18 +63,18 @@ def init(
         chosen = [p for p in PROVIDERS if p in before or _ask(p)]
     else:
         chosen = []
-        typer.echo("not a terminal: pass --yes or --allow PROVIDER to record consent")
+        typer.echo(msg("operations.init_not_a_terminal"))
     answers = grant(settings, chosen) if chosen else before
     for provider in PROVIDERS:
         when = answers.get(provider)
-        typer.echo(f"{provider}: " + (f"allowed since {when}" if when else "not allowed"))
-    typer.echo(f"consent is kept in {consent_file(settings)}; the scripted model needs none")
+        if when:
+            typer.echo(msg("operations.init_allowed", provider=provider, when=when))
+        else:
+            typer.echo(msg("operations.init_not_allowed", provider=provider))
+    typer.echo(msg("operations.init_consent_file", path=consent_file(settings)))
 
 
 def _ask(provider: str) -> bool:
-    return bool(
-        typer.confirm(
-            f"Allow mda to send repository content (files, command output) to {provider}?",
-            default=False,
-        )
-    )
+    from my_deepagent.catalogue import msg
+
+    return bool(typer.confirm(msg("operations.init_ask", provider=provider), default=False))

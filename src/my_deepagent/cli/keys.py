@@ -28,12 +28,14 @@ def set_key(
 ) -> None:
     """Store PROVIDER's key in the OS keyring (asked for without echo)."""
     from my_deepagent import keys
+    from my_deepagent.catalogue import msg
 
     name = keys.check_provider(provider)
     keys.keyring_backend()  # no keyring: say so before asking for the key
     key = keys.check_key_text(_read_key(name, stdin))
     keys.save_key(name, key)
-    typer.echo(f"saved the {name} key in the OS keyring ({keys.key_fingerprint(key)})")
+    fingerprint = keys.key_fingerprint(key)
+    typer.echo(msg("operations.keys_saved", provider=name, fingerprint=fingerprint))
     _warn_if_shadowed(name)
 
 
@@ -41,6 +43,7 @@ def set_key(
 def list_keys(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Per provider: where the key mda would use comes from, and its fingerprint."""
     from my_deepagent import keys
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.settings import get_settings
 
@@ -61,21 +64,22 @@ def list_keys(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     table = [
         [str(r["provider"]), str(r["source"] or "-"), str(r["fingerprint"] or "-")] for r in rows
     ]
-    print_table("Provider keys", ["PROVIDER", "FROM", "FINGERPRINT"], table)
+    print_table(msg("operations.keys_table_title"), ["PROVIDER", "FROM", "FINGERPRINT"], table)
     if not keys.keyring_available():
-        typer.echo("no OS keyring here: keys come from the environment or the config file")
+        typer.echo(msg("operations.keys_no_keyring"))
 
 
 @app.command("delete")
 def delete(provider: str = typer.Argument(..., help=PROVIDER_HELP)) -> None:
     """Remove PROVIDER's key from the OS keyring."""
     from my_deepagent import keys
+    from my_deepagent.catalogue import msg
 
     name = keys.check_provider(provider)
     if keys.delete_key(name):
-        typer.echo(f"deleted the {name} key from the OS keyring")
+        typer.echo(msg("operations.keys_deleted", provider=name))
     else:
-        typer.echo(f"the OS keyring holds no {name} key")
+        typer.echo(msg("operations.keys_none_stored", provider=name))
     _warn_if_shadowed(name)
 
 
@@ -85,35 +89,43 @@ def login(
 ) -> None:
     """Store a provider's key in the OS keyring (asks which provider when not given)."""
     from my_deepagent import keys
+    from my_deepagent.catalogue import msg
 
     if provider is None:
         if stdin or not sys.stdin.isatty():
-            raise ConfigError("name the provider: mda login PROVIDER (" + PROVIDER_HELP + ")")
-        provider = typer.prompt(f"provider ({', '.join(keys.PROVIDER_SETTINGS)})")
+            raise ConfigError(msg("operations.login_name_provider"))
+        providers = ", ".join(keys.PROVIDER_SETTINGS)
+        provider = typer.prompt(msg("operations.login_prompt_provider", providers=providers))
     set_key(provider, stdin)
 
 
 def logout(provider: str | None = typer.Argument(None, help=PROVIDER_HELP)) -> None:
     """Remove a provider's key from the OS keyring, or every provider's."""
     from my_deepagent import keys
+    from my_deepagent.catalogue import msg
 
     names = [keys.check_provider(provider)] if provider else list(keys.PROVIDER_SETTINGS)
     removed = [name for name in names if keys.delete_key(name)]
     if removed:
-        typer.echo(f"deleted from the OS keyring: {', '.join(removed)}")
+        typer.echo(msg("operations.logout_deleted", providers=", ".join(removed)))
+    elif provider:
+        typer.echo(msg("operations.logout_no_provider_key", provider=provider))
     else:
-        typer.echo("the OS keyring holds no mda key" if not provider else f"no {provider} key")
+        typer.echo(msg("operations.logout_none"))
 
 
 def _read_key(provider: str, stdin: bool) -> str:
     if stdin or not sys.stdin.isatty():
         return sys.stdin.read()
-    return str(typer.prompt(f"{provider} key", hide_input=True))
+    from my_deepagent.catalogue import msg
+
+    return str(typer.prompt(msg("operations.keys_prompt", provider=provider), hide_input=True))
 
 
 def _warn_if_shadowed(provider: str) -> None:
     """Say so when the environment or the config file holds a key that wins."""
     from my_deepagent import keys
+    from my_deepagent.catalogue import msg
     from my_deepagent.settings import get_settings
 
     found = keys.find_key(provider, get_settings())
@@ -123,4 +135,4 @@ def _warn_if_shadowed(provider: str) -> None:
             if found.source == "environment"
             else str(get_settings().paths.config_file)
         )
-        typer.echo(f"note: mda uses the {provider} key from {where} first", err=True)
+        typer.echo(msg("operations.keys_shadowed", provider=provider, where=where), err=True)

@@ -104,7 +104,9 @@ def _root(
 
 
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"mda: error: {' '.join(message.split())}\n")
+    from my_deepagent.catalogue import msg
+
+    sys.stderr.write(msg("cli.error", message=" ".join(message.split())) + "\n")
     return code
 
 
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (tests call this in-process)."""
     from typer._click import exceptions as click_errors
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
 
     try:
@@ -123,23 +126,23 @@ def main(argv: list[str] | None = None) -> int:
         # `mda server` alone: typer has printed the group's help, which is the answer.
         return 0
     except click_errors.UsageError as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        hint = msg("cli.see_help", command=exc.ctx.command_path) if exc.ctx is not None else ""
         return _fail(exc.format_message() + hint, 2)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
-        return _fail("aborted", 130)
+        return _fail(msg("cli.aborted"), 130)
     except click_errors.ClickException as exc:
         return _fail(exc.format_message(), exc.exit_code)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail(msg("cli.interrupted"), 130)
     except Exception as exc:
         # A bug or an environment problem nobody anticipated: still one line, and the
         # traceback only on request.
         if os.environ.get("MDA_DEBUG"):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no message"
-        return _fail(f"{type(exc).__name__}: {first} (set MDA_DEBUG=1 for the traceback)", 1)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else msg("cli.no_message")
+        return _fail(msg("cli.unexpected", kind=type(exc).__name__, first=first), 1)
     return result if isinstance(result, int) else 0
 
 

@@ -19,12 +19,16 @@ app = typer.Typer(help="Keys that seal Temporal payloads.", no_args_is_help=True
 @app.command("new")
 def new() -> None:
     """A new current key in the OS keyring (the old one still opens old payloads)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.payload_codec import key_id, rotate_keys
 
     keys = rotate_keys()
-    kept = f"; {len(keys.retired)} older key(s) kept for reading" if keys.retired else ""
-    typer.echo(f"new payload key {key_id(keys.current)} in the OS keyring{kept}")
-    typer.echo("turn sealing on with MDA_ENCRYPT_PAYLOADS=1 (or encrypt_payloads = true)")
+    current = key_id(keys.current)
+    if keys.retired:
+        typer.echo(msg("operations.payload_key_new_kept", key=current, count=len(keys.retired)))
+    else:
+        typer.echo(msg("operations.payload_key_new", key=current))
+    typer.echo(msg("operations.payload_turn_on"))
 
 
 @app.command("generate")
@@ -47,6 +51,7 @@ def export() -> None:
 @app.command("list")
 def list_keys(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The key ids mda can open payloads with, and which one seals."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.payload_codec import key_id, payload_keys
     from my_deepagent.settings import get_settings
@@ -61,9 +66,12 @@ def list_keys(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
         print_json({"encrypt_payloads": settings.encrypt_payloads, "source": keys.source,
                     "keys": rows})  # fmt: skip
         return
-    print_table("Payload keys", ["id", "use"], [[row["id"], row["use"]] for row in rows])
-    state = "on" if settings.encrypt_payloads else "off (MDA_ENCRYPT_PAYLOADS=1 turns it on)"
-    typer.echo(f"current key from the {keys.source}; sealing is {state}")
+    title = msg("operations.payload_table_title")
+    print_table(title, ["id", "use"], [[row["id"], row["use"]] for row in rows])
+    if settings.encrypt_payloads:
+        typer.echo(msg("operations.payload_sealing_on", source=keys.source))
+    else:
+        typer.echo(msg("operations.payload_sealing_off", source=keys.source))
 
 
 def codec_server(
@@ -75,6 +83,7 @@ def codec_server(
 ) -> None:
     """Serve Temporal's remote codec endpoint on loopback, so the Web UI and the
     `temporal` CLI show sealed payloads decoded."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.codec_server import CodecServer
     from my_deepagent.payload_codec import EncryptionCodec, payload_keys
     from my_deepagent.settings import get_settings
@@ -85,8 +94,9 @@ def codec_server(
     server = CodecServer(
         EncryptionCodec(payload_keys(settings)), host=host, port=port, origins=origins
     )
-    typer.echo(f"codec server on {server.url} for {', '.join(origins)} (Ctrl-C stops it)")
-    typer.echo(f"in the Web UI: Settings > Codec Server > {server.url}")
+    shown = ", ".join(origins)
+    typer.echo(msg("operations.codec_server_listening", url=server.url, origins=shown))
+    typer.echo(msg("operations.codec_server_web_ui", url=server.url))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

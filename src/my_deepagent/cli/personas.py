@@ -19,6 +19,7 @@ _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 @app.command("list")
 def list_personas(as_json: bool = _JSON) -> None:
     """List the personas, shipped and your own (<config>/personas)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.domain.catalog import load_user_catalog
 
@@ -28,7 +29,7 @@ def list_personas(as_json: bool = _JSON) -> None:
         print_json([persona_json(p, catalog) for p in personas])
         return
     print_table(
-        "Personas",
+        msg("runs.table_personas"),
         ["ref", "model", "capabilities", "source"],
         [
             (
@@ -51,6 +52,7 @@ def show_persona(
     as_json: bool = _JSON,
 ) -> None:
     """Show a persona: model, capabilities, limits, hash and system prompt."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json
     from my_deepagent.domain.catalog import load_user_catalog
 
@@ -61,19 +63,26 @@ def show_persona(
         return
     source = catalog.source("persona", persona.ref)
     limits = persona.limits
-    temperature = "provider default" if persona.temperature is None else f"{persona.temperature:g}"
+    if persona.temperature is None:
+        temperature = msg("runs.temperature_default")
+    else:
+        temperature = format(persona.temperature, "g")
     lines = [
         f"{persona.ref}  ({source.origin}: {source.path})",
-        f"hash: {persona.hash}",
+        msg("runs.show_hash", hash=persona.hash),
         persona.description,
         "",
-        f"model: {persona.model} (provider {persona.provider})",
-        f"capabilities: {', '.join(persona.capabilities)}",
-        f"limits: max ${limits.max_cost_per_call_usd:g} per call, {limits.max_tokens} output "
-        f"tokens per call, {limits.max_model_calls} model calls per phase or turn",
-        f"temperature: {temperature}",
+        msg("runs.persona_model", model=persona.model, provider=persona.provider),
+        msg("runs.persona_capabilities", capabilities=", ".join(persona.capabilities)),
+        msg(
+            "runs.persona_limits",
+            cost=format(limits.max_cost_per_call_usd, "g"),
+            tokens=limits.max_tokens,
+            calls=limits.max_model_calls,
+        ),
+        msg("runs.persona_temperature", temperature=temperature),
         "",
-        "system prompt:",
+        msg("runs.persona_system_prompt"),
         *(f"  | {line}" for line in persona.system_prompt.strip().splitlines()),
     ]
     typer.echo("\n".join(lines))

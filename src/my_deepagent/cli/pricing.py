@@ -32,6 +32,7 @@ def pricing(
 async def _pricing(refresh: bool, as_json: bool) -> None:
     import sys
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.prices.lookup import price_in_force
@@ -49,7 +50,7 @@ async def _pricing(refresh: bool, as_json: bool) -> None:
             fetched = await asyncio.to_thread(fetch_prices, base_url)
             await replace_cached_prices(db, fetched)
             if not as_json:
-                sys.stdout.write(f"Read {len(fetched)} model prices from OpenRouter.\n")
+                sys.stdout.write(msg("runs.prices_read", count=len(fetched)) + "\n")
         cached = await cached_prices(db)
     models = sorted({p.model for p in load_user_catalog().personas()})
     own = user_prices(settings.paths.config_dir)
@@ -58,7 +59,7 @@ async def _pricing(refresh: bool, as_json: bool) -> None:
         print_json([_price_json(model, price) for model, price in prices.items()])
         return
     print_table(
-        "Prices (US dollars per million tokens)",
+        msg("runs.table_prices"),
         ["model", "input", "output", "cached input", "source", "as of"],
         [_price_row(model, price) for model, price in prices.items()],
     )

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 
 if TYPE_CHECKING:
@@ -54,18 +55,24 @@ class Repl:
 
     async def banner(self, *, show_history: bool) -> None:
         record = self.opened.record
-        verb = "New session" if self.opened.created else "Session"
-        self.say(
-            f"{verb} {record.id[:8]} · {record.persona_ref} on {record.model} · {record.repo_path}"
-        )
+        where = {
+            "session": record.id[:8],
+            "persona": record.persona_ref,
+            "model": record.model,
+            "repo": record.repo_path,
+        }
+        if self.opened.created:
+            self.say(msg("chat.banner_new", **where))
+        else:
+            self.say(msg("chat.banner_resumed", **where))
         if self.opened.note:
-            self.say(f"note: {self.opened.note}")
+            self.say(msg("chat.repl_note", message=self.opened.note))
         for warning in (self.sandbox_warning(), await self.price_warning()):
             if warning:
                 self.say(warning)
         if show_history:
             await self.show_history()
-        self.say("Type a message, /help for commands, Ctrl-D to leave.")
+        self.say(msg("chat.banner_help"))
 
     async def price_warning(self) -> str | None:
         """A line when the session's model has no known price (its cost shows unknown)."""
@@ -75,24 +82,18 @@ class Repl:
         model = self.opened.record.model
         if await current_price(self.opened.db, get_settings(), model) is not None:
             return None
-        return (
-            f"note: mda has no price for {model}: this session's cost shows as unknown "
-            "(`mda pricing --refresh` reads OpenRouter's prices)"
-        )
+        return msg("chat.repl_note", message=msg("chat.no_price", model=model))
 
     def sandbox_warning(self) -> str | None:
         """A line when the agent's shell runs, or has run, outside the sandbox."""
         from my_deepagent.settings import get_settings
 
         if get_settings().sandbox == "off":
-            return (
-                "warning: the agent's shell runs UNCONFINED (MDA_SANDBOX=off): it can read "
-                "and change anything your user can. Unset MDA_SANDBOX to confine it again."
-            )
+            return msg("chat.repl_warning", message=msg("chat.sandbox_off"))
         since = self.opened.record.unconfined_since
         if since is not None:
-            when = f"{since:%Y-%m-%d %H:%M} UTC"
-            return f"note: earlier turns ran the agent's shell unconfined (since {when})"
+            earlier = msg("chat.unconfined_earlier", when=f"{since:%Y-%m-%d %H:%M} UTC")
+            return msg("chat.repl_note", message=earlier)
         return None
 
     async def show_history(self) -> None:
@@ -101,10 +102,14 @@ class Repl:
         rows = await live_messages(self.opened.db, self.opened.id)
         hidden = max(0, len(rows) - HISTORY_SHOWN)
         if hidden:
-            self.say(f"({hidden} earlier messages; `mda sessions show {self.opened.id[:8]}`)")
+            self.say(msg("chat.history_hidden", hidden=hidden, session=self.opened.id[:8]))
         for row in rows[hidden:]:
-            who = "summary" if row.is_summary else ("you" if row.role == "user" else "agent")
-            self.say(f"{who}: {row.content}")
+            if row.is_summary:
+                self.say(msg("chat.history_summary", content=row.content))
+            elif row.role == "user":
+                self.say(msg("chat.history_you", content=row.content))
+            else:
+                self.say(msg("chat.history_agent", content=row.content))
 
     async def handle_line(self, line: str) -> bool:
         """Act on one input line; False when the REPL should stop."""
@@ -119,10 +124,10 @@ class Repl:
                 return await run_command(self, command)
             await self.turn(line)
         except MdaError as exc:
-            self.say(f"error: {' '.join(exc.message.split())}")
+            self.say(msg("chat.repl_error", message=" ".join(exc.message.split())))
         except Exception as exc:  # the server or the network: keep the session open
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no message"
-            self.say(f"error: {type(exc).__name__}: {first} (the session is kept; try again)")
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else msg("cli.no_message")
+            self.say(msg("chat.repl_unexpected", kind=type(exc).__name__, first=first))
         return True
 
     async def turn(self, text: str) -> TurnResult:
@@ -132,18 +137,18 @@ class Repl:
 
         expanded = expand_references(text, self.opened.root)
         if expanded.files:
-            self.say(f"(attached {', '.join(expanded.files)})")
+            self.say(msg("chat.attached", files=", ".join(expanded.files)))
         redacted = redaction_note(expanded.text)
         if redacted:
-            self.say(f"note: {redacted}")
+            self.say(msg("chat.repl_note", message=redacted))
         message = await chat_message(self.opened.db, expanded.text)
         result = await self._wait_for_turn(message)
         if result.cancelled:
-            self.say("(turn cancelled; the session goes on)")
+            self.say(msg("chat.turn_cancelled"))
         else:
             self.say(result.reply)
         for warning in result.warnings:
-            self.say(f"warning: {warning}")
+            self.say(msg("chat.repl_warning", message=warning))
         note = compaction_note(result.compaction)
         if note:
             self.say(f"({note})")
@@ -158,7 +163,7 @@ class Repl:
 
         def interrupted() -> None:
             self._clear_line()
-            self.say("(cancelling the turn...)")
+            self.say(msg("chat.cancelling"))
             cancelling.append(loop.create_task(cancel_turn(self.opened.handle, message.client_id)))
 
         with _on_sigint(loop, interrupted):
@@ -187,7 +192,7 @@ class Repl:
                 try:
                     await self._ask_budget(gate, client_id)
                 except MdaError as exc:  # the raise did not reach the session: ask again
-                    self.say(f"error: {exc.message}")
+                    self.say(msg("chat.repl_error", message=exc.message))
                     asked = None
             await asyncio.wait([task], timeout=PROGRESS_POLL_S)
 
@@ -198,32 +203,29 @@ class Repl:
         self._asking = True
         try:
             self._clear_line()
-            self.say(f"The turn waits: {gate.describe()}.")
+            self.say(msg("chat.turn_waits", gate=gate.describe(shown=True)))
             if self.ask is None:
-                self.say(
-                    f"Raise it with `mda budget raise {self.opened.id[:8]} --usd AMOUNT`, "
-                    "or cancel the turn (Ctrl-C)."
-                )
+                self.say(msg("chat.raise_or_cancel", session=self.opened.id[:8]))
                 return
             while True:
                 answer = await self.ask(
-                    f"New {gate.scope} cap in US dollars (e.g. {gate.suggested_cap()}), "
-                    "or Enter to cancel the turn: "
+                    msg("chat.ask_new_cap", scope=gate.scope, example=gate.suggested_cap())
                 )
                 if answer is None or not answer.strip():
                     await cancel_turn(self.opened.handle, client_id)
                     return
                 try:
-                    usd = usd_option(answer.strip(), "the new cap")
+                    usd = usd_option(answer.strip(), msg("chat.the_new_cap"))
                 except MdaError as exc:
-                    self.say(f"error: {exc.message}")
+                    self.say(msg("chat.repl_error", message=exc.message))
                     continue
                 assert usd is not None
                 if usd <= Decimal(gate.cap_usd):
-                    self.say(f"error: the new cap must be above ${gate.cap_usd}")
+                    above = msg("chat.cap_not_above", cap=gate.cap_usd)
+                    self.say(msg("chat.repl_error", message=above))
                     continue
                 await set_cap(self.opened, gate.scope, usd)
-                self.say(f"(the {gate.scope} cap is now ${usd}; the turn goes on)")
+                self.say(msg("chat.cap_raised_goes_on", scope=gate.scope, usd=usd))
                 return
         finally:
             self._asking = False
@@ -287,5 +289,5 @@ async def run_repl(
             line = await read_message_async(prompt, PROMPT)
             if line is None or not await repl.handle_line(line):
                 break
-        repl.say(f"Session {opened.id[:8]} kept. Resume it: mda sessions resume {opened.id[:8]}")
+        repl.say(msg("chat.session_kept", session=opened.id[:8]))
     return 0

@@ -7,13 +7,17 @@ read mda's database or the project's memory folder.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from my_deepagent.catalogue import msg
+
 if TYPE_CHECKING:
     from my_deepagent.cli.repl import Repl
     from my_deepagent.cli.slash import SlashCommand
+    from my_deepagent.store.records import LlmCallRecord, MessageRecord, SessionRecord
 
 Handler = Callable[["Repl", str | None], Awaitable[bool]]
 
@@ -38,7 +42,8 @@ async def _agent(repl: Repl, argument: str | None) -> bool:
     from my_deepagent.sessions.client import switch_agent
 
     if argument is None:
-        repl.say(f"agent: {repl.opened.record.persona_ref} (on {repl.opened.record.model})")
+        record = repl.opened.record
+        repl.say(msg("chat.show_agent", persona=record.persona_ref, model=record.model))
     else:
         repl.say(await switch_agent(repl.opened, agent=argument, model=None))
     return True
@@ -48,7 +53,7 @@ async def _model(repl: Repl, argument: str | None) -> bool:
     from my_deepagent.sessions.client import switch_agent
 
     if argument is None:
-        repl.say(f"model: {repl.opened.record.model}")
+        repl.say(msg("chat.show_model", model=repl.opened.record.model))
     else:
         repl.say(await switch_agent(repl.opened, agent=None, model=argument))
     return True
@@ -59,7 +64,7 @@ async def _clear(repl: Repl, _: str | None) -> bool:
 
     await update(repl.opened.handle, "clear", None, int)
     await repl.opened.refresh()
-    repl.say("cleared: the visible messages are archived and the agent starts afresh")
+    repl.say(msg("chat.cleared"))
     return True
 
 
@@ -71,7 +76,7 @@ async def _compact(repl: Repl, _: str | None) -> bool:
     outcome = await update(repl.opened.handle, "compact", None, CompactionOutcome)
     await repl.opened.refresh()
     if not outcome.compacted:
-        repl.say(f"nothing compacted: {outcome.reason}")
+        repl.say(msg("chat.nothing_compacted", reason=outcome.reason))
     else:
         repl.say(compaction_note(outcome) or "")
     return True
@@ -84,9 +89,9 @@ async def _remember(repl: Repl, argument: str | None) -> bool:
 
     text = scrub(argument or "")
     if text != (argument or ""):
-        repl.say("note: a secret in the note was replaced; memory never holds keys")
+        repl.say(msg("chat.repl_note", message=msg("chat.secret_in_note")))
     note = await update(repl.opened.handle, "remember", MemoryText(text=text), MemoryResult)
-    repl.say(f"remembered as {note.slug} ({note.file_name}); the agent sees it from the next turn")
+    repl.say(msg("chat.remembered", slug=note.slug, file=note.file_name))
     return True
 
 
@@ -95,7 +100,7 @@ async def _forget(repl: Repl, argument: str | None) -> bool:
     from my_deepagent.workflows.session_types import MemoryResult, MemorySlug
 
     note = await update(repl.opened.handle, "forget", MemorySlug(slug=argument or ""), MemoryResult)
-    repl.say(f"forgot {note.slug}")
+    repl.say(msg("chat.forgot", slug=note.slug))
     return True
 
 
@@ -106,46 +111,63 @@ async def _memory(repl: Repl, _: str | None) -> bool:
     folder = memory_dir(get_settings().paths.data_dir, repl.opened.record.project_key)
     entries = list_entries(folder)
     if not entries:
-        repl.say(f"no memory notes yet ({folder}); /remember <text> adds one")
+        repl.say(msg("chat.no_memory_notes", folder=folder))
         return True
-    repl.say(f"{len(entries)} memory notes in {folder}:")
+    repl.say(msg("chat.memory_notes", count=len(entries), folder=folder))
     for entry in entries:
-        repl.say(f"  {entry.slug}: {entry.title} ({entry.chars} characters)")
+        line = msg("chat.memory_note_line", slug=entry.slug, title=entry.title, chars=entry.chars)
+        repl.say(f"  {line}")
     return True
 
 
 async def _stats(repl: Repl, _: str | None) -> bool:
-    from my_deepagent.domain.budget import usd_text
     from my_deepagent.store.llm_calls import session_llm_calls
     from my_deepagent.store.messages import session_messages
-    from my_deepagent.tokens import context_window
 
     record = await repl.opened.refresh()
     rows = await session_messages(repl.opened.db, record.id, include_archived=True)
+    calls = await session_llm_calls(repl.opened.db, record.id)
+    for line in _stats_lines(record, rows, calls):
+        repl.say(line)
+    return True
+
+
+def _stats_lines(
+    record: SessionRecord, rows: list[MessageRecord], calls: list[LlmCallRecord]
+) -> list[str]:
+    """/stats: messages, context, tokens used and cost."""
+    from my_deepagent.domain.budget import usd_text
+    from my_deepagent.tokens import context_window
+
     archived = sum(1 for r in rows if r.archived)
     window = context_window(record.model)
     share = 100 * record.context_tokens / window if window else 0.0
-    repl.say(
-        f"session {record.id[:8]} · {record.turns} turns · {len(rows) - archived} visible "
-        f"messages ({archived} archived) · {record.compactions} compactions"
-    )
-    repl.say(f"context: {record.context_tokens:,} of {window:,} tokens ({share:.0f}%)")
-    repl.say(
-        f"used: {record.total_input_tokens:,} input, {record.total_output_tokens:,} output, "
-        f"{record.total_cached_tokens:,} cached tokens"
-    )
-    calls = await session_llm_calls(repl.opened.db, record.id)
     cost = sum((Decimal(c.cost_usd) for c in calls if c.cost_usd is not None), Decimal(0))
     unpriced = sum(1 for c in calls if c.cost_usd is None)
-    note = f" (+ {unpriced} calls of unknown cost)" if unpriced else ""
-    repl.say(f"cost: {usd_text(cost)} over {len(calls)} model calls{note}")
-    return True
+    spent = {"cost": usd_text(cost), "calls": len(calls)}
+    return [
+        msg(
+            "chat.stats_session", session=record.id[:8], turns=record.turns,
+            visible=len(rows) - archived, archived=archived, compactions=record.compactions,
+        ),
+        msg(
+            "chat.stats_context", tokens=f"{record.context_tokens:,}", window=f"{window:,}",
+            share=f"{share:.0f}",
+        ),
+        msg(
+            "chat.stats_used", input=f"{record.total_input_tokens:,}",
+            output=f"{record.total_output_tokens:,}", cached=f"{record.total_cached_tokens:,}",
+        ),
+        msg("chat.stats_cost_unpriced", **spent, unpriced=unpriced)
+        if unpriced
+        else msg("chat.stats_cost", **spent),
+    ]  # fmt: skip
 
 
 async def _budget(repl: Repl, argument: str | None) -> bool:
     """The session's standing against each cap (live caps, with their raises), or
     `/budget raise <usd> [scope]`."""
-    from my_deepagent.budget_standing import Line, standing
+    from my_deepagent.budget_standing import standing
     from my_deepagent.settings import get_settings
     from my_deepagent.workflows.session_types import SessionStatus
 
@@ -158,9 +180,9 @@ async def _budget(repl: Repl, argument: str | None) -> bool:
         if line.scope == "run":
             continue
         cap = status.budget.cap(line.scope)
-        repl.say(Line(line.scope, line.name, line.spent, cap).text())
+        repl.say(dataclasses.replace(line, cap=cap).text())
     if not status.budget.any:
-        repl.say("no caps are set (`/budget raise 2` caps this session at $2)")
+        repl.say(msg("chat.no_caps"))
     return True
 
 
@@ -171,12 +193,12 @@ async def _raise(repl: Repl, argument: str) -> bool:
 
     words = argument.split()
     if len(words) not in (2, 3) or words[0] != "raise":
-        raise MdaError("/budget raise <usd> [run|session|day|persona_day], e.g. /budget raise 2")
-    usd = usd_option(words[1], "the new cap")
+        raise MdaError(msg("chat.budget_raise_usage"))
+    usd = usd_option(words[1], msg("chat.the_new_cap"))
     assert usd is not None
-    scope = scope_option(words[2] if len(words) == 3 else None, "the scope") or "session"
+    scope = scope_option(words[2] if len(words) == 3 else None, msg("chat.the_scope")) or "session"
     await set_cap(repl.opened, scope, usd)
-    repl.say(f"the {scope} cap of this session is now ${usd}")
+    repl.say(msg("chat.cap_set", scope=scope, usd=usd))
     return True
 
 
@@ -185,7 +207,7 @@ async def _runs(repl: Repl, _: str | None) -> bool:
 
     runs = await list_runs(repl.opened.db, repo_path=repl.opened.record.repo_path, limit=10)
     if not runs:
-        repl.say("no runs in this repository yet (`mda start TEMPLATE` starts one)")
+        repl.say(msg("chat.no_runs"))
         return True
     for run in runs:
         started = run.created_at.strftime("%Y-%m-%d %H:%M")

@@ -33,14 +33,16 @@ def list_runs(
     as_json: bool = _JSON,
 ) -> None:
     """List runs, newest first."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
 
     if state is not None and state not in STATES:
-        raise MdaError(f"unknown state {state!r} (use one of: {', '.join(STATES)})")
+        raise MdaError(msg("runs.unknown_state", state=repr(state), states=", ".join(STATES)))
     asyncio.run(_list(state, limit, as_json))
 
 
 async def _list(state: str | None, limit: int, as_json: bool) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
@@ -56,7 +58,7 @@ async def _list(state: str | None, limit: int, as_json: bool) -> None:
         print_json([_run_json(r) for r in runs])
         return
     print_table(
-        "Runs",
+        msg("runs.table_runs"),
         ["run", "state", "template", "base", "repository", "started"],
         [
             (
@@ -98,7 +100,7 @@ async def _show(ref: str, follow: bool, as_json: bool) -> int:
 
             await follow_run(client, db, record.id, ask_at_gates=sys.stdin.isatty())
         view = await run_view(client, db, record)
-    view["web_ui"] = web_ui_url(record.workflow_id)
+    view["web_ui"] = web_ui_url(record.workflow_id, person=not as_json)
     if as_json:
         from my_deepagent.cli.output import print_json
 
@@ -157,27 +159,37 @@ def _run_json(record: RunRecord) -> dict[str, Any]:
 
 
 def _print_view(view: dict[str, Any]) -> None:
+    from my_deepagent.catalogue import msg
+
+    short = view["run_id"][:8]
+    error = f" ({view['error']})" if view.get("error") else ""
     lines = [
-        f"run       {view['run_id']}",
-        f"state     {view['state']}" + (f" ({view['error']})" if view.get("error") else ""),
-        f"template  {view['template']}",
-        f"repo      {view['repo']} (base {view['base']})",
-        f"web UI    {view['web_ui']}",
+        msg("runs.view_run", run=view["run_id"]),
+        msg("runs.view_state", state=view["state"], error=error),
+        msg("runs.view_template", template=view["template"]),
+        msg("runs.view_repo", repo=view["repo"], base=view["base"]),
+        msg("runs.view_web_ui", web_ui=view["web_ui"]),
     ]
     gate = view.get("pending_gate")
     if gate:
-        lines.append(f"gate      {gate['gate_id']} waiting (mda approve {view['run_id'][:8]})")
+        lines.append(msg("runs.view_gate", gate=gate["gate_id"], run=short))
     budget = view.get("pending_budget")
     if budget:
         from my_deepagent.domain.budget import BudgetGate
 
         waiting = BudgetGate.model_validate(budget)
         lines.append(
-            f"budget    waiting: {waiting.describe()} (mda budget raise {view['run_id'][:8]} "
-            f"--usd {waiting.suggested_cap()}, or mda abort)"
+            msg(
+                "runs.view_budget",
+                gate=waiting.describe(shown=True),
+                run=short,
+                usd=waiting.suggested_cap(),
+            )
         )
     for phase in view.get("phases", []):
-        lines.append(f"  {phase['key']:<12} {phase['state']:<18} round {phase['round']}")
+        lines.append(
+            msg("runs.view_phase", phase=phase["key"], state=phase["state"], round=phase["round"])
+        )
     sys.stdout.write("\n".join(lines) + "\n")
 
 
@@ -188,6 +200,7 @@ def events(run: str = _RUN, as_json: bool = _JSON) -> None:
 
 
 async def _events(ref: str, as_json: bool) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
@@ -201,7 +214,7 @@ async def _events(ref: str, as_json: bool) -> None:
         print_json([e.model_dump(mode="json") for e in rows])
         return
     print_table(
-        f"Events of run {record.id[:12]}",
+        msg("runs.table_events", run=record.id[:12]),
         ["time", "event", "phase", "details"],
         [
             (
@@ -220,14 +233,16 @@ def report(
     format: str = typer.Option("md", "--format", help="md or json."),
 ) -> None:
     """Print the run's final report (Markdown or JSON)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
 
     if format not in ("md", "json"):
-        raise MdaError(f"unknown --format {format!r} (use md or json)")
+        raise MdaError(msg("runs.unknown_report_format", format=repr(format)))
     asyncio.run(_report(run, format))
 
 
 async def _report(ref: str, format: str) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
     from my_deepagent.report_files import local_report, report_file
     from my_deepagent.settings import get_settings
@@ -240,8 +255,12 @@ async def _report(ref: str, format: str) -> None:
         written = await local_report(db, settings.paths.reports_dir, record.id)
     if written is None:
         raise MdaError(
-            f"run {record.id[:12]} has no report yet (it is {record.state.value}); "
-            f"see `mda runs show {record.id[:8]}`"
+            msg(
+                "runs.no_report_yet",
+                run=record.id[:12],
+                state=record.state.value,
+                short=record.id[:8],
+            )
         )
     path = report_file(settings.paths.reports_dir, record.id, format)
     sys.stdout.write(path.read_text(encoding="utf-8"))

@@ -39,6 +39,7 @@ def start() -> None:
     """
     import asyncio
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.embedded.server import start_server
     from my_deepagent.settings import get_settings
     from my_deepagent.temporal_config import embedded_config_or_fail
@@ -47,27 +48,36 @@ def start() -> None:
     config = embedded_config_or_fail()
     result = asyncio.run(start_server(config))
     info = result.info
-    state = "already running" if result.already_running else "started"
-    typer.echo(f"Temporal server {state} at {info.address} (pid {info.pid}); Web UI {info.ui_url}")
+    shown = {"address": info.address, "pid": info.pid, "ui_url": info.ui_url}
+    if result.already_running:
+        typer.echo(msg("operations.server_already_running", **shown))
+    else:
+        typer.echo(msg("operations.server_started", **shown))
     if result.already_running and (info.port, info.ui_port) != (config.port, config.ui_port):
         typer.echo(
-            f"note: it keeps ports {info.port}/{info.ui_port} until `mda server stop`; "
-            f"the configured {config.port}/{config.ui_port} apply at the next start"
+            msg(
+                "operations.server_keeps_ports",
+                port=info.port,
+                ui_port=info.ui_port,
+                configured_port=config.port,
+                configured_ui_port=config.ui_port,
+            )
         )
 
 
 @app.command()
 def stop() -> None:
     """Stop the server mda started (SIGTERM, then SIGKILL after 10 s). Data is kept."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.embedded.server import EmbeddedServerConfig, stop_server
 
     result = stop_server(EmbeddedServerConfig.from_settings())
     if result.outcome == "stopped" and result.info is not None:
-        typer.echo(f"Temporal server stopped (pid {result.info.pid})")
+        typer.echo(msg("operations.server_stopped", pid=result.info.pid))
     elif result.outcome == "stale":
-        typer.echo("no embedded Temporal server is running (removed a stale pid file)")
+        typer.echo(msg("operations.server_not_running_stale"))
     else:
-        typer.echo("no embedded Temporal server is running")
+        typer.echo(msg("operations.server_not_running"))
 
 
 @app.command()
@@ -111,11 +121,12 @@ def logs(
     follow: bool = typer.Option(False, "-f", "--follow", help="Keep printing new lines."),
 ) -> None:
     """Print the server's log file (its output and mda's start lines)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.embedded.server import EmbeddedServerConfig
 
     log_file = EmbeddedServerConfig.from_settings().log_file
     if not log_file.exists() and not follow:
-        typer.echo(f"no Temporal server log yet at {log_file}", err=True)
+        typer.echo(msg("operations.server_no_log", log_file=log_file), err=True)
         return
     position = 0
     if log_file.exists():
@@ -151,6 +162,7 @@ def _follow(log_file: Path, position: int) -> None:
 def _configured_status(target: TemporalTarget, as_json: bool) -> None:
     import asyncio
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
     from my_deepagent.temporal_config import connect_configured
 
@@ -172,10 +184,13 @@ def _configured_status(target: TemporalTarget, as_json: bool) -> None:
             }
         )
     else:
-        typer.echo("mode       configured (TEMPORAL_ADDRESS or the Temporal config profile)")
+        typer.echo(msg("operations.status_mode_configured"))
         typer.echo(f"address    {target.address}")
         typer.echo(f"namespace  {target.namespace}")
-        typer.echo(f"reachable  {'yes' if problem is None else 'no: ' + problem}")
+        if problem is None:
+            typer.echo(msg("operations.status_reachable"))
+        else:
+            typer.echo(msg("operations.status_unreachable", problem=problem))
     if not reachable:
         raise typer.Exit(EXIT_NOT_RUNNING)
 
@@ -193,7 +208,9 @@ def _print_not_running(config: EmbeddedServerConfig, as_json: bool) -> None:
             }
         )
     else:
-        typer.echo("no embedded Temporal server is running (start it with `mda server start`)")
+        from my_deepagent.catalogue import msg
+
+        typer.echo(msg("operations.server_not_running_start_hint"))
 
 
 def _print_running(info: ServerInfo, namespace: str, answering: bool, as_json: bool) -> None:
@@ -225,7 +242,9 @@ def _print_running(info: ServerInfo, namespace: str, answering: bool, as_json: b
     typer.echo(f"uptime     {_duration(uptime)}")
     typer.echo(f"log        {info.log_file}")
     if not answering:
-        typer.echo(f"answering  no (see {info.log_file})")
+        from my_deepagent.catalogue import msg
+
+        typer.echo(msg("operations.status_not_answering", log_file=info.log_file))
 
 
 def _duration(seconds: float) -> str:

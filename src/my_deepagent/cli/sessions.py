@@ -35,6 +35,7 @@ def list_sessions(
 
 
 async def _list(limit: int, as_json: bool) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
@@ -46,7 +47,7 @@ async def _list(limit: int, as_json: bool) -> None:
         print_json([_session_json(s) for s in sessions])
         return
     print_table(
-        "Sessions",
+        msg("chat.sessions_title"),
         ["session", "state", "title", "turns", "model", "repository", "last message"],
         [
             [
@@ -71,8 +72,8 @@ def show(
 
 
 async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json
-    from my_deepagent.domain.budget import BudgetGate, usd_text
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.messages import session_messages
@@ -90,36 +91,58 @@ async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
         )
         return
     out = sys.stdout
-    out.write(f"Session {record.id} ({record.state})\n")
-    out.write(f"  title: {record.title or '(none yet)'}\n")
-    out.write(f"  agent: {record.persona_ref} on {record.model}\n")
-    out.write(f"  repository: {record.repo_path}\n")
-    out.write(
-        f"  turns: {record.turns} · context {record.context_tokens:,} tokens · used "
-        f"{record.total_input_tokens:,} in / {record.total_output_tokens:,} out\n"
-    )
-    if record.unconfined_since is not None:
-        out.write(f"  agent shell: UNCONFINED since {_when(record.unconfined_since)} "
-                  "(MDA_SANDBOX=off)\n")  # fmt: skip
-    cap = budget["budget"].get("session")
-    spent = usd_text(budget["spent_usd"])
-    out.write(
-        f"  spent: {spent}"
-        + (f" of {usd_text(cap['usd'])} ({cap['policy']})" if cap else "")
-        + "\n"
-    )
-    gate = budget["budget_gate"]
-    if gate is not None:
-        waiting = BudgetGate.model_validate(gate)
-        out.write(
-            f"  waiting: {waiting.describe()} (mda budget raise {record.id[:8]} "
-            f"--usd {waiting.suggested_cap()})\n"
-        )
+    out.write(msg("chat.show_header", session=record.id, state=record.state) + "\n")
+    for line in _show_lines(record, budget):
+        out.write(f"  {line}\n")
     for row in rows:
-        flags = (" [summary]" if row.is_summary else "") + (" [archived]" if row.archived else "")
+        flags = _flags(row)
         out.write(f"\n#{row.seq} {row.role}{flags}:\n{row.content.rstrip()}\n")
         for call in row.tool_calls or ():
             out.write(f"  ↳ {call['args']}\n")
+
+
+def _show_lines(record: SessionRecord, budget: dict[str, Any]) -> list[str]:
+    """`mda sessions show`: the session's details, one line each."""
+    from my_deepagent.catalogue import msg
+    from my_deepagent.domain.budget import BudgetGate, usd_text
+
+    lines = [
+        msg("chat.show_title", title=record.title)
+        if record.title
+        else msg("chat.show_no_title"),
+        msg("chat.show_agent_line", persona=record.persona_ref, model=record.model),
+        msg("chat.show_repository", repo=record.repo_path),
+        msg(
+            "chat.show_turns", turns=record.turns, context=f"{record.context_tokens:,}",
+            input=f"{record.total_input_tokens:,}", output=f"{record.total_output_tokens:,}",
+        ),
+    ]  # fmt: skip
+    if record.unconfined_since is not None:
+        lines.append(msg("chat.show_unconfined", when=_when(record.unconfined_since)))
+    cap = budget["budget"].get("session")
+    spent = usd_text(budget["spent_usd"])
+    if cap:
+        cap_usd = usd_text(cap["usd"])
+        lines.append(msg("chat.show_spent_of", spent=spent, cap=cap_usd, policy=cap["policy"]))
+    else:
+        lines.append(msg("chat.show_spent", spent=spent))
+    gate = budget["budget_gate"]
+    if gate is not None:
+        waiting = BudgetGate.model_validate(gate)
+        lines.append(
+            msg(
+                "chat.show_waiting", gate=waiting.describe(shown=True),
+                session=record.id[:8], cap=waiting.suggested_cap(),
+            )
+        )  # fmt: skip
+    return lines
+
+
+def _flags(row: MessageRecord) -> str:
+    from my_deepagent.catalogue import msg
+
+    summary = msg("chat.flag_summary") if row.is_summary else ""
+    return summary + (msg("chat.flag_archived") if row.archived else "")
 
 
 @app.command("resume")
@@ -143,6 +166,7 @@ def end(session: str = _SESSION) -> None:
 
 
 async def _end(ref: str) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.sessions.client import end_session
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
@@ -151,7 +175,10 @@ async def _end(ref: str) -> None:
     async with open_database(get_settings()) as db:
         record = await find_session(db, ref)
         ended = await end_session(db, record)
-    sys.stdout.write(f"Session {record.id} {'ended' if ended else 'had already ended'}.\n")
+    if ended:
+        sys.stdout.write(msg("chat.session_ended_now", session=record.id) + "\n")
+    else:
+        sys.stdout.write(msg("chat.session_already_ended", session=record.id) + "\n")
 
 
 @app.command("restore")
@@ -170,6 +197,7 @@ async def _restore(ref: str, turn: int | None) -> None:
     from datetime import UTC, datetime
     from pathlib import Path
 
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_table
     from my_deepagent.errors import MdaError
     from my_deepagent.git.snapshot import SNAPSHOT_NAMESPACE, list_snapshots, restore_working_tree
@@ -185,30 +213,25 @@ async def _restore(ref: str, turn: int | None) -> None:
     snapshots = [s for s in await asyncio.to_thread(list_snapshots, repo, record.id) if s.turn]
     if turn is None:
         if not snapshots:
-            sys.stdout.write(f"Session {short} has no recorded working tree yet.\n")
+            sys.stdout.write(msg("chat.restore_nothing", session=short) + "\n")
             return
         rows = [[str(s.turn), s.created[:19].replace("T", " "), s.commit[:12]] for s in snapshots]
-        print_table(
-            f"Working trees of session {short} in {repo}", ["before turn", "at", "record"], rows
-        )
-        sys.stdout.write(f"Restore one with: mda sessions restore {short} --turn N\n")
+        title = msg("chat.restore_title", session=short, repo=repo)
+        print_table(title, ["before turn", "at", "record"], rows)
+        sys.stdout.write(msg("chat.restore_hint", session=short) + "\n")
         return
     chosen = next((s for s in snapshots if s.turn == turn), None)
     if chosen is None:
-        turns = ", ".join(str(s.turn) for s in snapshots) or "none yet"
-        raise MdaError(
-            f"session {short} has no record of the working tree before turn {turn} "
-            f"(recorded turns: {turns}; list them with `mda sessions restore {short}`)"
-        )
+        turns = ", ".join(str(s.turn) for s in snapshots)
+        if not turns:
+            raise MdaError(msg("chat.restore_no_turn_yet", session=short, turn=turn))
+        raise MdaError(msg("chat.restore_no_turn", session=short, turn=turn, turns=turns))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     undo_ref = f"{SNAPSHOT_NAMESPACE}/{record.id}/before-restore-{stamp}"
     count = await asyncio.to_thread(
         restore_working_tree, repo, chosen, undo_ref, settings.paths.data_dir
     )
-    sys.stdout.write(
-        f"Restored {count} files in {repo} as they were before turn {turn}; files created "
-        f"since were kept. The files as they were just now are recorded at {undo_ref}.\n"
-    )
+    sys.stdout.write(msg("chat.restored", count=count, repo=repo, turn=turn, undo=undo_ref) + "\n")
 
 
 async def _budget_json(db: Database, record: SessionRecord) -> dict[str, Any]:

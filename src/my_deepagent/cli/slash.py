@@ -14,9 +14,11 @@ how a user sends a message that starts like an unknown command.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 
 ArgumentKind = Literal["none", "optional", "word", "words", "text"]
@@ -26,14 +28,19 @@ words: zero or more words on one line; text: any non-empty text (newlines includ
 
 @dataclass(frozen=True)
 class SlashSpec:
-    """One command: its name (without `/`), how to call it, what it does."""
+    """One command: its name (without `/`), how to call it, what it does (in the
+    person's language, looked up when shown)."""
 
     name: str
     usage: str
-    summary: str
+    describe: Callable[[], str]
     argument: ArgumentKind = "none"
-    missing: str = ""
+    missing: Callable[[], str] | None = None
     """The message when a required argument is missing."""
+
+    @property
+    def summary(self) -> str:
+        return self.describe()
 
 
 @dataclass(frozen=True)
@@ -45,46 +52,31 @@ class SlashCommand:
 
 
 COMMANDS: tuple[SlashSpec, ...] = (
-    SlashSpec("help", "/help", "show these commands"),
-    SlashSpec("quit", "/quit", "leave the REPL (the session stays; resume it later)"),
-    SlashSpec("exit", "/exit", "same as /quit"),
-    SlashSpec(
-        "agent",
-        "/agent [persona]",
-        "show the current persona, or switch to another (fresh context)",
-        "optional",
-    ),
-    SlashSpec(
-        "model",
-        "/model [model]",
-        "show the current model, or switch to another (fresh context)",
-        "optional",
-    ),
-    SlashSpec("clear", "/clear", "archive the visible messages and start a fresh context"),
-    SlashSpec("stats", "/stats", "messages, tokens and cost of this session"),
-    SlashSpec(
-        "budget",
-        "/budget [raise <usd> [scope]]",
-        "spending against the caps, or raise one (default: the session's)",
-        "words",
-    ),
-    SlashSpec("runs", "/runs", "recent runs in this repository"),
-    SlashSpec("compact", "/compact", "summarise older messages now to free context"),
+    SlashSpec("help", "/help", lambda: msg("chat.help_help")),
+    SlashSpec("quit", "/quit", lambda: msg("chat.help_quit")),
+    SlashSpec("exit", "/exit", lambda: msg("chat.help_exit")),
+    SlashSpec("agent", "/agent [persona]", lambda: msg("chat.help_agent"), "optional"),
+    SlashSpec("model", "/model [model]", lambda: msg("chat.help_model"), "optional"),
+    SlashSpec("clear", "/clear", lambda: msg("chat.help_clear")),
+    SlashSpec("stats", "/stats", lambda: msg("chat.help_stats")),
+    SlashSpec("budget", "/budget [raise <usd> [scope]]", lambda: msg("chat.help_budget"), "words"),
+    SlashSpec("runs", "/runs", lambda: msg("chat.help_runs")),
+    SlashSpec("compact", "/compact", lambda: msg("chat.help_compact")),
     SlashSpec(
         "remember",
         "/remember <text>",
-        "save a note to this project's memory",
+        lambda: msg("chat.help_remember"),
         "text",
-        "nothing to remember: /remember <text>",
+        lambda: msg("chat.nothing_to_remember"),
     ),
     SlashSpec(
         "forget",
         "/forget <slug>",
-        "remove a note from this project's memory",
+        lambda: msg("chat.help_forget"),
         "word",
-        "/forget <slug>: which note? (see /memory)",
+        lambda: msg("chat.forget_which"),
     ),
-    SlashSpec("memory", "/memory", "list this project's memory notes"),
+    SlashSpec("memory", "/memory", lambda: msg("chat.help_memory")),
 )
 
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
@@ -108,26 +100,28 @@ def parse_slash(line: str) -> SlashCommand | None:
     name = match.group(1).lower()
     spec = _BY_NAME.get(name)
     if spec is None:
-        raise MdaError(
-            f"unknown command /{match.group(1)} (see /help; "
-            "start the line with a space to send it as a message)"
-        )
+        raise MdaError(msg("chat.slash_unknown", word=match.group(1)))
     argument = line[match.end() :].strip() or None
     _check_argument(spec, argument)
     return SlashCommand(name=name, argument=argument)
 
 
 def _check_argument(spec: SlashSpec, argument: str | None) -> None:
+    name, usage = spec.name, spec.usage
     if argument is None:
         if spec.argument in ("word", "text"):
-            raise MdaError(spec.missing or f"/{spec.name} needs an argument: {spec.usage}")
+            missing = spec.missing
+            raise MdaError(
+                missing() if missing else msg("chat.slash_needs_argument", name=name, usage=usage)
+            )
         return
+    got = repr(_preview(argument))
     if spec.argument == "none":
-        raise MdaError(f"/{spec.name} takes no argument (got {_preview(argument)!r})")
+        raise MdaError(msg("chat.slash_no_argument", name=name, got=got))
     if spec.argument in ("optional", "word") and len(argument.split()) > 1:
-        raise MdaError(f"/{spec.name} takes one word, not {_preview(argument)!r}: {spec.usage}")
+        raise MdaError(msg("chat.slash_one_word", name=name, got=got, usage=usage))
     if spec.argument == "words" and "\n" in argument:
-        raise MdaError(f"/{spec.name} takes one line: {spec.usage}")
+        raise MdaError(msg("chat.slash_one_line", name=name, usage=usage))
 
 
 def _preview(argument: str, limit: int = 40) -> str:
@@ -139,6 +133,6 @@ def help_text() -> str:
     """One line per command: usage, then what it does."""
     width = max(len(spec.usage) for spec in COMMANDS)
     lines = [f"{spec.usage.ljust(width)}  {spec.summary}" for spec in COMMANDS]
-    lines.append(f"{'@path'.ljust(width)}  send a repository file along with your message")
-    lines.append(f"{'Esc Enter'.ljust(width)}  new line (or end the line with \\); Enter sends")
+    lines.append(f"{'@path'.ljust(width)}  {msg('chat.help_path')}")
+    lines.append(f"{'Esc Enter'.ljust(width)}  {msg('chat.help_newline')}")
     return "\n".join(lines)

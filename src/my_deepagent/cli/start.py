@@ -58,12 +58,13 @@ def start(
 ) -> None:
     """Start a run of a workflow template on a repository, and follow it."""
     from my_deepagent.budget_caps import policy_option, usd_option
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
     from my_deepagent.launch import RunRequest, read_requirements
 
     cap, policy = usd_option(budget_usd), policy_option(budget_policy)
     if policy is not None and cap is None:
-        raise MdaError("--budget-policy applies to the run's cap: give --budget-usd too")
+        raise MdaError(msg("runs.policy_needs_cap"))
     request = RunRequest(
         template=template,
         repo=repo,
@@ -109,7 +110,7 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool, previe
             _print_summary(summary, json_output)
             return 0
         if not json_output:
-            sys.stdout.write(f"Run {record.id} started: {summary['web_ui']}\n")
+            _print_started(record.id, record.workflow_id)
         code = await _follow_to_end(client, db, record.id, quiet=json_output)
         if json_output:
             final = await get_run(db, record.id)
@@ -133,6 +134,7 @@ def resume(
 
 
 async def _resume(ref: str, budget_usd: Decimal | None) -> int:
+    from my_deepagent.catalogue import msg
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import resume_run
     from my_deepagent.settings import get_settings
@@ -143,22 +145,24 @@ async def _resume(ref: str, budget_usd: Decimal | None) -> int:
         record = await find_run(db, ref)
         client, _polled = await client_with_worker()
         restarted = await resume_run(client, db, load_user_catalog(), record, budget_usd=budget_usd)
-        verb = "resumed from its first unfinished phase" if restarted else "is still running"
-        sys.stdout.write(f"Run {record.id} {verb}: {web_ui_url(record.workflow_id)}\n")
+        shown = web_ui_url(record.workflow_id, person=True)
+        if restarted:
+            sys.stdout.write(msg("runs.resumed", run=record.id, web_ui=shown) + "\n")
+        else:
+            sys.stdout.write(msg("runs.still_running", run=record.id, web_ui=shown) + "\n")
         return await _follow_to_end(client, db, record.id, quiet=False)
 
 
 async def client_with_worker() -> tuple[Any, bool]:
     """A client, and whether a worker polls (if none does, a note says the run waits)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.client import client_with_worker as connect
     from my_deepagent.settings import get_settings
 
     client, polled = await connect()
     if not polled:
-        sys.stderr.write(
-            f"mda: note: no worker polls task queue {get_settings().task_queue!r}; the run "
-            "waits until one does (start one with `mda worker`)\n"
-        )
+        note = msg("runs.no_worker", queue=repr(get_settings().task_queue))
+        sys.stderr.write(msg("cli.note", message=note) + "\n")
     return client, polled
 
 
@@ -170,13 +174,20 @@ async def _follow_to_end(client: Any, db: Any, run_id: str, *, quiet: bool) -> i
     state = await follow_run(client, db, run_id, ask_at_gates=asking, quiet=quiet)
     record = await get_run(db, run_id)
     if not quiet:
+        from my_deepagent.catalogue import msg
         from my_deepagent.report_files import local_report
         from my_deepagent.settings import get_settings
 
         written = await local_report(db, get_settings().paths.reports_dir, run_id)
-        report = f" Report: {written[1]}" if written is not None else ""
         reason = f" ({record.error})" if record is not None and record.error else ""
-        sys.stdout.write(f"Run {run_id} {state}{reason}.{report}\n")
+        if written is not None:
+            report = written[1]
+            line = msg(
+                "runs.ended_with_report", run=run_id, state=state, reason=reason, report=report
+            )
+        else:
+            line = msg("runs.ended", run=run_id, state=state, reason=reason)
+        sys.stdout.write(line + "\n")
     return EXIT_FOR_STATE.get(state, 1)
 
 
@@ -186,11 +197,20 @@ def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
 
         print_json(summary)
     else:
-        sys.stdout.write(f"Run {summary['run_id']} started: {summary['web_ui']}\n")
+        _print_started(summary["run_id"], summary["workflow_id"])
 
 
-def web_ui_url(workflow_id: str) -> str:
-    """The Temporal Web UI page of a workflow (embedded server), or the id otherwise."""
+def _print_started(run_id: str, workflow_id: str) -> None:
+    from my_deepagent.catalogue import msg
+
+    shown = web_ui_url(workflow_id, person=True)
+    sys.stdout.write(msg("runs.started", run=run_id, web_ui=shown) + "\n")
+
+
+def web_ui_url(workflow_id: str, *, person: bool = False) -> str:
+    """The Temporal Web UI page of a workflow (embedded server), or the id otherwise:
+    in English for JSON, in the person's language when `person`."""
+    from my_deepagent.catalogue import english, msg
     from my_deepagent.embedded.server import EmbeddedServerConfig, running_server
     from my_deepagent.temporal_config import load_target
 
@@ -199,4 +219,6 @@ def web_ui_url(workflow_id: str) -> str:
         info = running_server(EmbeddedServerConfig.from_settings(namespace=target.namespace))
         if info is not None:
             return f"{info.ui_url}/namespaces/{target.namespace}/workflows/{workflow_id}"
-    return f"workflow {workflow_id} in namespace {target.namespace}"
+    if person:
+        return msg("runs.workflow_in_namespace", workflow=workflow_id, namespace=target.namespace)
+    return english("runs.workflow_in_namespace", workflow=workflow_id, namespace=target.namespace)

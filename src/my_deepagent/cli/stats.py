@@ -22,25 +22,29 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Model calls, tokens and cost, grouped (every run and session)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.store.stats import GROUPS
 
     group = next((g for g in GROUPS if g == by), None)
     if group is None:
-        raise MdaError(f"unknown --by {by!r}: use one of {', '.join(GROUPS)}")
+        raise MdaError(msg("runs.unknown_group", by=repr(by), groups=", ".join(GROUPS)))
     asyncio.run(_stats(group, _since(since), as_json))
 
 
 def _since(value: str | None) -> datetime | None:
+    from my_deepagent.catalogue import msg
+
     if value is None:
         return None
     try:
         day = datetime.strptime(value.strip(), "%Y-%m-%d")
     except ValueError:
-        raise MdaError(f"--since {value!r} is not a date: write it as YYYY-MM-DD") from None
+        raise MdaError(msg("runs.since_not_date", value=repr(value))) from None
     return day.replace(tzinfo=UTC)
 
 
 async def _stats(by: GroupBy, since: datetime | None, as_json: bool) -> None:
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.domain.budget import usd_text
     from my_deepagent.settings import get_settings
@@ -52,8 +56,12 @@ async def _stats(by: GroupBy, since: datetime | None, as_json: bool) -> None:
     if as_json:
         print_json([row.to_json() for row in rows])
         return
+    if since is not None:
+        title = msg("runs.table_calls_since", by=by, since=since.date().isoformat())
+    else:
+        title = msg("runs.table_calls", by=by)
     print_table(
-        f"Model calls by {by}" + (f" since {since.date().isoformat()}" if since else ""),
+        title,
         [by, "calls", "input", "output", "cached", "cost"],
         [
             (

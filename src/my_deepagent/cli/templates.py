@@ -19,6 +19,7 @@ _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 @app.command("list")
 def list_templates(as_json: bool = _JSON) -> None:
     """List the templates, shipped and your own (<config>/templates)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.domain.catalog import load_user_catalog
 
@@ -28,7 +29,7 @@ def list_templates(as_json: bool = _JSON) -> None:
         print_json([template_json(t, catalog) for t in templates])
         return
     print_table(
-        "Templates",
+        msg("runs.table_templates"),
         ["ref", "phases", "approval after", "source"],
         [
             (
@@ -51,6 +52,7 @@ def show_template(
     as_json: bool = _JSON,
 ) -> None:
     """Show a template's roles and phases: artifact, schema, approval, prompt."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json
     from my_deepagent.domain.catalog import load_user_catalog
 
@@ -62,25 +64,64 @@ def show_template(
     source = catalog.source("template", template.ref)
     lines = [
         f"{template.ref}  ({source.origin}: {source.path})",
-        f"hash: {template.hash}",
+        msg("runs.show_hash", hash=template.hash),
         template.description,
         "",
-        "roles:",
+        msg("runs.template_roles"),
+        *_role_lines(template),
+        "",
+        msg("runs.template_phases"),
+        *_phase_lines(template),
     ]
+    typer.echo("\n".join(lines))
+
+
+def _role_lines(template: Template) -> list[str]:
+    from my_deepagent.catalogue import msg
+
+    lines = []
     for role in template.roles:
-        default = f", default persona {role.default_persona}" if role.default_persona else ""
-        lines.append(f"  {role.name}: needs {', '.join(role.capabilities)}{default}")
+        needs = ", ".join(role.capabilities)
+        if role.default_persona:
+            lines.append(
+                msg(
+                    "runs.template_role_default",
+                    role=role.name,
+                    capabilities=needs,
+                    persona=role.default_persona,
+                )
+            )
+        else:
+            lines.append(msg("runs.template_role", role=role.name, capabilities=needs))
         if role.description:
             lines.append(f"    {role.description}")
-    lines += ["", "phases:"]
+    return lines
+
+
+def _phase_lines(template: Template) -> list[str]:
+    from my_deepagent.catalogue import msg
+
+    lines = []
     for number, phase in enumerate(template.phases, start=1):
-        lines.append(f"  {number}. {phase.key}: {phase.title or phase.key} (role {phase.role})")
-        lines.append(f"     artifact: {phase.artifact.path} (schema {phase.artifact.schema_ref})")
+        lines.append(
+            msg(
+                "runs.template_phase",
+                number=number,
+                key=phase.key,
+                title=phase.title or phase.key,
+                role=phase.role,
+            )
+        )
+        lines.append(
+            msg(
+                "runs.template_artifact", path=phase.artifact.path, schema=phase.artifact.schema_ref
+            )
+        )
         if phase.inputs:
-            lines.append(f"     reads: {', '.join(phase.inputs)}")
-        lines.append(f"     approval: {_approval_text(template, phase.key)}")
+            lines.append(msg("runs.template_reads", inputs=", ".join(phase.inputs)))
+        lines.append(msg("runs.template_approval", approval=_approval_text(template, phase.key)))
         lines += [f"     | {line}" for line in phase.prompt.strip().splitlines()]
-    typer.echo("\n".join(lines))
+    return lines
 
 
 def template_json(template: Template, catalog: Catalog) -> dict[str, Any]:
@@ -94,9 +135,15 @@ def template_json(template: Template, catalog: Catalog) -> dict[str, Any]:
 
 
 def _approval_text(template: Template, key: str) -> str:
+    from my_deepagent.catalogue import msg
+
     approval = template.phase(key).approval
     if not approval.required:
-        return "none"
+        return msg("runs.approval_none")
     if approval.timeout_s is None:
-        return "required"
-    return f"required, {approval.on_timeout} after {approval.timeout_s:g} s"
+        return msg("runs.approval_required")
+    return msg(
+        "runs.approval_timeout",
+        on_timeout=approval.on_timeout,
+        seconds=format(approval.timeout_s, "g"),
+    )

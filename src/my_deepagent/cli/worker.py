@@ -52,16 +52,17 @@ def worker(
 @app.command()
 def stop() -> None:
     """Stop the detached worker (SIGTERM, graceful; SIGKILL after 20 s)."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.embedded.worker_process import stop_worker
     from my_deepagent.settings import get_settings
 
     result = stop_worker(get_settings().paths)
     if result.outcome == "stopped" and result.info is not None:
-        typer.echo(f"mda worker stopped (pid {result.info.pid})")
+        typer.echo(msg("operations.worker_stopped", pid=result.info.pid))
     elif result.outcome == "stale":
-        typer.echo("no detached mda worker is running (removed a stale pid file)")
+        typer.echo(msg("operations.worker_not_running_stale"))
     else:
-        typer.echo("no detached mda worker is running")
+        typer.echo(msg("operations.worker_not_running"))
 
 
 @app.command()
@@ -69,6 +70,7 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
     """Show the detached worker's pid and log. Exit code 3: it is not running."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.embedded.worker_process import log_file, running_worker
     from my_deepagent.settings import get_settings
 
@@ -87,7 +89,7 @@ def status(
             }
         )
     elif info is None:
-        typer.echo("no detached mda worker is running (`mda start` starts one when needed)")
+        typer.echo(msg("operations.worker_not_running_start_hint"))
     else:
         typer.echo(f"pid        {info.pid}")
         typer.echo(f"identity   {info.identity}")
@@ -103,6 +105,7 @@ def health(
 ) -> None:
     """Exit 0 while a worker of this MDA_HOME reaches the Temporal server (a container
     health check or liveness probe); exit 1, with one line, when none does."""
+    from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
     from my_deepagent.settings import get_settings
     from my_deepagent.worker_health import FRESH_FOR_S, healthy_workers
@@ -115,10 +118,13 @@ def health(
         print_json({"healthy": bool(found), "workers": [w.__dict__ for w in found]})
     if not found:
         raise MdaError(
-            f"no worker of {paths.data_dir} has reached the Temporal server in the last "
-            f"{FRESH_FOR_S:g} s (start `mda worker`, or see its log)",
+            msg(
+                "operations.worker_unhealthy",
+                data_dir=paths.data_dir,
+                seconds=f"{FRESH_FOR_S:g}",
+            ),
             exit_code=1,
         )
     if not as_json:
         for worker in found:
-            typer.echo(f"worker {worker.identity} reaches the Temporal server")
+            typer.echo(msg("operations.worker_healthy", identity=worker.identity))

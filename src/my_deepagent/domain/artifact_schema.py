@@ -22,6 +22,7 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.hashing import canonical_json, sha256_hex
 from my_deepagent.domain.problems import FieldProblem, format_loc, short
 from my_deepagent.domain.refs import AssetId, Version, format_ref, try_parse_ref
@@ -57,7 +58,7 @@ class ArtifactSchema(BaseModel):
     @model_validator(mode="after")
     def _document_matches(self) -> ArtifactSchema:
         if _check_text(self.document_json) != (self.id, self.version):
-            raise FieldProblem("document_json", "the document's $id does not match id@version")
+            raise FieldProblem("document_json", msg("assets.schema_id_mismatch"))
         return self
 
     @property
@@ -116,31 +117,29 @@ def _id_of(document: dict[str, Any]) -> tuple[str, int]:
         else None
     )
     if ref is None or ref.version is None:
-        raise FieldProblem(
-            "$id", f"{short(raw_id)} must name the schema as mda:ID@VERSION (e.g. mda:spec@1)"
-        )
+        raise FieldProblem("$id", msg("assets.schema_bad_id", value=short(raw_id)))
     return ref.id, ref.version
 
 
 def check_document(document: Any) -> None:
     """Check a schema document is a draft 2020-12 object schema named by `$id`."""
     if not isinstance(document, dict):
-        raise FieldProblem("", f"expected a JSON object, got {short(document)}")
+        raise FieldProblem("", msg("assets.schema_not_object", value=short(document)))
     if document.get("$schema") != DRAFT_2020_12:
-        raise FieldProblem("$schema", f"must be {DRAFT_2020_12!r} (JSON Schema draft 2020-12)")
+        raise FieldProblem("$schema", msg("assets.schema_draft", draft=repr(DRAFT_2020_12)))
     _id_of(document)
     if not isinstance(document.get("title"), str) or not document["title"].strip():
-        raise FieldProblem("title", "is missing (add a short title)")
+        raise FieldProblem("title", msg("assets.schema_title_missing"))
     if "description" in document and not isinstance(document["description"], str):
-        raise FieldProblem("description", "must be a string")
+        raise FieldProblem("description", msg("assets.schema_description_type"))
     if document.get("type") != "object":
-        raise FieldProblem("type", 'must be "object" (an artifact is a JSON object)')
+        raise FieldProblem("type", msg("assets.schema_type_object"))
     try:
         Draft202012Validator.check_schema(document)
     except SchemaError as exc:
         where = format_loc(list(exc.absolute_path))
         raise FieldProblem(
-            where, f"invalid JSON Schema: {_clip(exc.message)} (fix it to follow draft 2020-12)"
+            where, msg("assets.schema_invalid", problem=_clip(exc.message))
         ) from None
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.hashing import content_hash
 from my_deepagent.domain.model_spec import PROVIDERS, Provider
 from my_deepagent.domain.persona import Persona
@@ -75,9 +76,9 @@ def parse_overrides(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         role, sep, ref = (part.strip() for part in item.partition("="))
         if not sep or not role or not ref:
-            raise AssetError(f"bad --persona {item!r} (write ROLE=PERSONA, e.g. reviewer=x@1)")
+            raise AssetError(msg("assets.bad_persona_option", item=repr(item)))
         if role in overrides:
-            raise AssetError(f"--persona names role {role!r} twice (keep one)")
+            raise AssetError(msg("assets.persona_option_twice", role=repr(role)))
         parse_ref(ref, kind="persona")
         overrides[role] = ref
     return overrides
@@ -97,8 +98,13 @@ def bind_roles(
     for role_name in sorted(overrides):
         if role_name not in role_names:
             raise AssetError(
-                f"--persona {role_name}=...: template {template.ref} has no role "
-                f"{role_name!r} (roles are: {', '.join(role_names)})"
+                msg(
+                    "assets.override_unknown_role",
+                    name=role_name,
+                    template=template.ref,
+                    role=repr(role_name),
+                    roles=", ".join(role_names),
+                )
             )
     _provider_rank(provider_preference)
     bound = []
@@ -116,13 +122,21 @@ def bind_roles(
             catalog, role.capabilities, offline=offline, provider_preference=provider_preference
         )
         if best is None:
-            raise AssetError(
-                f"no {'scripted ' if offline else ''}persona can fill role {role.name!r} of "
-                f"template {template.ref} (needs: {', '.join(role.capabilities)}); add a "
-                f"persona with these capabilities or pass --persona {role.name}=ID"
-            )
+            raise _nobody_fills(role, template, offline=offline)
         bound.append(_binding(role, best, "capability"))
     return Bindings(template_ref=template.ref, template_hash=template.hash, roles=tuple(bound))
+
+
+def _nobody_fills(role: Role, template: Template, *, offline: bool) -> AssetError:
+    fields = {
+        "role": repr(role.name),
+        "template": template.ref,
+        "needs": ", ".join(role.capabilities),
+        "name": role.name,
+    }
+    if offline:
+        return AssetError(msg("assets.no_scripted_persona_for_role", **fields))
+    return AssetError(msg("assets.no_persona_for_role", **fields))
 
 
 def best_persona(
@@ -158,23 +172,25 @@ def check_pinned(bindings: Bindings, catalog: Catalog) -> None:
     """Fail if a pinned template or persona is gone or changed since the bindings were made."""
     template = catalog.template(bindings.template_ref)
     if template.hash != bindings.template_hash:
-        raise AssetError(
-            f"template {bindings.template_ref} changed since the run started "
-            f"(restore it, or start a new run)"
-        )
+        raise AssetError(msg("assets.template_changed", template=bindings.template_ref))
     for binding in bindings.roles:
         persona = catalog.persona(binding.persona_ref)
         if persona.hash != binding.persona_hash:
             raise AssetError(
-                f"persona {binding.persona_ref} (role {binding.role!r}) changed since the "
-                f"run started (restore it, or start a new run)"
+                msg("assets.persona_changed", persona=binding.persona_ref, role=repr(binding.role))
             )
 
 
 def _provider_rank(preference: Sequence[Provider]) -> dict[str, int]:
     unknown = [p for p in preference if p not in PROVIDERS]
     if unknown:
-        raise AssetError(f"unknown provider {unknown[0]!r} (use: {', '.join(PROVIDERS)})")
+        raise AssetError(
+            msg(
+                "assets.unknown_preferred_provider",
+                provider=repr(unknown[0]),
+                providers=", ".join(PROVIDERS),
+            )
+        )
     rank: dict[str, int] = {}
     for name in (*preference, *PROVIDERS):
         rank.setdefault(name, len(rank))
@@ -198,14 +214,16 @@ def _check_override(persona: Persona, role: Role, *, offline: bool) -> None:
     missing = persona.missing_capabilities(role.capabilities)
     if missing:
         raise AssetError(
-            f"persona {persona.ref} cannot fill role {role.name!r}: it lacks "
-            f"{', '.join(missing)} (pick a persona with these capabilities, "
-            f"see `mda personas list`)"
+            msg(
+                "assets.persona_cannot_fill",
+                persona=persona.ref,
+                role=repr(role.name),
+                missing=", ".join(missing),
+            )
         )
     if not _allowed(persona, offline=offline):
         raise AssetError(
-            f"persona {persona.ref} uses provider {persona.provider!r}, but offline mode "
-            f"allows only scripted personas (drop --offline or pick a scripted persona)"
+            msg("assets.persona_not_offline", persona=persona.ref, provider=repr(persona.provider))
         )
 
 

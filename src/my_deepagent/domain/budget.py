@@ -15,15 +15,20 @@ once when spending passes the cap. Every cap also warns once when spending passe
 `warn_at` of it.
 
 Amounts travel as decimal strings (exact, and small in Temporal payloads). This
-module is imported by workflow code: no I/O, no clock.
+module is imported by workflow code: no I/O, no clock, and its messages are English
+(what workflows and activities record); `shown` variants give the same message in the
+person's language for the command line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from my_deepagent.catalogue import english, msg
 
 Scope = Literal["run", "session", "day", "persona_day"]
 Policy = Literal["block", "warn_continue", "prompt"]
@@ -36,30 +41,64 @@ BUDGET_STOP_TYPE = "BudgetStop"
 """The error type of an agent activity stopped by a cap; its details hold the gate."""
 
 SCOPE_NAMES: dict[Scope, str] = {
-    "run": "the run's budget",
-    "session": "the session's budget",
-    "day": "today's budget (all runs and sessions, UTC day)",
-    "persona_day": "the persona's budget for today (UTC day)",
+    "run": english("assets.scope_run"),
+    "session": english("assets.scope_session"),
+    "day": english("assets.scope_day"),
+    "persona_day": english("assets.scope_persona_day"),
 }
+"""Each scope's name in English, for what workflows and activities record."""
+
+
+def scope_name(scope: Scope, *, shown: bool = False) -> str:
+    """The scope's name: English, or with `shown` in the person's language."""
+    if not shown:
+        return SCOPE_NAMES[scope]
+    names: dict[Scope, str] = {
+        "run": msg("assets.scope_run"),
+        "session": msg("assets.scope_session"),
+        "day": msg("assets.scope_day"),
+        "persona_day": msg("assets.scope_persona_day"),
+    }
+    return names[scope]
 
 
 class BudgetError(ValueError):
-    """A budget amount, scope or policy that cannot be used; the message names the fix."""
+    """A budget amount, scope or policy that cannot be used; the message names the fix.
+
+    `str()` is English (workflow code records it); `shown` is the same message in the
+    person's language, for the command line."""
+
+    def __init__(self, message: str, shown: Callable[[], str]) -> None:
+        super().__init__(message)
+        self._shown = shown
+
+    @property
+    def shown(self) -> str:
+        return self._shown()
 
 
 def parse_usd(value: str | float | int | Decimal, *, what: str = "a budget") -> Decimal:
     """A positive amount of US dollars (`2`, `0.50`, `$1.25`), or BudgetError."""
     text = str(value).strip().removeprefix("$").strip()
+    given = repr(str(value))
     try:
         amount = Decimal(text)
     except InvalidOperation:
         raise BudgetError(
-            f"{what} must be an amount in US dollars such as 2 or 0.50, not {str(value)!r}"
+            english("assets.budget_not_usd", what=what, value=given),
+            lambda: msg("assets.budget_not_usd", what=what, value=given),
         ) from None
     if not amount.is_finite() or amount <= 0:
-        raise BudgetError(f"{what} must be more than $0, not {str(value)!r}")
+        raise BudgetError(
+            english("assets.budget_not_positive", what=what, value=given),
+            lambda: msg("assets.budget_not_positive", what=what, value=given),
+        )
     if amount > MAX_USD:
-        raise BudgetError(f"{what} must be at most ${MAX_USD:,}, not {str(value)!r}")
+        most = f"{MAX_USD:,}"
+        raise BudgetError(
+            english("assets.budget_too_large", what=what, most=most, value=given),
+            lambda: msg("assets.budget_too_large", what=what, most=most, value=given),
+        )
     return amount
 
 
@@ -67,14 +106,22 @@ def parse_scope(value: str) -> Scope:
     for scope in SCOPES:
         if value == scope:
             return scope
-    raise BudgetError(f"unknown budget scope {value!r}: use one of {', '.join(SCOPES)}")
+    given, scopes = repr(value), ", ".join(SCOPES)
+    raise BudgetError(
+        english("assets.budget_unknown_scope", value=given, scopes=scopes),
+        lambda: msg("assets.budget_unknown_scope", value=given, scopes=scopes),
+    )
 
 
 def parse_policy(value: str) -> Policy:
     for policy in POLICIES:
         if value == policy:
             return policy
-    raise BudgetError(f"unknown budget policy {value!r}: use one of {', '.join(POLICIES)}")
+    given, policies = repr(value), ", ".join(POLICIES)
+    raise BudgetError(
+        english("assets.budget_unknown_policy", value=given, policies=policies),
+        lambda: msg("assets.budget_unknown_policy", value=given, policies=policies),
+    )
 
 
 def usd_text(amount: Decimal | str) -> str:
@@ -134,12 +181,18 @@ class BudgetGate(_Frozen):
     needed_usd: str
     policy: Policy
 
-    def describe(self) -> str:
-        return (
-            f"{SCOPE_NAMES[self.scope]} of {usd_text(self.cap_usd)} is reached: "
-            f"{usd_text(self.spent_usd)} spent, and the next model call may cost up to "
-            f"{usd_text(self.needed_usd)}"
-        )
+    def describe(self, *, shown: bool = False) -> str:
+        """Which cap is reached and by how much: English (what activities record), or
+        with `shown` in the person's language."""
+        fields = {
+            "scope": scope_name(self.scope, shown=shown),
+            "cap": usd_text(self.cap_usd),
+            "spent": usd_text(self.spent_usd),
+            "needed": usd_text(self.needed_usd),
+        }
+        if shown:
+            return msg("assets.budget_gate", **fields)
+        return english("assets.budget_gate", **fields)
 
     def suggested_cap(self) -> Decimal:
         """A cap the paused call fits under with room to spare: double what it needs."""

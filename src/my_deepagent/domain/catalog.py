@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.artifact_schema import ArtifactSchema
 from my_deepagent.domain.loader import (
     JSON_SUFFIXES,
@@ -27,7 +28,7 @@ from my_deepagent.domain.loader import (
 )
 from my_deepagent.domain.persona import Persona
 from my_deepagent.domain.problems import asset_error
-from my_deepagent.domain.refs import parse_ref
+from my_deepagent.domain.refs import kind_name, parse_ref
 from my_deepagent.domain.template import Template
 from my_deepagent.errors import AssetError
 
@@ -151,8 +152,13 @@ def _one_source(
         earlier = entries.get(asset.ref)
         if earlier is not None:
             raise AssetError(
-                f"duplicate {kind} {asset.ref}: defined in {earlier.source.path} and in {file} "
-                f"(keep one, or give one of them a new version)"
+                msg(
+                    "assets.duplicate",
+                    kind=kind_name(kind),
+                    ref=asset.ref,
+                    first=earlier.source.path,
+                    second=file,
+                )
             )
         entries[asset.ref] = Entry(asset, Source(origin, str(file)))
     return entries
@@ -160,15 +166,14 @@ def _one_source(
 
 def _check_template_links(entry: Entry[Template], catalog: Catalog) -> None:
     template, path = entry.asset, entry.source.path
-    known_schemas = ", ".join(s.ref for s in catalog.schemas()) or "none"
+    known_schemas = ", ".join(s.ref for s in catalog.schemas()) or msg("assets.none")
     for index, phase in enumerate(template.phases):
         ref = phase.artifact.schema_ref
         if not catalog.has("schema", ref):
             raise asset_error(
                 path,
                 f"phases[{index}].artifact.schema",
-                f"no schema {ref!r} (known: {known_schemas}; fix the reference or add "
-                f"<config>/schemas/{ref}.json)",
+                msg("assets.template_no_schema", ref=repr(ref), known=known_schemas, id=ref),
             )
     for index, role in enumerate(template.roles):
         if role.default_persona is None:
@@ -178,8 +183,7 @@ def _check_template_links(entry: Entry[Template], catalog: Catalog) -> None:
             raise asset_error(
                 path,
                 field,
-                f"no persona {role.default_persona!r} (fix the reference or remove it; "
-                f"see `mda personas list`)",
+                msg("assets.template_no_persona", ref=repr(role.default_persona)),
             )
         persona = catalog.persona(role.default_persona)
         missing = persona.missing_capabilities(role.capabilities)
@@ -187,8 +191,12 @@ def _check_template_links(entry: Entry[Template], catalog: Catalog) -> None:
             raise asset_error(
                 path,
                 field,
-                f"persona {persona.ref} lacks {', '.join(missing)}, which role "
-                f"{role.name!r} needs (pick a capable persona)",
+                msg(
+                    "assets.default_persona_lacks",
+                    persona=persona.ref,
+                    missing=", ".join(missing),
+                    role=repr(role.name),
+                ),
             )
 
 
@@ -204,11 +212,18 @@ def _lookup(table: Mapping[str, Entry[AssetT]], text: str, kind: str) -> Entry[A
         versions = [e for e in table.values() if e.asset.id == ref.id]
         entry = max(versions, key=lambda e: e.asset.version) if versions else None
     if entry is None:
-        hint = (
-            "run `mda {kind}s list`" if kind != "schema" else "known: " + ", ".join(sorted(table))
-        )
-        raise AssetError(f"no {kind} {str(ref)!r} ({hint.format(kind=kind)})")
+        raise _not_found(kind, str(ref), table)
     return entry
+
+
+def _not_found(kind: str, ref: str, table: Mapping[str, Entry[AssetT]]) -> AssetError:
+    if kind == "schema":
+        return AssetError(
+            msg("assets.schema_not_found", ref=repr(ref), known=", ".join(sorted(table)))
+        )
+    return AssetError(
+        msg("assets.not_found", kind=kind_name(kind), ref=repr(ref), command=f"{kind}s")
+    )
 
 
 def load_user_catalog() -> Catalog:

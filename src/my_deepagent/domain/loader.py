@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.artifact_schema import ArtifactSchema
 from my_deepagent.domain.problems import FieldProblem, asset_error, describe_validation_error
 
@@ -28,6 +29,14 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate mapping keys."""
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names `key` twice."""
+
+    def __init__(self, key: Any, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"duplicate key {key!r}", mark)
+        self.key = key
+
+
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     seen: set[Any] = set()
@@ -38,9 +47,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
         except TypeError:
             continue
         if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (keep one)", key_node.start_mark
-            )
+            raise _DuplicateKey(key, key_node.start_mark)
         seen.add(key)
     return dict(loader.construct_mapping(node, deep=True))
 
@@ -70,14 +77,20 @@ def read_yaml(file: AssetFile) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = exc.problem or str(exc)
-        fix = "" if "(keep one)" in problem else " (fix the YAML syntax)"
-        raise asset_error(file, "", f"{line}invalid YAML: {problem}{fix}") from None
+        raise asset_error(file, "", _yaml_problem(exc)) from None
     except yaml.YAMLError as exc:
-        raise asset_error(file, "", f"invalid YAML: {exc} (fix the YAML syntax)") from None
+        raise asset_error(file, "", msg("assets.yaml_invalid", problem=exc)) from None
     return _top_level_mapping(file, data)
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """What is wrong with the YAML, on which line when the parser knows it."""
+    mark = exc.problem_mark
+    if mark is None:
+        return msg("assets.yaml_invalid", problem=exc.problem or exc)
+    if isinstance(exc, _DuplicateKey):
+        return msg("assets.yaml_duplicate_key", line=mark.line + 1, key=repr(exc.key))
+    return msg("assets.yaml_invalid_at", line=mark.line + 1, problem=exc.problem or exc)
 
 
 def read_json(file: AssetFile) -> Any:
@@ -87,7 +100,7 @@ def read_json(file: AssetFile) -> Any:
         raise asset_error(
             file,
             "",
-            f"line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg} (fix the JSON syntax)",
+            msg("assets.json_invalid", line=exc.lineno, column=exc.colno, problem=exc.msg),
         ) from None
 
 
@@ -114,13 +127,14 @@ def _read_text(file: AssetFile) -> str:
     try:
         return file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise asset_error(file, "", "is not UTF-8 text (save it as UTF-8)") from None
+        raise asset_error(file, "", msg("assets.not_utf8")) from None
     except OSError as exc:
-        raise asset_error(file, "", f"cannot be read: {exc.strerror} (check permissions)") from None
+        raise asset_error(file, "", msg("assets.unreadable", reason=exc.strerror)) from None
 
 
 def _top_level_mapping(file: AssetFile, data: Any) -> dict[str, Any]:
+    if data is None:
+        raise asset_error(file, "", msg("assets.top_level_empty"))
     if not isinstance(data, dict):
-        got = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise asset_error(file, "", f"expected a mapping of fields at the top level, got {got}")
+        raise asset_error(file, "", msg("assets.top_level_type", type=type(data).__name__))
     return data

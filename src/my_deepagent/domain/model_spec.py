@@ -14,6 +14,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import ConfigError
 
 Provider = Literal["openrouter", "openai", "anthropic", "openai-compatible", "scripted"]
@@ -38,12 +39,21 @@ class ModelSpec(BaseModel):
         model = model.strip()
         if not sep or not model:
             raise ConfigError(
-                f"{text!r} is not provider:model (write for example {EXAMPLE}; "
-                f"providers: {', '.join(PROVIDERS)})"
+                msg(
+                    "assets.not_provider_model",
+                    text=repr(text),
+                    example=EXAMPLE,
+                    providers=", ".join(PROVIDERS),
+                )
             )
         if provider not in PROVIDERS:
             raise ConfigError(
-                f"unknown provider {provider!r} in {text!r} (use one of {', '.join(PROVIDERS)})"
+                msg(
+                    "assets.unknown_provider",
+                    provider=repr(provider),
+                    text=repr(text),
+                    providers=", ".join(PROVIDERS),
+                )
             )
         return cls.model_validate({"provider": provider, "model": model})
 

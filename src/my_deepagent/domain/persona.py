@@ -13,6 +13,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.hashing import content_hash
 from my_deepagent.domain.model_spec import ModelSpec, Provider
 from my_deepagent.domain.problems import FieldProblem
@@ -89,7 +90,9 @@ class Persona(BaseModel):
         seen: set[str] = set()
         for index, capability in enumerate(value):
             if capability in seen:
-                raise FieldProblem(f"[{index}]", f"{capability!r} is listed twice (remove one)")
+                raise FieldProblem(
+                    f"[{index}]", msg("assets.capability_twice", capability=repr(capability))
+                )
             seen.add(capability)
         return value
 

@@ -17,15 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.refs import ID_PATTERN, NAME_PATTERN
 from my_deepagent.errors import AssetError
 
 _MAX_VALUE_CHARS = 60
-_PATTERN_HINTS = {
-    ID_PATTERN: "is not a valid id (use lower-case words joined by '-', e.g. my-reviewer)",
-    NAME_PATTERN: "is not a valid name (use lower-case snake_case, e.g. spec_writer)",
-}
 
 
 class FieldProblem(ValueError):
@@ -65,8 +63,9 @@ def asset_error(path: object, field: str, message: str) -> AssetError:
     """`<path>: field `<field>`: <message>` as an `AssetError` (path: a Path or Traversable)."""
     if not field:
         return AssetError(f"{path}: {message}")
-    separator = " " if message.startswith("is ") else ": "
-    return AssetError(f"{path}: field `{field}`{separator}{message}")
+    if message.startswith("is "):
+        return AssetError(msg("assets.field_is", path=path, field=field, message=message))
+    return AssetError(msg("assets.field_colon", path=path, field=field, message=message))
 
 
 def describe_validation_error(
@@ -74,37 +73,35 @@ def describe_validation_error(
 ) -> AssetError:
     """The first error of `exc` as one line: file, field, what is wrong, the fix."""
     err = exc.errors(include_url=False)[0]
-    loc = tuple(err["loc"])
-    field = format_loc(loc)
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    problem = ctx.get("error")
+    field = format_loc(err["loc"])
+    problem = (err.get("ctx") or {}).get("error")
     if isinstance(problem, FieldProblem):
         return asset_error(path, join_field(field, problem.field), problem.message)
     if isinstance(problem, ValueError):
         return asset_error(path, field, str(problem))
+    return asset_error(path, field, _problem(err, model))
+
+
+def _problem(err: ErrorDetails, model: type[BaseModel]) -> str:
+    """What is wrong with the field, and the fix, for one pydantic error."""
+    kind, ctx, loc = err["type"], err.get("ctx") or {}, err["loc"]
+    value = short(err["input"])
     if kind == "missing":
-        return asset_error(path, field, "is missing (add it)")
+        return msg("assets.field_missing")
     if kind == "extra_forbidden":
-        allowed = ", ".join(allowed_keys(model, loc[:-1])) or "none"
-        return asset_error(
-            path, field, f"unknown key (remove it or fix its spelling; allowed here: {allowed})"
-        )
+        allowed = ", ".join(allowed_keys(model, loc[:-1])) or msg("assets.none")
+        return msg("assets.unknown_key", allowed=allowed)
     if kind == "literal_error":
-        return asset_error(
-            path, field, f"{short(err['input'])} is not allowed (use one of {ctx['expected']})"
-        )
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERN_HINTS:
-        return asset_error(path, field, f"{short(err['input'])} {_PATTERN_HINTS[ctx['pattern']]}")
+        return msg("assets.not_allowed", value=value, expected=ctx["expected"])
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        return msg("assets.bad_id", value=value)
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
+        return msg("assets.bad_name", value=value)
     if kind == "too_short":
-        return asset_error(
-            path,
-            field,
-            f"needs at least {ctx['min_length']} entry, got {short(err['input'])} (add one)",
-        )
+        return msg("assets.too_short", count=ctx["min_length"], value=value)
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return asset_error(path, field, f"expected a mapping of keys, got {short(err['input'])}")
-    return asset_error(path, field, f"{err['msg']}, got {short(err['input'])} (fix the value)")
+        return msg("assets.not_mapping", value=value)
+    return msg("assets.bad_value", problem=err["msg"], value=value)
 
 
 def allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Annotated, NamedTuple
 
 from pydantic import Field
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import AssetError
 
 ID_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
@@ -57,11 +58,19 @@ def try_parse_ref(text: str) -> AssetRef | None:
     return AssetRef(match["id"], version)
 
 
+def kind_name(kind: str) -> str:
+    """`persona`, `template`, `schema` or `asset`, as a word of the person's language."""
+    if kind == "persona":
+        return msg("assets.kind_persona")
+    if kind == "template":
+        return msg("assets.kind_template")
+    if kind == "schema":
+        return msg("assets.kind_schema")
+    return msg("assets.kind_asset")
+
+
 def bad_ref_message(text: str, kind: str) -> str:
-    return (
-        f"bad {kind} reference {text!r} (write ID or ID@VERSION, for example "
-        f"spec-and-review@1: lower-case words joined by '-', VERSION a positive integer)"
-    )
+    return msg("assets.bad_ref", kind=kind_name(kind), text=repr(text))
 
 
 def parse_ref(text: str, *, kind: str = "asset") -> AssetRef:

@@ -12,15 +12,25 @@ schema exists, a default persona has the role's capabilities) run in the catalog
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.hashing import content_hash
 from my_deepagent.domain.persona import Capability
 from my_deepagent.domain.problems import FieldProblem
-from my_deepagent.domain.refs import AssetId, Name, Text, Version, format_ref, try_parse_ref
+from my_deepagent.domain.refs import (
+    AssetId,
+    Name,
+    Text,
+    Version,
+    format_ref,
+    kind_name,
+    try_parse_ref,
+)
 
 
 def check_exact_ref(value: str, kind: str) -> str:
@@ -28,23 +38,23 @@ def check_exact_ref(value: str, kind: str) -> str:
     if ref is None or ref.version is None or str(ref) != value:
         example = f"{ref.id}@1" if ref is not None else "spec@1"
         raise FieldProblem(
-            "", f"{value!r} is not a {kind} reference ID@VERSION (write for example {example})"
+            "",
+            msg("assets.not_exact_ref", value=repr(value), kind=kind_name(kind), example=example),
         )
     return value
 
 
 def check_artifact_path(value: str) -> str:
     """A relative POSIX path inside the repository, ending in `.json`."""
-    fix = "(use a relative path inside the repository, such as .mda/artifacts/spec.json)"
     pure = PurePosixPath(value)
     if "\\" in value or pure.is_absolute() or (len(value) > 1 and value[1] == ":"):
-        raise FieldProblem("", f"{value!r} is absolute {fix}")
+        raise FieldProblem("", msg("assets.path_absolute", value=repr(value)))
     if any(part in ("..", ".") for part in value.split("/")) or "//" in value:
-        raise FieldProblem("", f"{value!r} has '..', '.' or an empty segment {fix}")
+        raise FieldProblem("", msg("assets.path_dots", value=repr(value)))
     if pure.parts[0] == ".git":
-        raise FieldProblem("", f"{value!r} is inside .git {fix}")
+        raise FieldProblem("", msg("assets.path_in_git", value=repr(value)))
     if pure.suffix != ".json":
-        raise FieldProblem("", f"{value!r} does not end in .json (artifacts are JSON files)")
+        raise FieldProblem("", msg("assets.path_not_json", value=repr(value)))
     return value
 
 
@@ -99,7 +109,7 @@ class Approval(BaseModel):
     @model_validator(mode="after")
     def _timeout_needs_gate(self) -> Approval:
         if self.timeout_s is not None and not self.required:
-            raise FieldProblem("timeout_s", "a timeout needs `required: true` (or remove it)")
+            raise FieldProblem("timeout_s", msg("assets.timeout_needs_gate"))
         return self
 
 
@@ -133,31 +143,46 @@ class Template(BaseModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> Template:
-        role_names = _unique([r.name for r in self.roles], "roles", "name", "role")
-        _unique([p.key for p in self.phases], "phases", "key", "phase key")
-        _unique([p.artifact.path for p in self.phases], "phases", "artifact.path", "path")
+        role_names = _unique(
+            [r.name for r in self.roles],
+            "roles",
+            "name",
+            lambda value: msg("assets.role_twice", value=value),
+        )
+        _unique(
+            [p.key for p in self.phases],
+            "phases",
+            "key",
+            lambda value: msg("assets.phase_key_twice", value=value),
+        )
+        _unique(
+            [p.artifact.path for p in self.phases],
+            "phases",
+            "artifact.path",
+            lambda value: msg("assets.path_twice", value=value),
+        )
         earlier: list[str] = []
         for index, phase in enumerate(self.phases):
             if phase.role not in role_names:
                 raise FieldProblem(
                     f"phases[{index}].role",
-                    f"unknown role {phase.role!r} (roles are: {', '.join(role_names)}; "
-                    f"fix the phase's role or add the role)",
+                    msg(
+                        "assets.phase_unknown_role",
+                        role=repr(phase.role),
+                        roles=", ".join(role_names),
+                    ),
                 )
             for position, key in enumerate(phase.inputs):
                 if key not in earlier:
                     raise FieldProblem(
-                        f"phases[{index}].inputs[{position}]",
-                        f"{key!r} is not an earlier phase (inputs may name: "
-                        f"{', '.join(earlier) or 'nothing, this is the first phase'})",
+                        f"phases[{index}].inputs[{position}]", _not_earlier(key, earlier)
                     )
             earlier.append(phase.key)
         used = {p.role for p in self.phases}
         for index, role in enumerate(self.roles):
             if role.name not in used:
                 raise FieldProblem(
-                    f"roles[{index}].name",
-                    f"role {role.name!r} is not used by any phase (remove it)",
+                    f"roles[{index}].name", msg("assets.role_unused", role=repr(role.name))
                 )
         return self
 
@@ -186,13 +211,17 @@ class Template(BaseModel):
         return tuple(dict.fromkeys(p.artifact.schema_ref for p in self.phases))
 
 
-def _unique(values: list[str], section: str, field: str, what: str) -> list[str]:
+def _not_earlier(key: str, earlier: list[str]) -> str:
+    if not earlier:
+        return msg("assets.input_in_first_phase", key=repr(key))
+    return msg("assets.input_not_earlier", key=repr(key), earlier=", ".join(earlier))
+
+
+def _unique(values: list[str], section: str, field: str, twice: Callable[[str], str]) -> list[str]:
+    """`values` when no two are equal; else a problem at the second, worded by `twice`."""
     seen: list[str] = []
     for index, value in enumerate(values):
         if value in seen:
-            raise FieldProblem(
-                f"{section}[{index}].{field}",
-                f"{what} {value!r} is used twice (make it unique)",
-            )
+            raise FieldProblem(f"{section}[{index}].{field}", twice(repr(value)))
         seen.append(value)
     return seen

@@ -34,6 +34,7 @@ from temporalio.api.workflowservice.v1 import (
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from my_deepagent.catalogue import msg
 from my_deepagent.search_attributes import ALL_KEYS
 
 RPC_TIMEOUT_S = 10.0
@@ -59,7 +60,7 @@ class _Budget:
         return timedelta(seconds=min(RPC_TIMEOUT_S, remaining))
 
     def exhausted(self) -> TimeoutError:
-        return TimeoutError(f"no answer within {self.timeout_s:g} s")
+        return TimeoutError(msg("operations.namespace_no_answer", seconds=f"{self.timeout_s:g}"))
 
 
 async def prepare_namespace(

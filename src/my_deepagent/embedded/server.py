@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from my_deepagent.catalogue import msg
 from my_deepagent.embedded import processes
 from my_deepagent.errors import ServerError
 from my_deepagent.settings import Paths, Settings, get_settings
@@ -173,9 +174,7 @@ async def ensure_server(config: EmbeddedServerConfig) -> ServerInfo:
 async def start_server(config: EmbeddedServerConfig) -> StartResult:
     """Start the server unless it runs; wait until it answers; prepare the namespace."""
     if config.port == config.ui_port:
-        raise ServerError(
-            f"MDA_TEMPORAL_PORT and MDA_TEMPORAL_UI_PORT are both {config.port}; make them differ"
-        )
+        raise ServerError(msg("operations.ports_equal", port=config.port))
     for folder in (config.paths.data_dir, config.paths.log_dir, config.paths.run_dir):
         folder.mkdir(parents=True, exist_ok=True)
     async with processes.locked_async(config.lock_file, lock_wait_s(config)):
@@ -204,7 +203,8 @@ def stop_server(config: EmbeddedServerConfig) -> StopResult:
 
 
 def _terminate(info: ServerInfo) -> None:
-    processes.stop_group(info.pid, info._is_ours, STOP_GRACE_S, "the Temporal server")
+    what = msg("operations.what_temporal_server")
+    processes.stop_group(info.pid, info._is_ours, STOP_GRACE_S, what)
 
 
 @dataclass(frozen=True)
@@ -258,22 +258,21 @@ async def _wait_ready(info: ServerInfo, spawned: _Spawned | None, timeout_s: flo
         if spawned is not None and spawned.process.poll() is not None:
             raise _exited(spawned)
         if spawned is None and not info.is_alive():
-            raise ServerError(
-                f"the Temporal server (pid {info.pid}) exited; run `mda server start`",
-                exit_code=1,
-            )
+            raise ServerError(msg("operations.server_exited_restart", pid=info.pid), exit_code=1)
         if spawned is None or _banner_printed(spawned):
             client = await _probe(info)
             if client is not None and (spawned is None or spawned.process.poll() is None):
                 return client
         if time.monotonic() >= deadline:
-            what = "did not answer" if spawned is not None else f"(pid {info.pid}) does not answer"
-            raise ServerError(
-                f"the Temporal server {what} on {info.address} within {timeout_s:g} s; "
-                f"see {info.log_file}, or run `mda server stop` and start again",
-                exit_code=1,
-            )
+            raise _no_answer(info, spawned is not None, timeout_s)
         await asyncio.sleep(0.05)
+
+
+def _no_answer(info: ServerInfo, spawned: bool, timeout_s: float) -> ServerError:
+    shown = {"address": info.address, "seconds": f"{timeout_s:g}", "log_file": info.log_file}
+    if spawned:
+        return ServerError(msg("operations.server_did_not_answer", **shown), exit_code=1)
+    return ServerError(msg("operations.server_does_not_answer", pid=info.pid, **shown), exit_code=1)
 
 
 async def _prepare_namespace(
@@ -288,11 +287,16 @@ async def _prepare_namespace(
             client, config.namespace, config.retention_days, timeout_s=NAMESPACE_SETUP_TIMEOUT_S
         )
     except (RPCError, TimeoutError) as exc:
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else "no reason"
+        text = str(exc).strip()
+        reason = text.splitlines()[0][:160] if text else msg("operations.no_reason")
         raise ServerError(
-            f"the Temporal server on {info.address} failed to set up namespace "
-            f"{config.namespace!r} ({reason}); see {info.log_file}, "
-            "or run `mda server stop` and start again",
+            msg(
+                "operations.namespace_setup_failed",
+                address=info.address,
+                namespace=repr(config.namespace),
+                reason=reason,
+                log_file=info.log_file,
+            ),
             exit_code=1,
         ) from None
 
@@ -345,16 +349,17 @@ def _exited(spawned: _Spawned) -> ServerError:
         if "UI port" in output:
             return _port_held(info.ui_port, "MDA_TEMPORAL_UI_PORT")
         return _port_held(info.port, "MDA_TEMPORAL_PORT")
-    last = output.splitlines()[-1] if output else "no output"
+    last = output.splitlines()[-1] if output else msg("operations.no_output")
     return ServerError(
-        f"the Temporal server exited with code {spawned.process.returncode} ({last[:200]}); "
-        f"see {info.log_file}",
+        msg(
+            "operations.server_exited_code",
+            code=spawned.process.returncode,
+            last=last[:200],
+            log_file=info.log_file,
+        ),
         exit_code=1,
     )
 
 
 def _port_held(port: int, variable: str) -> ServerError:
-    return ServerError(
-        f"port {port} on {HOST} is held by another program; "
-        f"set {variable} to a free port or stop that program"
-    )
+    return ServerError(msg("operations.port_held", port=port, host=HOST, variable=variable))

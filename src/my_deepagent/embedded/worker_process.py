@@ -13,6 +13,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from my_deepagent.catalogue import msg
 from my_deepagent.embedded import processes
 from my_deepagent.settings import Paths
 from my_deepagent.worker_health import worker_identity
@@ -105,7 +106,7 @@ def stop_worker(paths: Paths) -> WorkerStop:
 
 
 def _terminate(info: WorkerInfo) -> None:
-    processes.stop_group(info.pid, is_worker, STOP_GRACE_S, "the mda worker")
+    processes.stop_group(info.pid, is_worker, STOP_GRACE_S, msg("operations.what_worker"))
 
 
 def _write_pid_file(paths: Paths, info: WorkerInfo) -> None:

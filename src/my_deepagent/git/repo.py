@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from my_deepagent.catalogue import msg
 from my_deepagent.git.runner import WorkspaceError, git_message, run_git
 
 _BRANCHES_SHOWN = 5
@@ -28,9 +29,9 @@ def resolve_repo(path: Path | str) -> RepoInfo:
     """The repository containing `path` (any folder inside it resolves to its top level)."""
     given = Path(path).expanduser()
     if not given.exists():
-        raise WorkspaceError(f"{given} does not exist (pass an existing repository with --repo)")
+        raise WorkspaceError(msg("workspace.repo_missing", path=given))
     if not given.is_dir():
-        raise WorkspaceError(f"{given} is not a directory (pass the repository folder with --repo)")
+        raise WorkspaceError(msg("workspace.repo_not_directory", path=given))
     probe = run_git(
         ["rev-parse", "--is-bare-repository", "--is-inside-git-dir", "--git-common-dir"],
         cwd=given,
@@ -40,13 +41,9 @@ def resolve_repo(path: Path | str) -> RepoInfo:
         raise _not_a_repository(given, probe.stderr)
     is_bare, inside_git_dir, common_dir = probe.stdout.splitlines()[:3]
     if is_bare == "true":
-        raise WorkspaceError(
-            f"{given} is a bare repository (pass a clone or worktree that has files with --repo)"
-        )
+        raise WorkspaceError(msg("workspace.repo_bare", path=given))
     if inside_git_dir == "true":
-        raise WorkspaceError(
-            f"{given} is inside a .git directory (pass the repository's working folder)"
-        )
+        raise WorkspaceError(msg("workspace.repo_inside_git_dir", path=given))
     top = run_git(["rev-parse", "--show-toplevel"], cwd=given).stdout.strip()
     return RepoInfo(root=Path(top).resolve(), common_dir=(given / common_dir).resolve())
 
@@ -55,9 +52,7 @@ def default_base_branch(repo: RepoInfo) -> str:
     """The branch checked out at `repo.root`: the base a run starts from by default."""
     head = run_git(["symbolic-ref", "-q", "--short", "HEAD"], cwd=repo.root, check=False)
     if head.returncode != 0:
-        raise WorkspaceError(
-            f"HEAD of {repo.root} is detached (check out a branch there or pass --base <branch>)"
-        )
+        raise WorkspaceError(msg("workspace.head_detached", root=repo.root))
     return head.stdout.strip()
 
 
@@ -65,25 +60,27 @@ def check_base_branch(repo: RepoInfo, base: str) -> str:
     """The commit at the tip of the local branch `base`, or a one-line error."""
     ref = f"refs/heads/{base}"
     if not base or run_git(["check-ref-format", ref], cwd=repo.root, check=False).returncode:
-        raise WorkspaceError(f"{base!r} is not a valid branch name (pass --base <branch>)")
+        raise WorkspaceError(msg("workspace.bad_branch_name", base=repr(base)))
     tip = run_git(["rev-parse", "--verify", "-q", f"{ref}^{{commit}}"], cwd=repo.root, check=False)
     if tip.returncode == 0:
         return tip.stdout.strip()
     branches = local_branches(repo)
     if not branches:
-        raise WorkspaceError(
-            f"{repo.root} has no commits yet (commit something on a branch first, then start)"
-        )
+        raise WorkspaceError(msg("workspace.no_commits", root=repo.root))
     if branch_exists(repo, base, namespace="refs/remotes"):
         raise WorkspaceError(
-            f"{base!r} is a remote-tracking branch; runs start from a local branch "
-            f"(create one: git branch {base.split('/', 1)[-1]} {base})"
+            msg(
+                "workspace.remote_branch",
+                base=repr(base),
+                local=base.split("/", 1)[-1],
+                remote=base,
+            )
         )
     shown = ", ".join(branches[:_BRANCHES_SHOWN]) + (
         ", ..." if len(branches) > _BRANCHES_SHOWN else ""
     )
     raise WorkspaceError(
-        f"branch {base!r} not found in {repo.root} (existing: {shown}; pass --base <branch>)"
+        msg("workspace.branch_not_found", base=repr(base), root=repo.root, existing=shown)
     )
 
 
@@ -105,12 +102,9 @@ def branch_exists(repo: RepoInfo, branch: str, *, namespace: str = "refs/heads")
 def _not_a_repository(given: Path, stderr: str) -> WorkspaceError:
     message = git_message(stderr)
     if "not a git repository" in message:
-        return WorkspaceError(
-            f"{given} is not a git repository (run `git init` there or pass --repo)"
-        )
+        return WorkspaceError(msg("workspace.not_a_repository", path=given))
     if "dubious ownership" in message:
         return WorkspaceError(
-            f"git refuses {given}: it is owned by another user "
-            f"(if you trust it: git config --global --add safe.directory {given.resolve()})"
+            msg("workspace.dubious_ownership", path=given, resolved=given.resolve())
         )
-    return WorkspaceError(f"git cannot read {given}: {message}")
+    return WorkspaceError(msg("workspace.git_cannot_read", path=given, message=message))

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -200,7 +201,7 @@ def _start(
             start_new_session=True,
         )
     except FileNotFoundError:
-        raise WorkspaceError("git is not installed (install git and put it on PATH)") from None
+        raise WorkspaceError(msg("workspace.git_missing")) from None
 
 
 def git_message(stderr: str) -> str:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.pricing import PER_MILLION
 from my_deepagent.errors import MdaError
 from my_deepagent.store.prices import CachedPrice
@@ -39,19 +40,15 @@ def fetch_prices(base_url: str, *, timeout_s: float = TIMEOUT_S) -> list[CachedP
             url, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         ) from None
     except ValueError:
-        raise _unreadable(url, "the answer is not JSON") from None
+        raise _unreadable(url, msg("assets.price_answer_not_json")) from None
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise _unreadable(url, "the answer has no model list")
+        raise _unreadable(url, msg("assets.price_answer_no_list"))
     now = datetime.now(UTC)
     return [price for entry in body["data"] if (price := _price(entry, now)) is not None]
 
 
 def _unreadable(url: str, why: str) -> MdaError:
-    return MdaError(
-        f"cannot read OpenRouter's price list at {url} ({why}); the cached prices stay "
-        "as they were (check the network, or MDA_OPENROUTER_BASE_URL)",
-        exit_code=1,
-    )
+    return MdaError(msg("assets.price_list_unreadable", url=url, why=why), exit_code=1)
 
 
 def _price(entry: Any, fetched_at: datetime) -> CachedPrice | None:

@@ -8,6 +8,7 @@ from importlib.resources import files
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.errors import AssetError
 
@@ -21,4 +22,6 @@ def shipped_prices() -> tuple[ModelPrice, ...]:
         return tuple(TypeAdapter(list[ModelPrice]).validate_python(yaml.safe_load(text)))
     except (yaml.YAMLError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
-        raise AssetError(f"assets/{PRICING_ASSET} is invalid: {first}") from None
+        raise AssetError(
+            msg("assets.shipped_prices_invalid", file=PRICING_ASSET, problem=first)
+        ) from None

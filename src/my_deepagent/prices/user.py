@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from my_deepagent.catalogue import msg
 from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.errors import ConfigError
 
@@ -41,7 +42,7 @@ def _read(path: Path, mtime_ns: int) -> tuple[ModelPrice, ...]:
     try:
         entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         if not isinstance(entries, list):
-            raise ConfigError(f"{path} must be a list of prices (- model: ..., input: ...)")
+            raise ConfigError(msg("assets.user_prices_not_list", path=path))
         filled = [
             {"as_of": as_of, "source": str(path), **entry} if isinstance(entry, dict) else entry
             for entry in entries
@@ -49,5 +50,5 @@ def _read(path: Path, mtime_ns: int) -> tuple[ModelPrice, ...]:
         prices = TypeAdapter(list[ModelPrice]).validate_python(filled)
     except (yaml.YAMLError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
-        raise ConfigError(f"{path} is invalid: {first} (fix the file or remove it)") from None
+        raise ConfigError(msg("assets.user_prices_invalid", path=path, problem=first)) from None
     return tuple(p.model_copy(update={"origin": "user"}) for p in prices)

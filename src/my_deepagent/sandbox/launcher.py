@@ -4,7 +4,8 @@
 is recorded on the run or session and shown in the report and the REPL banner).
 Otherwise Linux needs bubblewrap able to create namespaces here and macOS uses
 `sandbox-exec`; where neither can start, the shell is refused with one line that
-names the fix, never silently run unconfined.
+names the fix, never silently run unconfined. That line is English for the agent (its
+shell's refusal says it) and in the person's language for `mda doctor`.
 """
 
 from __future__ import annotations
@@ -13,24 +14,32 @@ import functools
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
+from my_deepagent.catalogue import english, msg
 from my_deepagent.sandbox.bubblewrap import BWRAP
 from my_deepagent.sandbox.seatbelt import SANDBOX_EXEC
 
 SandboxMode = Literal["auto", "off"]
 SandboxKind = Literal["bubblewrap", "seatbelt", "off"]
 PROBE_TIMEOUT_S = 10.0
-OFF_HINT = "or set MDA_SANDBOX=off to accept running the agent's shell unconfined"
 
 
 @dataclass(frozen=True)
 class SandboxChoice:
-    """The sandbox to use (`kind`), or why none can start (`problem`, one line)."""
+    """The sandbox to use (`kind`), or why none can start: `problem`, one line in
+    English, and `explain`, the same line in the person's language."""
 
     kind: SandboxKind | None
     problem: str | None = None
+    explain: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def shown_problem(self) -> str | None:
+        """`problem` in the person's language."""
+        return self.explain() if self.explain is not None else self.problem
 
 
 def choose_sandbox(mode: SandboxMode) -> SandboxChoice:
@@ -43,18 +52,30 @@ def choose_sandbox(mode: SandboxMode) -> SandboxChoice:
 def _detected() -> SandboxChoice:
     if sys.platform == "darwin":
         if shutil.which(SANDBOX_EXEC) is None:
-            return SandboxChoice(None, f"{SANDBOX_EXEC} is missing on this Mac ({OFF_HINT})")
+            return SandboxChoice(
+                None,
+                english("workspace.sandbox_exec_missing", program=SANDBOX_EXEC),
+                lambda: msg("workspace.sandbox_exec_missing", program=SANDBOX_EXEC),
+            )
         return SandboxChoice(kind="seatbelt")
     if not sys.platform.startswith("linux"):
-        return SandboxChoice(None, f"mda has no sandbox for {sys.platform} ({OFF_HINT})")
+        return SandboxChoice(
+            None,
+            english("workspace.sandbox_platform", platform=sys.platform),
+            lambda: msg("workspace.sandbox_platform", platform=sys.platform),
+        )
     if shutil.which(BWRAP) is None:
         return SandboxChoice(
-            None, f"bubblewrap is not installed (install it: apt install bubblewrap; {OFF_HINT})"
+            None,
+            english("workspace.sandbox_no_bubblewrap"),
+            lambda: msg("workspace.sandbox_no_bubblewrap"),
         )
     problem = _bubblewrap_probe()
     if problem is not None:
         return SandboxChoice(
-            None, f"bubblewrap cannot create a sandbox here ({problem}; {OFF_HINT})"
+            None,
+            english("workspace.sandbox_bubblewrap_fails", problem=problem),
+            lambda: msg("workspace.sandbox_bubblewrap_fails", problem=problem),
         )
     return SandboxChoice(kind="bubblewrap")
 

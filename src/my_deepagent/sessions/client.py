@@ -5,17 +5,20 @@ The database row is the session's memory outside Temporal: if the workflow is no
 running (its history passed retention, or it was terminated) while the row says the
 session is active, the next message starts a new execution from the row (context,
 seqs, counters), so `mda sessions resume` always works. An update the session
-refuses comes back as one line (`MdaError`).
+refuses comes back as one line (`MdaError`), in the person's language when the refusal
+names its catalogue key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 from my_deepagent.workflows.session_types import (
     CANCELLED_REPLY,
@@ -67,7 +70,7 @@ def choose_agent(
     persona = catalog.persona(agent) if agent is not None else _first_chat(catalog, offline)
     spec = str(persona.model_spec) if model is None else str(ModelSpec.parse(model))
     if offline and not spec.startswith("scripted:"):
-        raise MdaError(f"--offline needs a scripted model, not {spec} (drop --model or --offline)")
+        raise MdaError(msg("chat.offline_needs_scripted", spec=spec))
     check_model_access(spec)
     return SessionChoice(persona=persona, model=spec)
 
@@ -77,8 +80,9 @@ def _first_chat(catalog: Catalog, offline: bool) -> Persona:
 
     found = best_persona(catalog, ["chat"], offline=offline)
     if found is None:
-        kind = "scripted " if offline else ""
-        raise MdaError(f"no {kind}persona can chat: add one, or pass --agent ID")
+        if offline:
+            raise MdaError(msg("chat.no_scripted_chat_persona"))
+        raise MdaError(msg("chat.no_chat_persona"))
     return found
 
 
@@ -94,12 +98,9 @@ def _first_reachable(ranked: list[Persona]) -> SessionChoice:
             continue
         note = None
         if missing is not None and persona.provider == "scripted":
-            note = (
-                f"{missing.message}; until then this session uses "
-                f"{persona.ref}, a scripted model that only echoes and reads files"
-            )
+            note = msg("chat.scripted_fallback", reason=missing.message, persona=persona.ref)
         return SessionChoice(persona=persona, model=str(persona.model_spec), note=note)
-    raise missing or MdaError("no persona can chat: add one, or pass --agent ID")
+    raise missing or MdaError(msg("chat.no_chat_persona"))
 
 
 def check_model_access(spec: str) -> None:
@@ -158,7 +159,7 @@ async def ensure_running(
     from my_deepagent.client import execution_status
 
     if record.state == "ended":
-        raise MdaError(f"session {record.id} has ended: start a new one with `mda chat`")
+        raise MdaError(msg("chat.session_ended", session=record.id))
     handle = session_handle(client, record.id)
     if await execution_status(handle) == WorkflowExecutionStatus.RUNNING:
         return handle
@@ -218,28 +219,20 @@ async def _start(
 def check_message_text(text: str) -> int:
     """The message's size in bytes, if it can be sent (not empty, not over the limit)."""
     if not text.strip():
-        raise MdaError("the message is empty: type something to send")
+        raise MdaError(msg("chat.message_empty"))
     size = len(text.encode())
     if size > MAX_MESSAGE_BYTES:
         raise MdaError(
-            f"the message is {size // 1024} KiB, over the {MAX_MESSAGE_BYTES // 1024} KiB limit: "
-            "send a shorter message or reference files with @path"
+            msg("chat.message_too_large", size=size // 1024, limit=MAX_MESSAGE_BYTES // 1024)
         )
     return size
-
-
-REDACTED_NOTE = (
-    "a secret in your message was replaced with {marker} before sending: the model, "
-    "the session's history and its records never hold keys (keep them in the "
-    "environment or `mda keys set`)"
-)
 
 
 def redaction_note(text: str) -> str | None:
     """The line telling the person their message held a secret mda replaced, or None."""
     from my_deepagent.scrub import REDACTED, scrub
 
-    return REDACTED_NOTE.format(marker=REDACTED) if scrub(text) != text else None
+    return msg("chat.message_redacted", marker=REDACTED) if scrub(text) != text else None
 
 
 async def chat_message(db: Database, text: str, client_id: str | None = None) -> ChatMessage:
@@ -285,7 +278,6 @@ async def update(
 ) -> T:
     """Run one update; a refusal or a finished workflow is one line."""
     from temporalio.client import WorkflowUpdateFailedError
-    from temporalio.exceptions import ApplicationError
     from temporalio.service import RPCError
 
     args = [] if arg is None else [arg]
@@ -294,17 +286,32 @@ async def update(
             name, args=args, id=update_id, result_type=result_type
         )
     except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise MdaError(message) from None
+        raise MdaError(refusal_text(exc.cause)) from None
     except RPCError as exc:
         if "completed" in exc.message or exc.status.name == "NOT_FOUND":
+            session = _session_id(handle)
             raise MdaError(
-                f"session {_session_id(handle)} is not running: "
-                f"`mda sessions resume {_session_id(handle)[:8]}` restarts it"
+                msg("chat.session_not_running", session=session, short=session[:8])
             ) from None
         raise
     return result
+
+
+def refusal_text(cause: BaseException | None) -> str:
+    """What the session refused, in the person's language when its details name a
+    catalogue key (`{"key", "fields"}`), else as the session said it."""
+    from temporalio.exceptions import ApplicationError
+
+    from my_deepagent.catalogue import catalogue
+
+    if not isinstance(cause, ApplicationError):
+        return str(cause)
+    said = cause.details[0] if cause.details else None
+    if isinstance(said, dict) and said.get("key") in catalogue():
+        fields = said.get("fields")
+        with contextlib.suppress(KeyError, IndexError, ValueError, TypeError):
+            return msg(said["key"], **(fields if isinstance(fields, dict) else {}))
+    return cause.message
 
 
 async def cancel_turn(handle: WorkflowHandle[Any, SessionStatus], client_id: str | None) -> None:
@@ -327,7 +334,7 @@ async def switch_agent(opened: OpenSession, *, agent: str | None, model: str | N
     change = AgentChange(persona_ref=persona.ref, model=spec)
     await update(opened.handle, "switch_agent", change, int)
     await opened.refresh()
-    return f"now talking to {persona.ref} on {spec} (a new agent context, same conversation)"
+    return msg("chat.switched", persona=persona.ref, model=spec)
 
 
 async def set_cap(opened: OpenSession, scope: Scope, usd: Decimal) -> BudgetCaps:

@@ -12,7 +12,8 @@ most one live summary, and what it carried survives. The summary's format is
 The planning here is pure arithmetic over `TranscriptMessage` values, which the caller
 builds from database rows: the workflow decides when, an activity applies the plan.
 A plan that would archive fewer than `MIN_COMPACTABLE` messages is refused with one
-line the user reads after `/compact`, since summarising two messages saves nothing.
+line the user reads after `/compact`, since summarising two messages saves nothing;
+it is English, as the worker's activity records it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from my_deepagent.catalogue import english
 from my_deepagent.errors import ConfigError
 from my_deepagent.sessions.summary_format import TranscriptMessage
 
@@ -41,10 +43,7 @@ MIN_COMPACTABLE = 4
 
 def _check_threshold(threshold: float) -> None:
     if not 0 < threshold <= 1:
-        raise ConfigError(
-            f"compaction threshold {threshold} is out of range: use a fraction of the "
-            "context window above 0 and at most 1 (the default is 0.7)"
-        )
+        raise ConfigError(english("chat.compaction_threshold_range", threshold=threshold))
 
 
 def compaction_threshold_tokens(window: int, threshold: float) -> int:
@@ -84,21 +83,17 @@ class CompactionRefusal:
     older: int
 
 
-def _messages(count: int) -> str:
-    return f"{count} message" if count == 1 else f"{count} messages"
-
-
 def _refusal(older: int, total: int, keep_recent: int, min_compactable: int) -> str:
-    needs = f"compaction needs at least {min_compactable}"
+    limits = {"keep": keep_recent, "least": min_compactable}
     if total <= keep_recent:
-        return (
-            f"the session has only {_messages(total)}; compaction keeps the "
-            f"{keep_recent} most recent and needs at least {min_compactable} older ones"
-        )
+        if total == 1:
+            return english("chat.compaction_session_has_one", count=total, **limits)
+        return english("chat.compaction_session_has", count=total, **limits)
     if older == 0:
-        return f"no messages are older than the {keep_recent} most recent; {needs}"
-    verb = "is" if older == 1 else "are"
-    return f"only {_messages(older)} {verb} older than the {keep_recent} most recent; {needs}"
+        return english("chat.compaction_none_older", **limits)
+    if older == 1:
+        return english("chat.compaction_one_older", count=older, **limits)
+    return english("chat.compaction_few_older", count=older, **limits)
 
 
 def plan_compaction(

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 
 if TYPE_CHECKING:
@@ -24,9 +25,6 @@ if TYPE_CHECKING:
     from my_deepagent.store.database import Database
     from my_deepagent.store.records import SessionRecord
     from my_deepagent.workflows.session_types import SessionStatus
-
-
-NO_WORKER = "no worker polls mda's task queue: messages wait until one does (`mda worker`)"
 
 
 @dataclass
@@ -92,7 +90,7 @@ async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
         if request.session is not None:
             record = await find_session(db, request.session)
             if record.state == "ended":
-                raise MdaError(f"session {record.id} has ended: start a new one with `mda chat`")
+                raise MdaError(msg("chat.session_ended", session=record.id))
         else:
             repo = resolve_repo(request.repo).root
             choice = choose_agent(
@@ -100,7 +98,7 @@ async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
             )
         client, polled = await client_with_worker()
         created = record is None
-        note = None if polled else NO_WORKER
+        note = None if polled else msg("chat.no_worker")
         if record is None:
             budget = None
             if request.budget_usd is not None:

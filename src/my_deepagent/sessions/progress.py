@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from my_deepagent.catalogue import msg
+
 RECENT_TOOLS = 5
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SPINNER_FRAME_S = 0.1
@@ -100,28 +102,38 @@ def _cut_start(text: str, limit: int) -> str:
 
 
 def progress_line(progress: TurnProgress, elapsed_s: float) -> str:
-    """One status line, e.g. "⠹ 3.2s · 2 model calls · read_file(src/app.py) · 1,234 in /
-    56 out tokens"; the spinner frame follows the elapsed time, so redraws animate it."""
+    """One status line in the person's language, e.g. "⠹ 3.2s · 2 model calls ·
+    read_file(src/app.py) · 1,234 in / 56 out tokens"; the spinner frame follows the
+    elapsed time, so redraws animate it."""
     elapsed_s = max(0.0, elapsed_s)
     mark = SPINNER[int(elapsed_s / SPINNER_FRAME_S) % len(SPINNER)]
-    parts = [f"{mark} {_elapsed(elapsed_s)}", _count(progress.model_calls, "model call")]
+    parts = [f"{mark} {_elapsed(elapsed_s)}", _model_calls(progress.model_calls)]
     if progress.tool_calls:
-        parts.append(_count(progress.tool_calls, "tool call"))
+        parts.append(_tool_calls(progress.tool_calls))
     if progress.phase == "tool" and progress.recent_tools:
         parts.append(progress.recent_tools[-1])
     else:
-        parts.append("thinking")
+        parts.append(msg("chat.progress_thinking"))
     if progress.input_tokens or progress.output_tokens:
-        parts.append(f"{progress.input_tokens:,} in / {progress.output_tokens:,} out tokens")
+        tokens = {"input": f"{progress.input_tokens:,}", "output": f"{progress.output_tokens:,}"}
+        parts.append(msg("chat.progress_tokens", **tokens))
     return " · ".join(parts)
 
 
 def _elapsed(seconds: float) -> str:
     if seconds < 60:
-        return f"{seconds:.1f}s"
+        return msg("chat.progress_seconds", seconds=f"{seconds:.1f}")
     minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}m{rest:02d}s"
+    return msg("chat.progress_minutes", minutes=minutes, seconds=f"{rest:02d}")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def _model_calls(n: int) -> str:
+    if n == 1:
+        return msg("chat.progress_model_call", count=f"{n:,}")
+    return msg("chat.progress_model_calls", count=f"{n:,}")
+
+
+def _tool_calls(n: int) -> str:
+    if n == 1:
+        return msg("chat.progress_tool_call", count=f"{n:,}")
+    return msg("chat.progress_tool_calls", count=f"{n:,}")

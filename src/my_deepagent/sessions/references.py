@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from my_deepagent.agents.safety_rules import secret_path
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import MdaError
 
 ATTACHMENT_MARK = "\n\n--- @"
@@ -70,20 +71,14 @@ def expand_references(
     for written in find_references(text):
         shown, target = _locate(written, root, real_root)
         if secret_path(shown) or secret_path(_relative(target, real_root) or target.name):
-            raise MdaError(
-                f"@{written} may hold credentials: mda does not send it to the model "
-                "(quote the part that matters, without secrets)"
-            )
+            raise MdaError(msg("chat.reference_secret", path=written))
         if target in seen:
             continue
         seen.add(target)
         body, size = _read(written, target, max_file_bytes)
         total += size
         if total > max_total_bytes:
-            raise MdaError(
-                f"the files referenced with @ total more than {_size(max_total_bytes)} "
-                "(reference fewer files, or quote the parts that matter)"
-            )
+            raise MdaError(msg("chat.references_too_large", limit=_size(max_total_bytes)))
         blocks.append(_block(shown, body))
         files.append(shown)
     return Expanded(text="".join([text, *blocks]), files=tuple(files))
@@ -98,14 +93,11 @@ def _locate(written: str, root: Path, real_root: Path) -> tuple[str, Path]:
     lexical = Path(os.path.normpath(root / written))
     shown = _relative(lexical, root) or _relative(lexical, real_root)
     if shown is None:
-        raise MdaError(
-            f"@{written} is outside the repository (only files under {real_root} can be referenced)"
-        )
+        raise MdaError(msg("chat.reference_outside", path=written, root=real_root))
     target = lexical.resolve()
     if _relative(target, real_root) is None:
         raise MdaError(
-            f"@{written} leads through a symlink to {target}, outside the repository "
-            f"(only files under {real_root} can be referenced)"
+            msg("chat.reference_symlink_outside", path=written, target=target, root=real_root)
         )
     return shown, target
 
@@ -122,39 +114,30 @@ def _read(written: str, target: Path, max_file_bytes: int) -> tuple[str, int]:
     try:
         info = target.stat()
     except FileNotFoundError:
-        raise MdaError(
-            f"@{written}: no such file in the repository "
-            f"(check the path; write \\@{written} to keep a literal @)"
-        ) from None
+        raise MdaError(msg("chat.reference_missing", path=written)) from None
     except OSError as exc:
-        raise MdaError(f"@{written}: cannot read it ({exc.strerror})") from None
+        raise MdaError(
+            msg("chat.reference_unreadable", path=written, reason=exc.strerror)
+        ) from None
     if stat.S_ISDIR(info.st_mode):
-        raise MdaError(
-            f"@{written} is a directory (reference the files in it, e.g. @{written.rstrip('/')}"
-            "/<file>)"
-        )
+        raise MdaError(msg("chat.reference_directory", path=written, folder=written.rstrip("/")))
     if not stat.S_ISREG(info.st_mode):
-        raise MdaError(f"@{written} is not a regular file (only files can be referenced)")
+        raise MdaError(msg("chat.reference_not_regular", path=written))
     if info.st_nlink > 1:
-        raise MdaError(
-            f"@{written} is a hard link (its content may belong to a file outside the "
-            "repository): reference a regular copy instead"
-        )
+        raise MdaError(msg("chat.reference_hard_link", path=written))
+    limit = _size(max_file_bytes)
     if info.st_size > max_file_bytes:
-        raise MdaError(
-            f"@{written} is {_size(info.st_size)}, over the {_size(max_file_bytes)} limit "
-            "for a referenced file (quote the part that matters instead)"
-        )
+        size = _size(info.st_size)
+        raise MdaError(msg("chat.reference_too_large", path=written, size=size, limit=limit))
     try:
         body = target.read_bytes()
     except OSError as exc:
-        raise MdaError(f"@{written}: cannot read it ({exc.strerror})") from None
-    if len(body) > max_file_bytes:
         raise MdaError(
-            f"@{written} is over the {_size(max_file_bytes)} limit for a referenced file "
-            "(quote the part that matters instead)"
-        )
-    binary = MdaError(f"@{written} is a binary file (only UTF-8 text can be referenced)")
+            msg("chat.reference_unreadable", path=written, reason=exc.strerror)
+        ) from None
+    if len(body) > max_file_bytes:
+        raise MdaError(msg("chat.reference_over_limit", path=written, limit=limit))
+    binary = MdaError(msg("chat.reference_binary", path=written))
     if b"\0" in body:
         raise binary
     try:
@@ -175,4 +158,4 @@ def _block(shown: str, content: str) -> str:
 def _size(n: int) -> str:
     if n and n % 1024 == 0:
         return f"{n // 1024} KiB"
-    return f"{n:,} bytes" if n < 10 * 1024 else f"{n / 1024:.1f} KiB"
+    return msg("chat.size_bytes", count=f"{n:,}") if n < 10 * 1024 else f"{n / 1024:.1f} KiB"

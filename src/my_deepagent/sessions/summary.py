@@ -18,6 +18,7 @@ from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from my_deepagent.catalogue import english
 from my_deepagent.errors import ConfigError
 from my_deepagent.sessions.summary_format import TranscriptMessage, entry_text, summary_request
 from my_deepagent.tokens import (
@@ -207,10 +208,7 @@ async def summarise(
         model, _model_name(model), request_budget(window), system_prompt, on_call
     )
     if summariser.room < summariser.entry_tokens(replace(messages[0], content="")) + 2 * MIN_SHARE:
-        raise ConfigError(
-            f"a summariser context window of {window} tokens is too small for a summary "
-            "request: choose a summariser persona whose model has a larger window"
-        )
+        raise ConfigError(english("chat.summariser_window_small", window=window))
     entries = list(messages)
     size = summariser.request_tokens(entries)
     for _ in range(MAX_ROUNDS):

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from my_deepagent.catalogue import msg
 from my_deepagent.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -88,18 +89,13 @@ def database_url(settings: Settings) -> URL:
     try:
         url = make_url(settings.database_url)
     except ArgumentError:
-        raise ConfigError(
-            "MDA_DATABASE_URL is not a database URL "
-            "(use postgresql+asyncpg://user:password@host/db, or unset it for SQLite)"
-        ) from None
+        raise ConfigError(msg("operations.database_url_invalid")) from None
     if url.get_backend_name() == "postgresql":
         return url.set(drivername="postgresql+asyncpg")
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return url.set(drivername="sqlite+aiosqlite")
-    raise ConfigError(
-        f"MDA_DATABASE_URL {url.render_as_string(hide_password=True)!r} is not supported "
-        "(use postgresql+asyncpg://user:password@host/db, or a sqlite file URL)"
-    )
+    shown = repr(url.render_as_string(hide_password=True))
+    raise ConfigError(msg("operations.database_url_unsupported", url=shown))
 
 
 def connect(url: URL | str) -> Database:
@@ -158,10 +154,10 @@ async def reach(db: Database, work: Awaitable[T]) -> T:
     try:
         return await work
     except (OSError, DBAPIError) as exc:
-        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no message"])[0]
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        first = lines[0] if lines else msg("cli.no_message")
         raise ConfigError(
-            f"cannot reach mda's database {describe(db)}: {first} "
-            "(start it, or fix MDA_DATABASE_URL)",
+            msg("operations.database_unreachable", where=describe(db), problem=first),
             exit_code=1,
         ) from None
 
@@ -192,10 +188,15 @@ class SchemaState:
     """Revisions `ensure_schema` would apply, oldest first."""
 
     def upgrade_hint(self, where: str) -> str:
-        at = f"revision {self.current}" if self.current else "an empty schema"
-        return (
-            f"mda's database {where} is at {at}, this mda needs {self.head} "
-            f"({len(self.pending)} migrations pending): run `mda db upgrade`"
+        count = len(self.pending)
+        if not self.current:
+            return msg("operations.database_empty", where=where, head=self.head, count=count)
+        return msg(
+            "operations.database_behind",
+            where=where,
+            current=self.current,
+            head=self.head,
+            count=count,
         )
 
 
@@ -213,8 +214,7 @@ async def schema_state(db: Database) -> SchemaState:
         )
     if current is not None and current not in {r.revision for r in script.walk_revisions()}:
         raise ConfigError(
-            f"mda's database {describe(db)} is at revision {current}, which this mda does "
-            "not know (a newer mda migrated it): upgrade mda",
+            msg("operations.database_too_new", where=describe(db), current=current),
             exit_code=1,
         )
     pending = [r.revision for r in script.iterate_revisions(head, current)]

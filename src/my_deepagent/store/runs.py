@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from my_deepagent.catalogue import english, msg
 from my_deepagent.errors import MdaError
 from my_deepagent.store.database import Database
 from my_deepagent.store.prefix import MIN_PREFIX, prefix_matches
@@ -125,21 +126,17 @@ async def find_run(db: Database, ref: str) -> RunRecord:
     """A run by full id, `run-<id>` workflow id, or a unique prefix of at least 6 characters."""
     found = await prefix_matches(db, RunRow, ref, workflow_prefix="run-", limit=6, to=RunRecord)
     if found.too_short:
-        raise MdaError(
-            f"run id {ref!r} is too short: give at least {MIN_PREFIX} characters "
-            "(see `mda runs list`)"
-        )
+        raise MdaError(msg("runs.id_too_short", ref=repr(ref), min=MIN_PREFIX))
     records = found.rows
     if not records and not found.hexadecimal:
-        raise MdaError(f"no run {ref!r} (run ids are hexadecimal; see `mda runs list`)")
+        raise MdaError(msg("runs.no_run_hexadecimal", ref=repr(ref)))
     if not records:
-        raise MdaError(f"no run {ref!r} (see `mda runs list`)")
+        raise MdaError(msg("runs.no_run", ref=repr(ref)))
     if len(records) > 1:
         shown = ", ".join(r.id[:12] for r in records[:5])
-        more = " and more" if len(records) > 5 else ""
-        raise MdaError(
-            f"run id prefix {ref!r} is ambiguous: it matches {shown}{more} (give more characters)"
-        )
+        if len(records) > 5:
+            raise MdaError(msg("runs.ambiguous_prefix_more", ref=repr(ref), shown=shown))
+        raise MdaError(msg("runs.ambiguous_prefix", ref=repr(ref), shown=shown))
     record: RunRecord = records[0]
     return record
 
@@ -164,7 +161,9 @@ async def list_runs(
 async def _get_row(session: AsyncSession, run_id: str) -> RunRow:
     row = await session.get(RunRow, run_id)
     if row is None:
-        raise MdaError(f"no run {run_id!r} (see `mda runs list`)")
+        # Also reached from the worker's ledger activity, whose language may not be the
+        # person's: English.
+        raise MdaError(english("runs.no_run", ref=repr(run_id)))
     return row
 
 
@@ -172,6 +171,5 @@ async def _raise_if_active(db: Database, repo_path: str, base_branch: str) -> No
     active = await active_run(db, repo_path, base_branch)
     if active is not None:
         raise MdaError(
-            f"a run is already active on {repo_path} {base_branch}: {active.id} "
-            f"(wait for it, abort it with `mda abort {active.id}`, or use another --base)"
+            msg("runs.already_active", repo=repo_path, base=base_branch, run=active.id)
         ) from None

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from my_deepagent.catalogue import english, msg
 from my_deepagent.errors import MdaError
 from my_deepagent.store.database import Database
 from my_deepagent.store.prefix import MIN_PREFIX, prefix_matches
@@ -77,24 +78,22 @@ async def get_session(db: Database, session_id: str) -> SessionRecord | None:
 
 
 async def find_session(db: Database, text: str) -> SessionRecord:
-    """A session by full id, `session-<id>`, or a unique prefix of 6+ characters."""
+    """A session by full id, `session-<id>`, or a unique prefix of 6+ characters (the
+    command line's lookup: its refusals are in the person's language)."""
     found = await prefix_matches(
         db, SessionRow, text, workflow_prefix="session-", limit=_AMBIGUOUS_SHOWN + 1,
         to=SessionRecord,
     )  # fmt: skip
+    given = repr(text)
     if found.too_short:
-        raise MdaError(
-            f"session id {text!r} is too short: give at least {MIN_PREFIX} characters "
-            "of the session id (see mda sessions list)"
-        )
+        raise MdaError(msg("chat.session_id_too_short", text=given, least=MIN_PREFIX))
     if not found.rows:
-        raise MdaError(f"no session matches {text!r} (see mda sessions list)")
+        raise MdaError(msg("chat.no_session_matches", text=given))
     if len(found.rows) > 1:
         shown = ", ".join(r.id for r in found.rows[:_AMBIGUOUS_SHOWN])
-        more = " and more" if len(found.rows) > _AMBIGUOUS_SHOWN else ""
-        raise MdaError(
-            f"session id {text!r} is ambiguous: it matches {shown}{more} (give more characters)"
-        )
+        if len(found.rows) > _AMBIGUOUS_SHOWN:
+            raise MdaError(msg("chat.session_id_ambiguous_more", text=given, shown=shown))
+        raise MdaError(msg("chat.session_id_ambiguous", text=given, shown=shown))
     record: SessionRecord = found.rows[0]
     return record
 
@@ -244,7 +243,7 @@ async def refresh_totals_in(
     )
     row = (await session.execute(statement)).scalar_one_or_none()
     if row is None:
-        raise MdaError(f"no session {session_id!r} (see mda sessions list)")
+        raise MdaError(english("chat.no_session", session=repr(session_id)))
     return SessionRecord.model_validate(row)
 
 
@@ -261,5 +260,5 @@ def session_title(text: str) -> str | None:
 async def _get_row(session: AsyncSession, session_id: str) -> SessionRow:
     row = await session.get(SessionRow, session_id)
     if row is None:
-        raise MdaError(f"no session {session_id!r} (see mda sessions list)")
+        raise MdaError(english("chat.no_session", session=repr(session_id)))
     return row

@@ -26,6 +26,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
+    from my_deepagent.catalogue import english
     from my_deepagent.domain.budget import (
         BudgetError,
         BudgetGate,
@@ -72,10 +73,20 @@ T = TypeVar("T")
 
 MAX_PENDING_CANCELS = 100
 REFUSED = "SessionRefused"
-"""The error type of an update the session refuses (the client prints its message)."""
+"""The error type of an update the session refuses (the client shows it as one line)."""
 
 
-def _refuse(message: str) -> ApplicationError:
+def _refuse(key: str, /, **fields: str | int) -> ApplicationError:
+    """A refusal: its message is the catalogue's English (history never depends on the
+    machine's language); its details carry the key and fields, so the client can say it
+    in the person's language."""
+    return ApplicationError(
+        english(key, **fields), {"key": key, "fields": fields}, type=REFUSED, non_retryable=True
+    )
+
+
+def _refuse_as_said(message: str) -> ApplicationError:
+    """A refusal passing on what an activity said (already English, no key)."""
     return ApplicationError(message, type=REFUSED, non_retryable=True)
 
 
@@ -180,16 +191,15 @@ class SessionWorkflow:
     def _check_chat(self, message: ChatMessage) -> None:
         self._check_open()
         if (message.text is None) == (message.body_ref is None):
-            raise _refuse("a message has either inline text or a body reference")
+            raise _refuse("chat.message_kind")
         if message.size == 0 or (message.text is not None and not message.text.strip()):
-            raise _refuse("the message is empty: type something to send")
+            raise _refuse("chat.message_empty")
         if message.size > MAX_MESSAGE_BYTES:
             raise _refuse(
-                f"the message is {message.size} bytes, over the {MAX_MESSAGE_BYTES // 1024} KiB "
-                "limit: send a shorter message or reference files with @path"
+                "chat.message_too_large_bytes", size=message.size, limit=MAX_MESSAGE_BYTES // 1024
             )
         if message.text is not None and len(message.text.encode()) > MAX_INLINE_BODY_BYTES:
-            raise _refuse("a message over 16 KiB must travel as a body reference")
+            raise _refuse("chat.message_not_inline")
 
     async def _run_turn(self, turn: TurnInput) -> TurnOutput:
         """The turn's activity. A budget stop keeps the turn's context (its thread holds
@@ -215,9 +225,9 @@ class SessionWorkflow:
                 gate = budget_gate(failure)
                 if gate is None:
                     await self._leave_failed_context()
-                    raise _refuse(f"the turn failed: {reason}") from None
+                    raise _refuse("chat.turn_failed", reason=reason) from None
                 if gate.policy != "prompt":
-                    raise _refuse(f"the turn stopped: {reason}") from None
+                    raise _refuse("chat.turn_stopped", reason=reason) from None
             except asyncio.CancelledError:  # cancelled as it completed: the row says
                 return _cancelled(turn)
             finally:
@@ -303,7 +313,8 @@ class SessionWorkflow:
             )
         except ActivityError as failure:
             return CompactionOutcome(
-                compacted=False, reason=f"compaction failed: {failure_message(failure)}"
+                compacted=False,
+                reason=english("chat.compaction_failed", reason=failure_message(failure)),
             )
         if outcome.compacted:
             self._set(
@@ -394,13 +405,13 @@ class SessionWorkflow:
     def _check_remember(self, note: MemoryText) -> None:
         self._check_open()
         if not note.text.strip():
-            raise _refuse("nothing to remember: /remember <text>")
+            raise _refuse("chat.nothing_to_remember")
 
     @forget.validator
     def _check_forget(self, note: MemorySlug) -> None:
         self._check_open()
         if not note.slug.strip():
-            raise _refuse("/forget <slug>: which note? (see /memory)")
+            raise _refuse("chat.forget_which")
 
     # --- status ---------------------------------------------------------------
 
@@ -429,7 +440,7 @@ class SessionWorkflow:
 
     def _check_open(self) -> None:
         if self._ended or self._ending:
-            raise _refuse(f"session {self._id} has ended: start a new one with `mda chat`")
+            raise _refuse("chat.session_ended", session=self._id)
 
     @contextlib.asynccontextmanager
     async def _turn(self, client_id: str | None, *, ending: bool = False) -> AsyncIterator[None]:
@@ -459,7 +470,7 @@ class SessionWorkflow:
                 retry_policy=IO_RETRY,
             )
         except ActivityError as failure:
-            raise _refuse(failure_message(failure)) from None
+            raise _refuse_as_said(failure_message(failure)) from None
         return result
 
     async def _memory(self, write: MemoryWrite) -> MemoryResult:
