@@ -172,3 +172,19 @@ async def test_the_worker_accepts_mdas_workflows_and_activities(
     }  # fmt: skip
     workflows = {defn.__name__ for defn in worker.config()["workflows"]}
     assert workflows == {"RunWorkflow", "SessionWorkflow"}
+
+
+@pytest.mark.parametrize(
+    ("script", "said"), [("exit 3", "exit code 3"), ("kill -9 $$", "signal SIGKILL")]
+)
+def test_a_detached_process_that_ends_at_once_says_how(
+    tmp_path: Path, script: str, said: str
+) -> None:
+    """What `mda` reports when the worker it started exits before polling."""
+    from my_deepagent.embedded import processes
+
+    spawned = processes.spawn_detached(["sh", "-c", script], tmp_path / "log", 1024)
+    spawned.process.wait(timeout=30)
+    assert not processes.is_running(spawned.process.pid, lambda pid: True)
+    assert processes.exit_status(spawned.process.pid) == said
+    assert processes.exit_status(1) == "exit status unknown"

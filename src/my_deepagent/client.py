@@ -85,6 +85,7 @@ async def ensure_worker(
     detached worker and wait until it polls (`started`); `none` with a configured
     server (its workers are the operator's business)."""
     from my_deepagent.catalogue import msg
+    from my_deepagent.embedded.processes import exit_status
     from my_deepagent.embedded.worker_process import start_worker
     from my_deepagent.settings import get_settings
     from my_deepagent.temporal_config import load_target
@@ -100,7 +101,13 @@ async def ensure_worker(
     while info.identity not in await live_worker_identities(client, task_queue):
         if not info.is_alive():
             raise ServerError(
-                msg("runs.worker_exited", pid=info.pid, log=info.log_file), exit_code=1
+                msg(
+                    "runs.worker_exited",
+                    pid=info.pid,
+                    status=exit_status(info.pid),
+                    log=info.log_file,
+                ),
+                exit_code=1,
             )
         if time.monotonic() >= deadline:
             seconds = format(timeout_s, "g")

@@ -54,8 +54,9 @@ _STARTING: dict[str, Text] = {
         "기다립니다 (`mda worker` 명령으로 워커를 시작하세요)",
     ),
     "runs.worker_exited": Text(
-        "the mda worker (pid {pid}) exited at start; see {log}",
-        "mda 워커(pid {pid})가 시작하자마자 종료되었습니다. 자세한 내용은 {log}에서 확인하세요",
+        "the mda worker (pid {pid}) exited at start ({status}); see {log}",
+        "mda 워커(pid {pid})가 시작하자마자 종료되었습니다({status}). 자세한 내용은 {log}에서 "
+        "확인하세요",
     ),
     "runs.worker_no_poll": Text(
         "the mda worker (pid {pid}) did not poll within {seconds} s; "

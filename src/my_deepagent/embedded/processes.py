@@ -108,6 +108,8 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
 # reaped here (`Popen.poll`/`wait`): waiting on any pid from a pid file could steal the
 # exit status of another child of a long-lived process that happens to reuse the pid.
 _children: dict[int, subprocess.Popen[bytes]] = {}
+exit_statuses: dict[int, int] = {}
+"""The return codes of children found ended, by pid (for saying how one ended)."""
 
 
 def remember_child(process: subprocess.Popen[bytes]) -> None:
@@ -118,9 +120,22 @@ def is_running(pid: int, still_ours: Callable[[int], bool]) -> bool:
     """True while `pid` runs and `still_ours(pid)` recognises it (pids get reused)."""
     child = _children.get(pid)
     if child is not None and child.poll() is not None:
+        exit_statuses[pid] = child.returncode
         del _children[pid]
         return False
     return still_ours(pid)
+
+
+def exit_status(pid: int) -> str:
+    """How a child of this process that `is_running` found ended: "exit code N",
+    "signal NAME", or "exit status unknown" (not our child)."""
+    code = exit_statuses.get(pid)
+    if code is None:
+        return "exit status unknown"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"signal {signal.Signals(-code).name}"
+    return f"exit code {code}"
 
 
 def stop_group(pid: int, still_ours: Callable[[int], bool], grace_s: float, what: str) -> None:
