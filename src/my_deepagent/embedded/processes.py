@@ -128,8 +128,13 @@ def is_running(pid: int, still_ours: Callable[[int], bool]) -> bool:
 
 def exit_status(pid: int) -> str:
     """How a child of this process that `is_running` found ended: "exit code N",
-    "signal NAME", or "exit status unknown" (not our child)."""
+    "signal NAME", or "exit status unknown" (not our child, or still running)."""
     code = exit_statuses.get(pid)
+    child = _children.get(pid)
+    if code is None and child is not None:
+        # Found gone by its command line (a zombie has none) before `poll` saw it end.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            code = child.wait(timeout=5)
     if code is None:
         return "exit status unknown"
     if code < 0:
