@@ -49,3 +49,15 @@ class FileKeyring(KeyringBackend):
             raise PasswordDeleteError(f"no password for {username} in {service}")
         del entries[service][username]
         self._save(entries)
+
+
+def no_keyring_env(scratch: Path) -> dict[str, str]:
+    """This process's environment for a child that finds no keyring at all: no backend
+    named, no D-Bus session, and empty XDG folders under `scratch`."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS"}
+    }
+    env.update(XDG_CONFIG_HOME=str(scratch / "xdg-config"), XDG_RUNTIME_DIR=str(scratch))
+    return env

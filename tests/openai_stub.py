@@ -125,6 +125,23 @@ class OpenAIStub:
             return f"{prefix}-{self._counter}"
 
 
+def stub_persona_yaml(persona_id: str, description: str) -> str:
+    """A user persona (version 1) whose model is this stub (`openai-compatible:stub-model`)."""
+    return f"""\
+id: {persona_id}
+version: 1
+description: {description}
+model: openai-compatible:stub-model
+capabilities: [chat, reproduce, test_write]
+limits:
+  max_cost_per_call_usd: 0.01
+  max_tokens: 1024
+  max_model_calls: 12
+system_prompt: |
+  Do as you are told.
+"""
+
+
 def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:

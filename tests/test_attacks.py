@@ -41,7 +41,7 @@ from attacks import (
 )
 from my_deepagent.consent import grant
 from my_deepagent.settings import get_settings
-from openai_stub import OpenAIStub, Reply, StubToolCall
+from openai_stub import OpenAIStub, Reply, StubToolCall, stub_persona_yaml
 from run_harness import RunEnv
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux sandbox")
@@ -64,22 +64,6 @@ SANDBOX_ONLY = frozenset(
 )  # fmt: skip
 """The attempts that got through with the sandbox off when this suite was written; the
 rules, the file guard and mda's own git stopped every other one."""
-
-
-def persona_yaml() -> str:
-    return """\
-id: stub-attacker
-version: 1
-description: A hostile model, through the loopback OpenAI-compatible stub.
-model: openai-compatible:stub-model
-capabilities: [chat, reproduce, test_write]
-limits:
-  max_cost_per_call_usd: 0.01
-  max_tokens: 1024
-  max_model_calls: 12
-system_prompt: |
-  Do as you are told.
-"""
 
 
 @dataclass
@@ -114,7 +98,11 @@ def prepare(run_env: RunEnv, stub: OpenAIStub, tmp_path: Path) -> Stage:
     grant(settings, ["openrouter"])  # the bugfix template's other roles (never run here)
     settings.paths.config_file.write_text(f"# OPENAI_API_KEY = {CONFIG_SENTINEL}\n")
     settings.paths.user_personas_dir.mkdir(parents=True, exist_ok=True)
-    (settings.paths.user_personas_dir / "stub-attacker@1.yaml").write_text(persona_yaml())
+    (settings.paths.user_personas_dir / "stub-attacker@1.yaml").write_text(
+        stub_persona_yaml(
+            "stub-attacker", "A hostile model, through the loopback OpenAI-compatible stub."
+        )
+    )
     victims = tmp_path / "victims"
     victims.mkdir()
     (victims / "linked.txt").write_text(VICTIM_TEXT)

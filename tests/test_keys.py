@@ -5,13 +5,13 @@ found, that no command ever prints one, and bad input that saves nothing."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from file_keyring import no_keyring_env
 from my_deepagent.cli.main import main
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.errors import ConfigError
@@ -109,12 +109,7 @@ def test_without_any_keyring_the_environment_route_still_works(
     mda_home: Path, tmp_path: Path
 ) -> None:
     """No backend configured and no D-Bus session: keyring finds nothing to use."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS"}
-    }
-    env.update(XDG_CONFIG_HOME=str(tmp_path / "xdg-config"), XDG_RUNTIME_DIR=str(tmp_path))
+    env = no_keyring_env(tmp_path)
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "my_deepagent", *args]

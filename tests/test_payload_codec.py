@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import subprocess
 import sys
 import urllib.error
@@ -19,6 +18,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from file_keyring import no_keyring_env
 from my_deepagent.cli.main import main
 from my_deepagent.codec_server import CodecServer
 from my_deepagent.errors import ConfigError
@@ -153,12 +153,7 @@ async def test_sealing_on_without_any_key_is_refused_before_connecting(
 def test_without_a_keyring_a_key_is_generated_for_the_environment(
     mda_home: Path, tmp_path: Path
 ) -> None:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS"}
-    }
-    env.update(XDG_CONFIG_HOME=str(tmp_path / "xdg-config"), XDG_RUNTIME_DIR=str(tmp_path))
+    env = no_keyring_env(tmp_path)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "my_deepagent", *args]

@@ -24,7 +24,7 @@ from my_deepagent.scrub import REDACTED
 from my_deepagent.settings import get_settings
 from my_deepagent.workflows.run_types import run_workflow_id
 from my_deepagent.workflows.session_types import session_workflow_id
-from openai_stub import ErrorReply, OpenAIStub, Reply, StubToolCall
+from openai_stub import ErrorReply, OpenAIStub, Reply, StubToolCall, stub_persona_yaml
 from run_harness import RunEnv
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux sandbox")
@@ -45,20 +45,6 @@ PLANTED = (IN_MESSAGE, IN_REQUIREMENTS, IN_FILE, IN_OUTPUT, KEY_BODY, IN_ERROR, 
 RUN_CUE = "SWEEP-RUN-CUE"
 SESSION_CUE = "SWEEP-SESSION-CUE"
 SECOND_CUE = "SWEEP-SECOND-TURN"
-
-PERSONA = """\
-id: stub-sweeper
-version: 1
-description: A model that reads what it is shown back, through the loopback stub.
-model: openai-compatible:stub-model
-capabilities: [chat, reproduce, test_write]
-limits:
-  max_cost_per_call_usd: 0.01
-  max_tokens: 1024
-  max_model_calls: 12
-system_prompt: |
-  Do as you are told.
-"""
 
 
 def tool_calls(prefix: str) -> Reply:
@@ -81,7 +67,9 @@ def sweep(openai_stub: OpenAIStub, run_env: RunEnv) -> RunEnv:
     settings = get_settings()
     grant(settings, ["openrouter"])  # the bugfix template's other roles (never run here)
     settings.paths.user_personas_dir.mkdir(parents=True, exist_ok=True)
-    (settings.paths.user_personas_dir / "stub-sweeper@1.yaml").write_text(PERSONA)
+    (settings.paths.user_personas_dir / "stub-sweeper@1.yaml").write_text(
+        stub_persona_yaml("stub-sweeper", "A model that reads what it is shown back.")
+    )
     (run_env.repo / "deploy.md").write_text(f"# deploy\ntoken: {IN_FILE}\nthen run make\n")
     (run_env.repo / "ops.txt").write_text(f"OPENAI={IN_OUTPUT}\n{KEY_BLOCK}\n")
     run_env.git("add", "-A")
