@@ -98,17 +98,29 @@ def append(path: Path, record: AuditEntry, *, max_bytes: int = MAX_BYTES) -> Non
     """Append `record` as one line (see the module docstring for the guarantees)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     line = (record.model_dump_json(exclude_none=True) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = _open_current(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
         if size > 0 and size + len(line) > max_bytes:
             _rotate(path)
             os.close(fd)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fd = _open_current(path)
         os.write(fd, line)
     finally:
+        os.close(fd)
+
+
+def _open_current(path: Path) -> int:
+    """`path` opened for appending and locked, and still the file `path` names: a writer
+    that waited for the lock while another rotated holds the old file, so it opens again."""
+    while True:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if path.stat().st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass  # rotated away between the lock and the look: open the new one
         os.close(fd)
 
 
