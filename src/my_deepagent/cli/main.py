@@ -14,6 +14,7 @@ import os
 import sys
 
 import typer
+import typer.main
 
 from my_deepagent.cli import (
     approvals,
@@ -110,6 +111,21 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _invoke(argv: list[str] | None) -> object:
+    """Run the command tree once; in a language other than English, with its help
+    said in that language (`help_text`)."""
+    from my_deepagent.catalogue import language
+
+    command = typer.main.get_command(app)
+    chosen = language()
+    if chosen == "en":
+        return command.main(args=argv, prog_name="mda", standalone_mode=False)
+    from my_deepagent.cli.help_text import localised
+
+    with localised(command, chosen):
+        return command.main(args=argv, prog_name="mda", standalone_mode=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (tests call this in-process)."""
     from typer._click import exceptions as click_errors
@@ -119,15 +135,17 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         # Without standalone mode, click returns the code of a `typer.Exit(code)`.
-        result = app(args=argv, prog_name="mda", standalone_mode=False)
+        result = _invoke(argv)
     except MdaError as exc:
         return _fail(exc.message, exc.exit_code)
     except click_errors.NoArgsIsHelpError:
         # `mda server` alone: typer has printed the group's help, which is the answer.
         return 0
     except click_errors.UsageError as exc:
+        from my_deepagent.cli.usage_errors import usage_error_text
+
         hint = msg("cli.see_help", command=exc.ctx.command_path) if exc.ctx is not None else ""
-        return _fail(exc.format_message() + hint, 2)
+        return _fail(usage_error_text(exc) + hint, 2)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

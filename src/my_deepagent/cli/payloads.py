@@ -81,8 +81,9 @@ def codec_server(
         [], "--origin", help="A Web UI origin allowed to call it (default: the embedded UI's)."
     ),
 ) -> None:
-    """Serve Temporal's remote codec endpoint on loopback, so the Web UI and the
-    `temporal` CLI show sealed payloads decoded."""
+    """Serve Temporal's remote codec endpoint on loopback, to see sealed payloads decoded.
+
+    The Temporal Web UI and the `temporal` CLI (`--codec-endpoint`) then show them."""
     from my_deepagent.catalogue import msg
     from my_deepagent.codec_server import CodecServer
     from my_deepagent.payload_codec import EncryptionCodec, payload_keys

@@ -188,8 +188,9 @@ def restore(
         None, "--turn", min=1, help="Restore the files as they were before this turn."
     ),
 ) -> None:
-    """Bring back the repository's files as they were before a turn (undoes an agent's
-    deletes, `git stash drop` or `git clean -fdx`). Without --turn: list the turns."""
+    """Bring back the repository's files as they were before a turn; alone, list the turns.
+
+    This undoes an agent's deletes, `git stash drop` or `git clean -fdx`."""
     asyncio.run(_restore(session, turn))
 
 

@@ -103,8 +103,9 @@ def status(
 def health(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
-    """Exit 0 while a worker of this MDA_HOME reaches the Temporal server (a container
-    health check or liveness probe); exit 1, with one line, when none does."""
+    """Exit 0 while a worker of this MDA_HOME reaches the Temporal server, else 1.
+
+    For a container's health check or liveness probe; a failure prints one line."""
     from my_deepagent.catalogue import msg
     from my_deepagent.errors import MdaError
     from my_deepagent.settings import get_settings
