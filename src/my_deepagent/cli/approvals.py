@@ -1,8 +1,8 @@
 """`mda approve|reject|request-changes|abort RUN`: answer a run's approval gate.
 
-The workflow ignores (and records) a decision for a gate that is not pending; these
-commands check first, so a person learns in one line what is wrong: no such run, the
-run has ended, no gate is pending, or another gate is.
+The checks and the signal are `run_control.answer_gate`, which the HTTP API uses too:
+a person learns in one line what is wrong (no such run, the run has ended, no gate
+is pending, or another gate is).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import typer
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from my_deepagent.workflows.run_types import RunStatus
+    from my_deepagent.run_control import Decision
 
 _RUN = typer.Argument(..., help="Run id or a unique prefix (6+ characters).")
 _GATE = typer.Option(None, "--gate", help="The gate to answer (default: the pending one).")
@@ -70,78 +70,14 @@ def abort(
     asyncio.run(_answer(run, None, "abort", AbortSignal(reason=reason)))
 
 
-async def _answer(ref: str, gate: str | None, name: str, body: BaseModel) -> None:
-    from temporalio.client import WorkflowExecutionStatus
-
-    from my_deepagent.catalogue import msg
-    from my_deepagent.client import run_execution_status, run_handle
-    from my_deepagent.errors import MdaError
-    from my_deepagent.scrub import scrubbed_fields
+async def _answer(ref: str, gate: str | None, name: Decision, body: BaseModel) -> None:
+    from my_deepagent.run_control import answer_gate
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import find_run
     from my_deepagent.temporal_config import connect_client
-    from my_deepagent.workflows.run_types import RunStatus
 
     async with open_database(get_settings()) as db:
         record = await find_run(db, ref)
-    client = await connect_client()
-    handle = run_handle(client, record.id)
-    execution = await run_execution_status(client, record.id)
-    short = record.id[:12]
-    action = _action(name)
-    if execution != WorkflowExecutionStatus.RUNNING:
-        ended = execution.name.lower() if execution is not None else None
-        raise MdaError(
-            msg(
-                "runs.run_has_ended",
-                run=short,
-                state=record.state.value,
-                ended=ended or msg("runs.workflow_never_started"),
-                action=action,
-            )
-        )
-    if name != "abort":
-        status = await handle.query("status", result_type=RunStatus)
-        gate = _pending_gate(status, short, name, gate)
-        # Name the gate that was checked, so a decision cannot land on a later gate.
-        body = body.model_copy(update={"gate_id": gate})
-    await handle.signal(name, scrubbed_fields(body))
-    if gate:
-        sent = msg("runs.sent_to_gate", action=action, gate=gate, run=short)
-    else:
-        sent = msg("runs.sent_to_run", action=action, run=short)
-    sys.stdout.write(sent + "\n")
-
-
-def _pending_gate(status: RunStatus, short: str, name: str, gate: str | None) -> str:
-    """The pending gate the decision `name` may answer (`gate`, if given, must be it)."""
-    from my_deepagent.catalogue import msg
-    from my_deepagent.errors import MdaError
-
-    pending = status.pending_gate
-    if pending is None:
-        running = next((p.key for p in status.phases if p.state == "running"), None)
-        if running:
-            doing = msg("runs.doing_phase", phase=running)
-        else:
-            doing = msg("runs.doing_state", state=status.state)
-        raise MdaError(msg("runs.no_gate_pending", run=short, doing=doing))
-    if name == "request_changes" and pending.changes_left <= 0:
-        raise MdaError(msg("runs.last_round", phase=pending.phase, run=short, gate=pending.gate_id))
-    if gate is not None and gate != pending.gate_id:
-        raise MdaError(msg("runs.gate_not_pending", gate=gate, run=short, pending=pending.gate_id))
-    return pending.gate_id
-
-
-def _action(name: str) -> str:
-    """The decision `name` (a signal's name) as a person says it."""
-    from my_deepagent.catalogue import msg
-
-    actions = {
-        "approve": msg("runs.action_approve"),
-        "reject": msg("runs.action_reject"),
-        "request_changes": msg("runs.action_request_changes"),
-        "abort": msg("runs.action_abort"),
-    }
-    return actions[name]
+    answered = await answer_gate(await connect_client(), record, name, body, gate)
+    sys.stdout.write(answered.sentence() + "\n")

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
-
-if TYPE_CHECKING:
-    from temporalio.client import Client
-
-    from my_deepagent.store.database import Database
-    from my_deepagent.store.records import RunRecord
 
 app = typer.Typer(help="Runs: list them, show one, read its events.", no_args_is_help=True)
 
@@ -44,6 +38,7 @@ def list_runs(
 async def _list(state: str | None, limit: int, as_json: bool) -> None:
     from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
+    from my_deepagent.run_control import run_json
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.records import RunState
@@ -55,7 +50,7 @@ async def _list(state: str | None, limit: int, as_json: bool) -> None:
     async with open_database(get_settings()) as db:
         runs = await store_list_runs(db, states=states, limit=limit)
     if as_json:
-        print_json([_run_json(r) for r in runs])
+        print_json([run_json(r) for r in runs])
         return
     print_table(
         msg("runs.table_runs"),
@@ -87,6 +82,7 @@ def show(
 
 async def _show(ref: str, follow: bool, as_json: bool) -> int:
     from my_deepagent.cli.start import web_ui_url
+    from my_deepagent.run_control import run_view
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import find_run
@@ -108,54 +104,6 @@ async def _show(ref: str, follow: bool, as_json: bool) -> int:
     else:
         _print_view(view)
     return 0
-
-
-async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str, Any]:
-    """The run as `runs show --json` prints it: live from the workflow, else from the ledger."""
-    from temporalio.client import WorkflowExecutionStatus
-
-    from my_deepagent.client import query_status, run_execution_status
-    from my_deepagent.store.phases import list_phases
-
-    view = _run_json(record)
-    status = await run_execution_status(client, record.id)
-    if status == WorkflowExecutionStatus.RUNNING:
-        live = await query_status(client, record.id)
-        view["state"] = live.state
-        view["error"] = live.error or view.get("error")
-        view["phases"] = [p.model_dump() for p in live.phases]
-        view["pending_gate"] = live.pending_gate.model_dump() if live.pending_gate else None
-        view["pending_budget"] = live.pending_budget.model_dump() if live.pending_budget else None
-        return view
-    latest: dict[str, dict[str, Any]] = {}
-    for phase in await list_phases(db, record.id):
-        latest[phase.phase_key] = {
-            "key": phase.phase_key, "state": phase.state.value, "round": phase.round,
-        }  # fmt: skip
-    view["phases"] = list(latest.values())
-    view["pending_gate"] = None
-    view["pending_budget"] = None
-    if record.is_active:
-        # The ledger never heard the end: the workflow was terminated or timed out.
-        ended = status.name.lower() if status is not None else "gone"
-        view["state"] = "failed"
-        view["error"] = record.error or f"the workflow was {ended}; `mda resume` continues it"
-    return view
-
-
-def _run_json(record: RunRecord) -> dict[str, Any]:
-    state = "running" if record.state.value == "pending" else record.state.value
-    return {
-        "run_id": record.id,
-        "workflow_id": record.workflow_id,
-        "state": state,
-        "template": record.template_ref,
-        "repo": record.repo_path,
-        "base": record.base_branch,
-        "error": record.error,
-        "created_at": record.created_at.isoformat(),
-        "finished_at": record.finished_at.isoformat() if record.finished_at else None,
-    }
 
 
 def _print_view(view: dict[str, Any]) -> None:
