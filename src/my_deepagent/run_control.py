@@ -2,9 +2,10 @@
 
 `run_view` is a run as `mda runs show --json` prints it and `GET /api/runs/{id}`
 returns it: live from the workflow while it runs (the pending gate lives there),
-else from mda's database. `answer_gate` sends an approval, a rejection, a request
-for changes or an abort, after checking what a person can be told in one line: the
-run has ended, no gate is pending, another gate is, no rounds are left.
+else from mda's database; `web_ui_url` is its page in the Temporal Web UI.
+`answer_gate` sends an approval, a rejection, a request for changes or an abort,
+after checking what a person can be told in one line: the run has ended, no gate is
+pending, another gate is, no rounds are left.
 """
 
 from __future__ import annotations
@@ -74,6 +75,23 @@ async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str,
         view["state"] = "failed"
         view["error"] = record.error or f"the workflow was {ended}; `mda resume` continues it"
     return view
+
+
+def web_ui_url(workflow_id: str, *, person: bool = False) -> str:
+    """The Temporal Web UI page of a workflow (embedded server), or the id otherwise:
+    in English for JSON, in the person's language when `person`."""
+    from my_deepagent.catalogue import english, msg
+    from my_deepagent.embedded.server import EmbeddedServerConfig, running_server
+    from my_deepagent.temporal_config import load_target
+
+    target = load_target()
+    if target.mode == "embedded":
+        info = running_server(EmbeddedServerConfig.from_settings(namespace=target.namespace))
+        if info is not None:
+            return f"{info.ui_url}/namespaces/{target.namespace}/workflows/{workflow_id}"
+    if person:
+        return msg("runs.workflow_in_namespace", workflow=workflow_id, namespace=target.namespace)
+    return english("runs.workflow_in_namespace", workflow=workflow_id, namespace=target.namespace)
 
 
 @dataclass(frozen=True)

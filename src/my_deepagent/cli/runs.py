@@ -81,8 +81,7 @@ def show(
 
 
 async def _show(ref: str, follow: bool, as_json: bool) -> int:
-    from my_deepagent.cli.start import web_ui_url
-    from my_deepagent.run_control import run_view
+    from my_deepagent.run_control import run_view, web_ui_url
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import find_run

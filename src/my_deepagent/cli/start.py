@@ -85,6 +85,7 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool, previe
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import plan_run, start_run
     from my_deepagent.report_files import local_report
+    from my_deepagent.run_control import web_ui_url
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import get_run, new_run_id
@@ -137,6 +138,7 @@ async def _resume(ref: str, budget_usd: Decimal | None) -> int:
     from my_deepagent.catalogue import msg
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import resume_run
+    from my_deepagent.run_control import web_ui_url
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.runs import find_run
@@ -202,23 +204,7 @@ def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
 
 def _print_started(run_id: str, workflow_id: str) -> None:
     from my_deepagent.catalogue import msg
+    from my_deepagent.run_control import web_ui_url
 
     shown = web_ui_url(workflow_id, person=True)
     sys.stdout.write(msg("runs.started", run=run_id, web_ui=shown) + "\n")
-
-
-def web_ui_url(workflow_id: str, *, person: bool = False) -> str:
-    """The Temporal Web UI page of a workflow (embedded server), or the id otherwise:
-    in English for JSON, in the person's language when `person`."""
-    from my_deepagent.catalogue import english, msg
-    from my_deepagent.embedded.server import EmbeddedServerConfig, running_server
-    from my_deepagent.temporal_config import load_target
-
-    target = load_target()
-    if target.mode == "embedded":
-        info = running_server(EmbeddedServerConfig.from_settings(namespace=target.namespace))
-        if info is not None:
-            return f"{info.ui_url}/namespaces/{target.namespace}/workflows/{workflow_id}"
-    if person:
-        return msg("runs.workflow_in_namespace", workflow=workflow_id, namespace=target.namespace)
-    return english("runs.workflow_in_namespace", workflow=workflow_id, namespace=target.namespace)
