@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import typer
-
-if TYPE_CHECKING:
-    from my_deepagent.domain import Catalog, Persona
 
 app = typer.Typer(
     help="Personas: the models and prompts that fill a template's roles.", no_args_is_help=True
@@ -19,6 +14,7 @@ _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 @app.command("list")
 def list_personas(as_json: bool = _JSON) -> None:
     """List the personas, shipped and your own (<config>/personas)."""
+    from my_deepagent.catalog_views import persona_json
     from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.domain.catalog import load_user_catalog
@@ -52,6 +48,7 @@ def show_persona(
     as_json: bool = _JSON,
 ) -> None:
     """Show a persona: model, capabilities, limits, hash and system prompt."""
+    from my_deepagent.catalog_views import persona_json
     from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json
     from my_deepagent.domain.catalog import load_user_catalog
@@ -86,14 +83,3 @@ def show_persona(
         *(f"  | {line}" for line in persona.system_prompt.strip().splitlines()),
     ]
     typer.echo("\n".join(lines))
-
-
-def persona_json(persona: Persona, catalog: Catalog) -> dict[str, Any]:
-    source = catalog.source("persona", persona.ref)
-    return {
-        "ref": persona.ref,
-        "hash": persona.hash,
-        "provider": persona.provider,
-        "source": {"origin": source.origin, "path": source.path},
-        **persona.model_dump(mode="json", by_alias=True),
-    }

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:
-    from my_deepagent.domain import Catalog, Template
+    from my_deepagent.domain import Template
 
 app = typer.Typer(
     help="Workflow templates: the phases, roles and artifacts of a run.", no_args_is_help=True
@@ -19,6 +19,7 @@ _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 @app.command("list")
 def list_templates(as_json: bool = _JSON) -> None:
     """List the templates, shipped and your own (<config>/templates)."""
+    from my_deepagent.catalog_views import template_json
     from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
     from my_deepagent.domain.catalog import load_user_catalog
@@ -52,6 +53,7 @@ def show_template(
     as_json: bool = _JSON,
 ) -> None:
     """Show a template's roles and phases: artifact, schema, approval, prompt."""
+    from my_deepagent.catalog_views import template_json
     from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json
     from my_deepagent.domain.catalog import load_user_catalog
@@ -122,16 +124,6 @@ def _phase_lines(template: Template) -> list[str]:
         lines.append(msg("runs.template_approval", approval=_approval_text(template, phase.key)))
         lines += [f"     | {line}" for line in phase.prompt.strip().splitlines()]
     return lines
-
-
-def template_json(template: Template, catalog: Catalog) -> dict[str, Any]:
-    source = catalog.source("template", template.ref)
-    return {
-        "ref": template.ref,
-        "hash": template.hash,
-        "source": {"origin": source.origin, "path": source.path},
-        **template.model_dump(mode="json", by_alias=True),
-    }
 
 
 def _approval_text(template: Template, key: str) -> str:

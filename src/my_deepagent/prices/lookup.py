@@ -5,6 +5,7 @@ OpenRouter's cached price when mda has one for it, else the shipped one, else no
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from my_deepagent.domain.pricing import ModelPrice, find_price, openrouter_id
 from my_deepagent.prices.openrouter import models_url
@@ -13,6 +14,9 @@ from my_deepagent.prices.user import user_prices
 from my_deepagent.settings import Settings
 from my_deepagent.store.database import Database
 from my_deepagent.store.prices import CachedPrice, cached_prices
+
+if TYPE_CHECKING:
+    from my_deepagent.domain.catalog import Catalog
 
 
 def price_in_force(
@@ -48,3 +52,14 @@ async def current_price(db: Database, settings: Settings, model: str) -> ModelPr
     cached = await cached_prices(db, [key]) if key is not None else {}
     own = user_prices(settings.paths.config_dir)
     return price_in_force(model, shipped_prices(), cached, settings.openrouter_base_url, own)
+
+
+async def persona_prices(
+    db: Database, settings: Settings, catalog: Catalog
+) -> dict[str, ModelPrice | None]:
+    """The price in force of every persona's model (`mda pricing`), by model."""
+    cached = await cached_prices(db)
+    own = user_prices(settings.paths.config_dir)
+    base_url = settings.openrouter_base_url
+    models = sorted({p.model for p in catalog.personas()})
+    return {m: price_in_force(m, shipped_prices(), cached, base_url, own) for m in models}
