@@ -6,6 +6,11 @@ exception that quotes a key (a provider's error, a tool's output) cannot put it 
 history. With payload encryption on (`payload_codec`), every payload is sealed and
 failures carry their message and stack trace in a sealed attribute too, so the
 server keeps only "Encoded failure".
+
+An `MdaError` made from a catalogue key (`MdaError.english`) becomes a failure whose
+details are `{"key": ..., "fields": {...}}` (`keyed_details`), its text fields
+scrubbed like the message: the client says it in the person's language, while the
+message stays the English the worker wrote.
 """
 
 from __future__ import annotations
@@ -16,7 +21,23 @@ import temporalio.api.failure.v1
 from temporalio import workflow
 from temporalio.converter import DataConverter, DefaultFailureConverter, PayloadConverter
 
+from my_deepagent.errors import MdaError
 from my_deepagent.scrub import scrub, scrub_patterns
+
+
+def keyed_details(error: MdaError) -> list[dict[str, object]]:
+    """The failure details saying `error` by its catalogue key: `[{"key", "fields"}]`
+    with text and whole-number fields only, the text scrubbed; `[]` without a key."""
+    if error.key is None:
+        return []
+    clean = scrub_patterns if workflow.in_workflow() else scrub
+    fields: dict[str, str | int] = {}
+    for name, value in error.fields.items():
+        if isinstance(value, str):
+            fields[name] = clean(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            fields[name] = value
+    return [{"key": error.key, "fields": fields}]
 
 
 class ScrubbingFailureConverter(DefaultFailureConverter):
@@ -40,6 +61,11 @@ class ScrubbingFailureConverter(DefaultFailureConverter):
         clean = scrub_patterns if workflow.in_workflow() else scrub
         failure.message = clean(failure.message)
         failure.stack_trace = clean(failure.stack_trace)
+        details = keyed_details(exception) if isinstance(exception, MdaError) else []
+        if details and failure.HasField("application_failure_info"):
+            info = failure.application_failure_info
+            if not info.HasField("details"):
+                info.details.CopyFrom(payload_converter.to_payloads_wrapper(details))
         if self.seal:
             failure.encoded_attributes.CopyFrom(
                 payload_converter.to_payloads(

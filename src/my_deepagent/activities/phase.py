@@ -73,6 +73,7 @@ from my_deepagent.store.budget import release_thread
 from my_deepagent.store.events import EventType, event_key, record_event
 from my_deepagent.store.records import RunRecord
 from my_deepagent.store.runs import get_run
+from my_deepagent.temporal_converter import keyed_details
 from my_deepagent.tokens import content_text
 from my_deepagent.workflows.run_types import (
     RAISE_BUDGET_SIGNAL,
@@ -341,11 +342,14 @@ def how_to_raise(run_id: str, gate: BudgetGate) -> str:
 
 @contextlib.contextmanager
 def setup_errors() -> Iterator[None]:
-    """A user-fixable problem found before the agent starts: retrying cannot fix it."""
+    """A user-fixable problem found before the agent starts: retrying cannot fix it.
+    A keyed error keeps its key and fields in the details (said by the client)."""
     try:
         yield
     except MdaError as exc:
-        raise ApplicationError(exc.message, type=SETUP_ERROR_TYPE, non_retryable=True) from None
+        raise ApplicationError(
+            exc.message, *keyed_details(exc), type=SETUP_ERROR_TYPE, non_retryable=True
+        ) from None
 
 
 def _pinned_template(catalog: Catalog, ref: str, pinned_hash: str | None) -> Template:

@@ -18,7 +18,6 @@ from temporalio import activity
 from my_deepagent.activities.deps import ActivityDeps
 from my_deepagent.activities.phase import setup_errors
 from my_deepagent.agents.models import connection
-from my_deepagent.catalogue import english
 from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.errors import MdaError
 from my_deepagent.sessions.memory import (
@@ -101,7 +100,7 @@ class SessionCommandActivities:
                     slug = input.forget.removesuffix(".md")
                     return MemoryResult(slug=slug, file_name=f"{slug}.md")
             else:
-                raise MdaError(english("chat.memory_write_empty"))
+                raise MdaError.english("chat.memory_write_empty")
         return MemoryResult(slug=entry.slug, file_name=entry.file_name)
 
     @activity.defn(name="session_end")

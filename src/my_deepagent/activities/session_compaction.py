@@ -24,7 +24,6 @@ from my_deepagent.activities.heartbeats import heartbeating
 from my_deepagent.activities.phase import setup_errors
 from my_deepagent.agents.models import build_chat_model
 from my_deepagent.agents.usage import CallContext, UsageMiddleware
-from my_deepagent.catalogue import english
 from my_deepagent.domain.binding import best_persona
 from my_deepagent.domain.pricing import ModelPrice
 from my_deepagent.errors import MdaError
@@ -40,7 +39,7 @@ from my_deepagent.store.database import Database
 from my_deepagent.store.messages import apply_compaction, live_messages, message_at
 from my_deepagent.store.sessions import get_session
 from my_deepagent.tokens import context_window, count_tokens
-from my_deepagent.workflows.session_types import CompactInput, CompactionOutcome
+from my_deepagent.workflows.session_types import CompactInput, CompactionOutcome, Said
 
 SCRIPTED_SUMMARIZER = "scripted:summarizer"
 HEARTBEAT_INTERVAL_S = 1.0
@@ -69,7 +68,10 @@ class SessionCompactionActivities:
         ]
         plan = plan_compaction(transcript)
         if isinstance(plan, CompactionRefusal):
-            return CompactionOutcome(compacted=False, reason=plan.reason, context=input.context)
+            said = Said(key=plan.key, fields=dict(plan.fields)) if plan.key else None
+            return CompactionOutcome(
+                compacted=False, reason=plan.reason, reason_said=said, context=input.context
+            )
         with setup_errors():
             summary_model = self._summary_model(input.model)
             model = build_chat_model(summary_model, self.deps.settings)
@@ -121,7 +123,7 @@ class SessionCompactionActivities:
             return SCRIPTED_SUMMARIZER
         persona = best_persona(self.deps.catalog, ["summarize"])
         if persona is None:
-            raise MdaError(english("chat.no_summarizer"))
+            raise MdaError.english("chat.no_summarizer")
         return str(persona.model_spec)
 
 

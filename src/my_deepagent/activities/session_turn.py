@@ -288,7 +288,7 @@ class SessionTurnActivities:
         assert message.body_ref is not None
         body = await get_body(self.deps.db, message.body_ref)
         if body is None:
-            raise MdaError(english("chat.body_missing", ref=message.body_ref[:12]))
+            raise MdaError.english("chat.body_missing", ref=message.body_ref[:12])
         return body
 
     async def _answered(self, input: TurnInput) -> TurnOutput | None:

@@ -149,6 +149,14 @@ def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
     }
 
 
+def compaction_reason(outcome: CompactionOutcome) -> str | None:
+    """Why nothing was compacted, in the person's language; the English `reason` when
+    the outcome has no catalogue key (recorded before outcomes carried one)."""
+    from my_deepagent.sessions.client import said_text
+
+    return None if outcome.reason is None else said_text(outcome.reason_said, outcome.reason)
+
+
 def compaction_note(outcome: CompactionOutcome | None) -> str | None:
     """The line telling the user a compaction happened and what it saved, or why not."""
     from my_deepagent.catalogue import msg
@@ -156,7 +164,8 @@ def compaction_note(outcome: CompactionOutcome | None) -> str | None:
     if outcome is None:
         return None
     if not outcome.compacted:
-        return msg("chat.not_compacted", reason=outcome.reason) if outcome.reason else None
+        reason = compaction_reason(outcome)
+        return msg("chat.not_compacted", reason=reason) if reason else None
     saved = outcome.tokens_before - outcome.tokens_after
     return msg(
         "chat.compacted",

@@ -69,14 +69,14 @@ async def _clear(repl: Repl, _: str | None) -> bool:
 
 
 async def _compact(repl: Repl, _: str | None) -> bool:
-    from my_deepagent.cli.chat import compaction_note
+    from my_deepagent.cli.chat import compaction_note, compaction_reason
     from my_deepagent.sessions.client import update
     from my_deepagent.workflows.session_types import CompactionOutcome
 
     outcome = await update(repl.opened.handle, "compact", None, CompactionOutcome)
     await repl.opened.refresh()
     if not outcome.compacted:
-        repl.say(msg("chat.nothing_compacted", reason=outcome.reason))
+        repl.say(msg("chat.nothing_compacted", reason=compaction_reason(outcome)))
     else:
         repl.say(compaction_note(outcome) or "")
     return True

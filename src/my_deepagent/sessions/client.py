@@ -29,6 +29,7 @@ from my_deepagent.workflows.session_types import (
     AgentChange,
     CancelTurn,
     ChatMessage,
+    Said,
     SessionInput,
     SessionStatus,
     TurnResult,
@@ -299,19 +300,34 @@ async def update(
 
 def refusal_text(cause: BaseException | None) -> str:
     """What the session refused, in the person's language when its details name a
-    catalogue key (`{"key", "fields"}`), else as the session said it."""
+    catalogue key (`Said`: `{"key", "fields"}`), else as the session said it."""
+    from pydantic import ValidationError
     from temporalio.exceptions import ApplicationError
-
-    from my_deepagent.catalogue import catalogue
 
     if not isinstance(cause, ApplicationError):
         return str(cause)
-    said = cause.details[0] if cause.details else None
-    if isinstance(said, dict) and said.get("key") in catalogue():
-        fields = said.get("fields")
-        with contextlib.suppress(KeyError, IndexError, ValueError, TypeError):
-            return msg(said["key"], **(fields if isinstance(fields, dict) else {}))
-    return cause.message
+    said = None
+    if cause.details:
+        with contextlib.suppress(ValidationError):
+            said = Said.model_validate(cause.details[0])
+    return said_text(said, cause.message)
+
+
+def said_text(said: Said | None, fallback: str) -> str:
+    """`said` in the person's language; `fallback` (the English the workflow or worker
+    wrote) when there is none or it does not fit this catalogue (an unknown key, other
+    fields). A field said by a key of its own is said first, falling back to its
+    English in `fields`."""
+    from my_deepagent.catalogue import catalogue
+
+    if said is None or said.key not in catalogue():
+        return fallback
+    fields: dict[str, object] = dict(said.fields)
+    for name, inner in said.said_fields.items():
+        fields[name] = said_text(inner, str(said.fields.get(name, "")))
+    with contextlib.suppress(KeyError, IndexError, ValueError, TypeError):
+        return msg(said.key, **fields)
+    return fallback
 
 
 async def cancel_turn(handle: WorkflowHandle[Any, SessionStatus], client_id: str | None) -> None:

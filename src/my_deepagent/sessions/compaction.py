@@ -13,13 +13,14 @@ The planning here is pure arithmetic over `TranscriptMessage` values, which the 
 builds from database rows: the workflow decides when, an activity applies the plan.
 A plan that would archive fewer than `MIN_COMPACTABLE` messages is refused with one
 line the user reads after `/compact`, since summarising two messages saves nothing;
-it is English, as the worker's activity records it.
+it is English, as the worker's activity records it, and keeps its catalogue key and
+fields so the client says it in the person's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from my_deepagent.catalogue import english
 from my_deepagent.errors import ConfigError
@@ -76,24 +77,35 @@ class CompactionPlan:
 
 @dataclass(frozen=True)
 class CompactionRefusal:
-    """Why nothing is compacted: `reason` is one sentence for the user; `older` counts
-    the non-summary messages older than the kept ones."""
+    """Why nothing is compacted: `reason` is one sentence for the user (English), `key`
+    and `fields` the catalogue message it is; `older` counts the non-summary messages
+    older than the kept ones."""
 
     reason: str
     older: int
+    key: str | None = None
+    fields: Mapping[str, str | int] = field(default_factory=dict)
+
+    @classmethod
+    def english(cls, key: str, /, *, older: int, **fields: int) -> CompactionRefusal:
+        """The refusal saying catalogue message `key` in English, key and fields kept."""
+        return cls(reason=english(key, **fields), older=older, key=key, fields=fields)
 
 
-def _refusal(older: int, total: int, keep_recent: int, min_compactable: int) -> str:
+def _refusal(older: int, total: int, keep_recent: int, min_compactable: int) -> CompactionRefusal:
     limits = {"keep": keep_recent, "least": min_compactable}
+    refuse = CompactionRefusal
     if total <= keep_recent:
         if total == 1:
-            return english("chat.compaction_session_has_one", count=total, **limits)
-        return english("chat.compaction_session_has", count=total, **limits)
+            return refuse.english(
+                "chat.compaction_session_has_one", older=older, count=total, **limits
+            )
+        return refuse.english("chat.compaction_session_has", older=older, count=total, **limits)
     if older == 0:
-        return english("chat.compaction_none_older", **limits)
+        return refuse.english("chat.compaction_none_older", older=older, **limits)
     if older == 1:
-        return english("chat.compaction_one_older", count=older, **limits)
-    return english("chat.compaction_few_older", count=older, **limits)
+        return refuse.english("chat.compaction_one_older", older=older, count=older, **limits)
+    return refuse.english("chat.compaction_few_older", older=older, count=older, **limits)
 
 
 def plan_compaction(
@@ -117,8 +129,7 @@ def plan_compaction(
     older, kept = tuple(live[:boundary]), tuple(live[boundary:])
     older_ordinary = sum(not message.is_summary for message in older)
     if older_ordinary < min_compactable:
-        reason = _refusal(older_ordinary, len(ordinary), keep_recent, min_compactable)
-        return CompactionRefusal(reason=reason, older=older_ordinary)
+        return _refusal(older_ordinary, len(ordinary), keep_recent, min_compactable)
     return CompactionPlan(
         to_summarise=older,
         archive_seqs=tuple(message.seq for message in older),

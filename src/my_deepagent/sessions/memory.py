@@ -10,8 +10,9 @@ slug, writing the note, rewriting the index) happens under an exclusive `flock` 
 lock file in the folder, and each file is written to a temporary name and renamed, so
 a reader (the agent's memory middleware) never sees half a file.
 
-Stdlib only: the CLI's slash commands import this module. Its refusals are English:
-the worker's session activity writes the notes, whatever the person's language.
+Stdlib only: the CLI's slash commands import this module. Its refusals are English
+with their catalogue keys kept: the worker's session activity writes the notes,
+whatever the person's language, and the client says a refusal in theirs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from my_deepagent.catalogue import english
 from my_deepagent.errors import MdaError
 from my_deepagent.text import clip
 
@@ -104,7 +104,7 @@ def remember(directory: Path, text: str, *, name: str | None = None) -> MemoryEn
     slug gets `-2`, `-3`, ... and `memory` (the index's own name) is always taken.
     """
     if not text.strip():
-        raise MdaError(english("chat.nothing_to_remember"))
+        raise MdaError.english("chat.nothing_to_remember")
     body = text.strip("\n").rstrip() + "\n"
     base = slugify(name if name is not None and name.strip() else body)
     with _locked(directory):
@@ -124,13 +124,13 @@ def forget(directory: Path, slug_or_filename: str) -> MemoryEntry:
     """Remove one note and the index lines pointing to it; the index itself stays."""
     wanted = unicodedata.normalize("NFC", slug_or_filename.strip())
     if not wanted:
-        raise MdaError(english("chat.nothing_to_forget"))
+        raise MdaError.english("chat.nothing_to_forget")
     if "/" in wanted or "\\" in wanted or ".." in wanted or wanted.startswith("."):
-        raise MdaError(english("chat.memory_bad_name", name=wanted))
+        raise MdaError.english("chat.memory_bad_name", name=wanted)
     file_name = wanted if wanted.endswith(NOTE_SUFFIX) else wanted + NOTE_SUFFIX
     if file_name.lower() == INDEX_NAME.lower():
-        raise MdaError(english("chat.memory_index_kept", index=INDEX_NAME))
-    unknown = MdaError(english("chat.memory_no_note", name=wanted))
+        raise MdaError.english("chat.memory_index_kept", index=INDEX_NAME)
+    unknown = MdaError.english("chat.memory_no_note", name=wanted)
     if not directory.is_dir():
         raise unknown
     with _locked(directory):

@@ -26,6 +26,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
     from my_deepagent.catalogue import english
     from my_deepagent.domain.budget import (
         BudgetError,
@@ -61,6 +63,7 @@ with workflow.unsafe.imports_passed_through():
         MemorySlug,
         MemoryText,
         MemoryWrite,
+        Said,
         SessionInput,
         SessionStatus,
         SwitchInput,
@@ -76,18 +79,44 @@ REFUSED = "SessionRefused"
 """The error type of an update the session refuses (the client shows it as one line)."""
 
 
-def _refuse(key: str, /, **fields: str | int) -> ApplicationError:
+def _refuse(
+    key: str, /, *, cause: ActivityError | None = None, **fields: str | int
+) -> ApplicationError:
     """A refusal: its message is the catalogue's English (history never depends on the
-    machine's language); its details carry the key and fields, so the client can say it
-    in the person's language."""
+    machine's language); its details carry the key and fields (`Said`), so the client
+    can say it in the person's language. `cause` is the activity failure the `reason`
+    field tells of: when its error was said by a key, that is passed on too."""
+    said = Said(key=key, fields=fields, said_fields=_reason_said(cause))
     return ApplicationError(
-        english(key, **fields), {"key": key, "fields": fields}, type=REFUSED, non_retryable=True
+        english(key, **fields), said.model_dump(), type=REFUSED, non_retryable=True
     )
 
 
-def _refuse_as_said(message: str) -> ApplicationError:
-    """A refusal passing on what an activity said (already English, no key)."""
-    return ApplicationError(message, type=REFUSED, non_retryable=True)
+def _refuse_as_said(failure: ActivityError) -> ApplicationError:
+    """A refusal passing on what an activity said: its English message, and its key and
+    fields when the worker gave them (an `MdaError` made from a catalogue key)."""
+    said = _said(failure)
+    details = [said.model_dump()] if said is not None else []
+    return ApplicationError(failure_message(failure), *details, type=REFUSED, non_retryable=True)
+
+
+def _said(failure: ActivityError) -> Said | None:
+    """The catalogue key and fields the innermost error of an activity failure carries
+    in its details, if it carries them."""
+    error: BaseException = failure
+    while error.__cause__ is not None:
+        error = error.__cause__
+    if not isinstance(error, ApplicationError) or not error.details:
+        return None
+    try:
+        return Said.model_validate(error.details[0])
+    except ValidationError:
+        return None
+
+
+def _reason_said(cause: ActivityError | None) -> dict[str, Said]:
+    said = _said(cause) if cause is not None else None
+    return {"reason": said} if said is not None else {}
 
 
 @workflow.defn(name=SESSION_WORKFLOW)
@@ -225,9 +254,9 @@ class SessionWorkflow:
                 gate = budget_gate(failure)
                 if gate is None:
                     await self._leave_failed_context()
-                    raise _refuse("chat.turn_failed", reason=reason) from None
+                    raise _refuse("chat.turn_failed", reason=reason, cause=failure) from None
                 if gate.policy != "prompt":
-                    raise _refuse("chat.turn_stopped", reason=reason) from None
+                    raise _refuse("chat.turn_stopped", reason=reason, cause=failure) from None
             except asyncio.CancelledError:  # cancelled as it completed: the row says
                 return _cancelled(turn)
             finally:
@@ -312,9 +341,15 @@ class SessionWorkflow:
                 retry_policy=AGENT_RETRY,
             )
         except ActivityError as failure:
+            reason = failure_message(failure)
             return CompactionOutcome(
                 compacted=False,
-                reason=english("chat.compaction_failed", reason=failure_message(failure)),
+                reason=english("chat.compaction_failed", reason=reason),
+                reason_said=Said(
+                    key="chat.compaction_failed",
+                    fields={"reason": reason},
+                    said_fields=_reason_said(failure),
+                ),
             )
         if outcome.compacted:
             self._set(
@@ -470,7 +505,7 @@ class SessionWorkflow:
                 retry_policy=IO_RETRY,
             )
         except ActivityError as failure:
-            raise _refuse_as_said(failure_message(failure)) from None
+            raise _refuse_as_said(failure) from None
         return result
 
     async def _memory(self, write: MemoryWrite) -> MemoryResult:

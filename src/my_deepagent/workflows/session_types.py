@@ -99,10 +99,26 @@ class CancelTurn(_Frozen):
 # --- results ------------------------------------------------------------------
 
 
+class Said(_Frozen):
+    """A message by its catalogue key and fields, for the client to say in the person's
+    language: the workflow and the worker keep only English. The details of a session's
+    refusal have this shape too.
+
+    A field in `said_fields` is itself such a message (an activity's keyed error as the
+    `reason` of "compaction failed: {reason}"); `fields` holds its English as well."""
+
+    key: str
+    fields: dict[str, str | int] = {}
+    said_fields: dict[str, Said] = {}
+
+
 class CompactionOutcome(_Frozen):
     compacted: bool
     reason: str | None = None
-    """Why nothing was compacted (for `/compact`)."""
+    """Why nothing was compacted (for `/compact`), in English."""
+    reason_said: Said | None = None
+    """`reason` by its catalogue key, for the client to say in the person's language
+    (absent in outcomes recorded before there was one: show `reason`)."""
     archived: int = 0
     tokens_before: int = 0
     tokens_after: int = 0
