@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from my_deepagent.catalogue import msg
+from my_deepagent.catalogue import language, msg
 from my_deepagent.errors import MdaError
 from my_deepagent.scrub import REDACTED, scrub
 
@@ -155,6 +155,7 @@ def _run_input(
         budget=configured_caps(
             get_settings(), run_usd=request.budget_usd, policy=request.budget_policy
         ),
+        language=language(),
     )
 
 

@@ -6,11 +6,15 @@ execution. It is written as `<reports_dir>/<run_id>.json` and `.md` and stored i
 the `reports` table; writing it again replaces all three (idempotent for retries).
 Token counts come from `llm_calls`, one row per model call actually made: a phase
 attempt resumed after a crash does not count its calls twice.
+
+The markdown is in the language of the person who started the run (`RunInput`
+records it); the JSON document, which programs read, is the same in every language.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +23,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.catalogue import Language, render
 from my_deepagent.report_files import write_report_files
 from my_deepagent.store.approvals import list_approvals
 from my_deepagent.store.artifacts import list_artifacts
@@ -47,7 +52,7 @@ class ReportActivities:
     @activity.defn(name="write_report")
     async def write_report(self, input: ReportInput) -> ReportPaths:
         document = await build_report(self.deps.db, input.run_id)
-        markdown = render_markdown(document)
+        markdown = render_markdown(document, input.language)
         folder = self.deps.settings.paths.reports_dir
         json_path, markdown_path = await asyncio.to_thread(
             write_report_files, folder, input.run_id, document, markdown
@@ -146,57 +151,95 @@ def _phase_entry(
     }
 
 
-def render_markdown(document: dict[str, Any]) -> str:
+Say = Callable[..., str]
+"""`msg` of `render_markdown`: a catalogue message in the report's language."""
+
+
+def render_markdown(document: dict[str, Any], language: Language = "en") -> str:
+    """The report for people, in `language` (the run's starter's): headings and labels
+    are translated, values (ids, states, paths, numbers) stay as the document has them."""
+
+    def msg(key: str, /, **fields: object) -> str:
+        return render(key, language, **fields)
+
     run, totals = document["run"], document["totals"]
+    error = f" ({run['error']})" if run["error"] else ""
     lines = [
-        f"# Run {run['id']}",
+        msg("runs.report_title", run=run["id"]),
         "",
-        f"- template: {run['template']}",
-        f"- repository: {run['repo']} (base {run['base_branch']})",
-        f"- state: **{run['state']}**" + (f" ({run['error']})" if run["error"] else ""),
-        f"- started: {run['created_at']}; finished: {run['finished_at'] or 'not yet'}",
-        f"- duration: {_duration(totals['duration_s'])}",
-        _shell_line(run.get("unconfined_phases") or []),
-        f"- model calls: {totals['model_calls']}; tokens: {totals['input_tokens']} in, "
-        f"{totals['output_tokens']} out ({totals['cached_tokens']} cached)",
-        f"- cost: {_money(totals)}",
+        msg("runs.report_template", template=run["template"]),
+        msg("runs.report_repository", repo=run["repo"], base=run["base_branch"]),
+        msg("runs.report_state", state=run["state"], error=error),
+        msg(
+            "runs.report_times",
+            started=run["created_at"],
+            finished=run["finished_at"] or msg("runs.report_not_yet"),
+        ),
+        msg("runs.report_duration", duration=_duration(totals["duration_s"], msg)),
+        _shell_line(run.get("unconfined_phases") or [], msg),
+        msg(
+            "runs.report_calls",
+            calls=totals["model_calls"],
+            input=totals["input_tokens"],
+            output=totals["output_tokens"],
+            cached=totals["cached_tokens"],
+        ),
+        msg("runs.report_cost", cost=_money(totals, msg)),
         "",
-        "## Phases",
+        msg("runs.report_phases"),
         "",
-        "| phase | round | state | persona | model | calls | tokens in | tokens out | cost "
-        "| duration |",
+        msg("runs.report_table_header"),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in document["phases"]:
         lines.append(
             f"| {p['phase']} | {p['round']} | {p['state']} | {p['persona'] or '-'} | "
             f"{p['model'] or '-'} | {p['model_calls']} | {p['input_tokens']} | "
-            f"{p['output_tokens']} | {_money(p)} | {_duration(p['duration_s'])} |"
+            f"{p['output_tokens']} | {_money(p, msg)} | {_duration(p['duration_s'], msg)} |"
         )
     for p in document["phases"]:
-        lines += ["", f"### {p['phase']} (round {p['round']})", ""]
-        artifact, validation = p["artifact"], p["validation"]
-        if artifact is None:
-            lines.append("- artifact: none")
-        else:
-            lines.append(
-                f"- artifact: `{artifact['path']}` ({artifact['size']} bytes, "
-                f"sha256 {artifact['sha256'][:12]}, revision {artifact['revision']})"
-            )
-        if validation is None:
-            lines.append("- validation: not validated")
-        elif validation["valid"]:
-            lines.append("- validation: valid")
-        else:
-            lines.append(f"- validation: invalid ({len(validation['errors'])} errors)")
-            lines += [f"  - {error}" for error in validation["errors"]]
-        for approval in p["approvals"]:
-            by = f" by {approval['source']}" if approval["source"] else ""
-            said = f": {approval['feedback']}" if approval["feedback"] else ""
-            lines.append(f"- approval {approval['gate']}: {approval['state']}{by}{said}")
-        if p["error"]:
-            lines.append(f"- error: {p['error']}")
+        lines += ["", msg("runs.report_phase", phase=p["phase"], round=p["round"]), ""]
+        lines += _phase_lines(p, msg)
     return "\n".join(lines) + "\n"
+
+
+def _phase_lines(p: dict[str, Any], msg: Say) -> list[str]:
+    lines: list[str] = []
+    artifact, validation = p["artifact"], p["validation"]
+    if artifact is None:
+        lines.append(msg("runs.report_no_artifact"))
+    else:
+        lines.append(
+            msg(
+                "runs.report_artifact",
+                path=artifact["path"],
+                size=artifact["size"],
+                sha256=artifact["sha256"][:12],
+                revision=artifact["revision"],
+            )
+        )
+    if validation is None:
+        lines.append(msg("runs.report_not_validated"))
+    elif validation["valid"]:
+        lines.append(msg("runs.report_valid"))
+    else:
+        lines.append(msg("runs.report_invalid", count=len(validation["errors"])))
+        lines += [f"  - {error}" for error in validation["errors"]]
+    for approval in p["approvals"]:
+        by = msg("runs.report_approval_by", source=approval["source"]) if approval["source"] else ""
+        said = f": {approval['feedback']}" if approval["feedback"] else ""
+        lines.append(
+            msg(
+                "runs.report_approval",
+                gate=approval["gate"],
+                state=approval["state"],
+                by=by,
+                said=said,
+            )
+        )
+    if p["error"]:
+        lines.append(msg("runs.report_error", error=p["error"]))
+    return lines
 
 
 def _cost(calls: list[LlmCallRecord]) -> dict[str, Any]:
@@ -206,28 +249,27 @@ def _cost(calls: list[LlmCallRecord]) -> dict[str, Any]:
     return {"cost_usd": None if unpriced else str(total), "unpriced_calls": unpriced}
 
 
-def _money(entry: dict[str, Any]) -> str:
+def _money(entry: dict[str, Any], msg: Say) -> str:
     if entry["cost_usd"] is None:
-        return f"unknown ({entry['unpriced_calls']} calls without a price)"
+        return msg("runs.report_cost_unknown", count=entry["unpriced_calls"])
     return f"${Decimal(entry['cost_usd']):.4f}"
 
 
-def _shell_line(unconfined: list[str]) -> str:
+def _shell_line(unconfined: list[str], msg: Say) -> str:
     if not unconfined:
-        return "- agent shell: sandboxed"
-    return (
-        "- agent shell: **unconfined** (MDA_SANDBOX=off, the user's explicit choice) in "
-        + ", ".join(unconfined)
-    )
+        return msg("runs.report_sandboxed")
+    return msg("runs.report_unconfined", phases=", ".join(unconfined))
 
 
 def _seconds(start: datetime, end: datetime) -> float:
     return round(max(0.0, (end - start).total_seconds()), 3)
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, msg: Say) -> str:
     if seconds < 60:
-        return f"{seconds:.1f}s"
+        return msg("runs.report_seconds", seconds=f"{seconds:.1f}")
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+    if hours:
+        return msg("runs.report_hours", hours=hours, minutes=f"{minutes:02d}")
+    return msg("runs.report_minutes", minutes=minutes, seconds=f"{secs:02d}")

@@ -89,6 +89,12 @@ def english(key: str, /, **fields: object) -> str:
     return _render(key, "en", fields)
 
 
+def render(key: str, language: Language, /, **fields: object) -> str:
+    """The message `key` in `language`, chosen by someone else than this machine (a run's
+    report, in the language of the person who started the run)."""
+    return _render(key, language, fields)
+
+
 def _render(key: str, language: Language, fields: dict[str, object]) -> str:
     text = catalogue()[key]
     return (text.en if language == "en" else text.ko).format(**fields)

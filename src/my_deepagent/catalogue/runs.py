@@ -349,6 +349,60 @@ _ASSETS: dict[str, Text] = {
     ),
 }
 
+_REPORT: dict[str, Text] = {
+    "runs.report_title": Text("# Run {run}", "# 실행 {run}"),
+    "runs.report_template": Text("- template: {template}", "- 템플릿: {template}"),
+    "runs.report_repository": Text(
+        "- repository: {repo} (base {base})", "- 저장소: {repo} (기준 브랜치 {base})"
+    ),
+    "runs.report_state": Text("- state: **{state}**{error}", "- 상태: **{state}**{error}"),
+    "runs.report_times": Text(
+        "- started: {started}; finished: {finished}", "- 시작: {started}; 끝: {finished}"
+    ),
+    "runs.report_not_yet": Text("not yet", "아직 안 끝남"),
+    "runs.report_duration": Text("- duration: {duration}", "- 걸린 시간: {duration}"),
+    "runs.report_sandboxed": Text("- agent shell: sandboxed", "- 에이전트 셸: 샌드박스 안"),
+    "runs.report_unconfined": Text(
+        "- agent shell: **unconfined** (MDA_SANDBOX=off, the user's explicit choice) in {phases}",
+        "- 에이전트 셸: **샌드박스 없음** (MDA_SANDBOX=off, 사용자가 직접 고른 설정), "
+        "해당 단계: {phases}",
+    ),
+    "runs.report_calls": Text(
+        "- model calls: {calls}; tokens: {input} in, {output} out ({cached} cached)",
+        "- 모델 호출: {calls}회; 토큰: 입력 {input}, 출력 {output} (캐시 {cached})",
+    ),
+    "runs.report_cost": Text("- cost: {cost}", "- 비용: {cost}"),
+    "runs.report_cost_unknown": Text(
+        "unknown ({count} calls without a price)", "알 수 없음 (가격 없는 호출 {count}회)"
+    ),
+    "runs.report_phases": Text("## Phases", "## 단계"),
+    "runs.report_table_header": Text(
+        "| phase | round | state | persona | model | calls | tokens in | tokens out | cost "
+        "| duration |",
+        "| 단계 | 회차 | 상태 | 페르소나 | 모델 | 호출 | 입력 토큰 | 출력 토큰 | 비용 "
+        "| 걸린 시간 |",
+    ),
+    "runs.report_phase": Text("### {phase} (round {round})", "### {phase} ({round}회차)"),
+    "runs.report_no_artifact": Text("- artifact: none", "- 산출물: 없음"),
+    "runs.report_artifact": Text(
+        "- artifact: `{path}` ({size} bytes, sha256 {sha256}, revision {revision})",
+        "- 산출물: `{path}` ({size}바이트, sha256 {sha256}, 수정본 {revision})",
+    ),
+    "runs.report_not_validated": Text("- validation: not validated", "- 검증: 검증하지 않음"),
+    "runs.report_valid": Text("- validation: valid", "- 검증: 유효함"),
+    "runs.report_invalid": Text(
+        "- validation: invalid ({count} errors)", "- 검증: 유효하지 않음 (오류 {count}개)"
+    ),
+    "runs.report_approval": Text(
+        "- approval {gate}: {state}{by}{said}", "- 승인 {gate}: {state}{by}{said}"
+    ),
+    "runs.report_approval_by": Text(" by {source}", " ({source}의 결정)"),
+    "runs.report_error": Text("- error: {error}", "- 오류: {error}"),
+    "runs.report_seconds": Text("{seconds}s", "{seconds}초"),
+    "runs.report_minutes": Text("{minutes}m{seconds}s", "{minutes}분 {seconds}초"),
+    "runs.report_hours": Text("{hours}h{minutes}m", "{hours}시간 {minutes}분"),
+}
+
 MESSAGES: dict[str, Text] = {
     **_STARTING,
     **_FINDING,
@@ -357,4 +411,5 @@ MESSAGES: dict[str, Text] = {
     **_FOLLOWING,
     **_BUDGETS,
     **_ASSETS,
+    **_REPORT,
 }

@@ -517,7 +517,7 @@ class RunWorkflow:
         try:
             await workflow.execute_activity(
                 "write_report",
-                ReportInput(run_id=self._input.run_id),
+                ReportInput(run_id=self._input.run_id, language=self._input.language),
                 result_type=ReportPaths,
                 start_to_close_timeout=IO_TIMEOUT,
                 retry_policy=IO_RETRY,

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from my_deepagent.catalogue import Language
 from my_deepagent.domain.binding import Bindings
 from my_deepagent.domain.budget import BudgetCaps, BudgetGate
 
@@ -75,6 +76,9 @@ class RunInput(_Frozen):
     gates, phase rows and artifacts never overwrite theirs."""
     budget: BudgetCaps = BudgetCaps()
     """The caps the run started with (config and `--budget-usd`)."""
+    language: Language = "en"
+    """The language of the person who started the run: its markdown report's (English
+    for runs started before runs recorded one)."""
 
 
 # --- signals (each one JSON object; `gate_id` omitted means the pending gate) ----
@@ -227,6 +231,8 @@ class LedgerUpdate(_Frozen):
 
 class ReportInput(_Frozen):
     run_id: str
+    language: Language = "en"
+    """The markdown report's language; the JSON document is the same in every one."""
 
 
 class ReportPaths(_Frozen):
