@@ -9,6 +9,7 @@ cap); an ended session's caps are kept as they were.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -24,14 +25,23 @@ if TYPE_CHECKING:
 
 
 async def raise_cap(
-    client: Client, db: Database, ref: str, usd: Decimal, scope: Scope | None
+    connect: Callable[[], Awaitable[Client]],
+    db: Database,
+    ref: str,
+    usd: Decimal,
+    scope: Scope | None,
 ) -> str:
-    """Raise the cap of the run or session `ref` names; the sentence saying what changed."""
+    """Raise the cap of the run or session `ref` names; the sentence saying what changed.
+
+    `connect` gives the Temporal client, asked for only once `ref` is known to name
+    something that may be running (an unknown id says so without a server)."""
     run, session = await _find(db, ref)
     if run is not None:
-        return await _raise_run(client, run, usd, scope)
+        return await _raise_run(await connect(), run, usd, scope)
     assert session is not None
-    return await _raise_session(client, db, session, usd, scope)
+    if session.state == "ended":
+        raise MdaError(msg("runs.session_ended_caps", session=session.id[:8]))
+    return await _raise_session(await connect(), db, session, usd, scope)
 
 
 async def _find(db: Database, ref: str) -> tuple[RunRecord | None, SessionRecord | None]:
@@ -86,8 +96,6 @@ async def _raise_session(
     from my_deepagent.store.sessions import set_session_budget
     from my_deepagent.workflows.session_types import SessionStatus
 
-    if session.state == "ended":
-        raise MdaError(msg("runs.session_ended_caps", session=session.id[:8]))
     handle = session_handle(client, session.id)
     chosen: Scope = scope or "session"
     if await execution_status(handle) == WorkflowExecutionStatus.RUNNING:

@@ -46,6 +46,10 @@ class MdaError(Exception):
         return str(self)
 
 
+class NotFoundError(MdaError):
+    """The id or prefix names nothing mda has (the HTTP API answers it with 404)."""
+
+
 class ConfigError(MdaError):
     """Configuration is missing or invalid (an API key, a config file, a setting)."""
 

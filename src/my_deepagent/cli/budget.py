@@ -94,4 +94,4 @@ async def _raise(ref: str, usd: Decimal, scope: Scope | None) -> None:
     from my_deepagent.temporal_config import connect_client
 
     async with open_database(get_settings()) as db:
-        sys.stdout.write(await raise_cap(await connect_client(), db, ref, usd, scope) + "\n")
+        sys.stdout.write(await raise_cap(connect_client, db, ref, usd, scope) + "\n")

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from my_deepagent.store.database import Database
+    from temporalio.client import Client
+
     from my_deepagent.store.records import MessageRecord, SessionRecord
-    from my_deepagent.workflows.session_types import SessionStatus
 
 app = typer.Typer(help="Sessions: list them, show one, resume or end it.", no_args_is_help=True)
 
@@ -37,6 +37,7 @@ def list_sessions(
 async def _list(limit: int, as_json: bool) -> None:
     from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json, print_table
+    from my_deepagent.sessions.views import session_json
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.sessions import list_sessions as store_list
@@ -44,7 +45,7 @@ async def _list(limit: int, as_json: bool) -> None:
     async with open_database(get_settings()) as db:
         sessions = await store_list(db, limit=limit)
     if as_json:
-        print_json([_session_json(s) for s in sessions])
+        print_json([session_json(s) for s in sessions])
         return
     print_table(
         msg("chat.sessions_title"),
@@ -74,6 +75,7 @@ def show(
 async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
     from my_deepagent.catalogue import msg
     from my_deepagent.cli.output import print_json
+    from my_deepagent.sessions.views import budget_json, message_json, session_json
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.messages import session_messages
@@ -82,13 +84,11 @@ async def _show(ref: str, all_messages: bool, as_json: bool) -> None:
     async with open_database(get_settings()) as db:
         record = await find_session(db, ref)
         rows = await session_messages(db, record.id, include_archived=all_messages)
-        budget = await _budget_json(db, record)
+        budget = await budget_json(await _client_if_live(record), db, record)
     if not all_messages:
         rows = [r for r in rows if not r.is_summary]
     if as_json:
-        print_json(
-            {**_session_json(record), **budget, "messages": [_message_json(m) for m in rows]}
-        )
+        print_json({**session_json(record), **budget, "messages": [message_json(m) for m in rows]})
         return
     out = sys.stdout
     out.write(msg("chat.show_header", session=record.id, state=record.state) + "\n")
@@ -235,76 +235,17 @@ async def _restore(ref: str, turn: int | None) -> None:
     sys.stdout.write(msg("chat.restored", count=count, repo=repo, turn=turn, undo=undo_ref) + "\n")
 
 
-async def _budget_json(db: Database, record: SessionRecord) -> dict[str, Any]:
-    """The session's spending, caps and waiting budget gate (live when its workflow
-    runs and answers; from its row otherwise)."""
-    from my_deepagent.budget_standing import session_caps
-    from my_deepagent.settings import get_settings
-    from my_deepagent.store.budget import spent
-
-    key = f"session:{record.id}"
-    caps, gate = session_caps(record, get_settings()), None
-    if record.state != "ended":
-        live = await _live_status(record)
-        if live is not None:
-            caps, gate = live.budget, live.budget_gate
-    return {
-        "spent_usd": str((await spent(db, [key]))[key]),
-        "budget": caps.model_dump(mode="json"),
-        "budget_gate": gate.model_dump(mode="json") if gate else None,
-    }
-
-
-async def _live_status(record: SessionRecord) -> SessionStatus | None:
-    from temporalio.client import WorkflowExecutionStatus
-
-    from my_deepagent.client import execution_status
-    from my_deepagent.sessions.client import session_handle
-    from my_deepagent.temporal_config import connect_client
-    from my_deepagent.workflows.session_types import SessionStatus
-
-    try:
-        handle = session_handle(await connect_client(), record.id)
-        if await execution_status(handle) != WorkflowExecutionStatus.RUNNING:
-            return None
-        status: SessionStatus = await handle.query("status", result_type=SessionStatus)
-    except Exception:  # no server, no worker: the row says enough
-        return None
-    return status
-
-
-def _session_json(record: SessionRecord) -> dict[str, Any]:
-    return {
-        "session_id": record.id,
-        "state": record.state,
-        "title": record.title,
-        "persona": record.persona_ref,
-        "model": record.model,
-        "repo": record.repo_path,
-        "turns": record.turns,
-        "context_tokens": record.context_tokens,
-        "input_tokens": record.total_input_tokens,
-        "output_tokens": record.total_output_tokens,
-        "created_at": record.created_at.isoformat(),
-        "last_message_at": record.last_message_at.isoformat() if record.last_message_at else None,
-        "unconfined_since": (
-            record.unconfined_since.isoformat() if record.unconfined_since else None
-        ),
-    }
-
-
-def _message_json(row: MessageRecord) -> dict[str, Any]:
-    return {
-        "seq": row.seq,
-        "role": row.role,
-        "content": row.content,
-        "tool_calls": row.tool_calls,
-        "token_count": row.token_count,
-        "is_summary": row.is_summary,
-        "archived": row.archived,
-        "created_at": row.created_at.isoformat(),
-    }
-
-
 def _when(moment: Any) -> str:
     return str(moment.strftime("%Y-%m-%d %H:%M")) if moment is not None else ""
+
+
+async def _client_if_live(record: SessionRecord) -> Client | None:
+    """A client when the session may be running (no server: the row says enough)."""
+    from my_deepagent.temporal_config import connect_client
+
+    if record.state == "ended":
+        return None
+    try:
+        return await connect_client()
+    except Exception:
+        return None

@@ -1,5 +1,7 @@
 """Opening a session for the CLI: a new one in the current repository, or an existing
-one by id or prefix, with its workflow running and a worker polling.
+one by id or prefix, with its workflow running and a worker polling. A new session
+is planned (`plan_session`), then created (`create_planned`): the HTTP API creates
+its sessions with the same two steps.
 
 Everything the user can get wrong (not a repository, an unknown persona, a missing
 key, an unknown or ended session) fails here in one line, before any row or
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
 
     from my_deepagent.domain.catalog import Catalog
+    from my_deepagent.sessions.client import SessionChoice
     from my_deepagent.store.database import Database
     from my_deepagent.store.records import SessionRecord
     from my_deepagent.workflows.session_types import SessionStatus
@@ -67,19 +70,49 @@ class OpenRequest:
     """The session's cap (`--budget-usd`): a new session's, or a raise of an existing one."""
 
 
+@dataclass(frozen=True)
+class SessionPlan:
+    """A new session, checked and not yet created: its repository, persona and model,
+    and the settings the request asked for."""
+
+    repo: Path
+    choice: SessionChoice
+    request: OpenRequest
+
+
+def plan_session(catalog: Catalog, request: OpenRequest) -> SessionPlan:
+    """Check a new session's repository, persona, model, key and consent (one line
+    each when wrong) before anything exists."""
+    from my_deepagent.git import resolve_repo
+    from my_deepagent.sessions.client import choose_agent
+
+    repo = resolve_repo(request.repo).root
+    choice = choose_agent(
+        catalog, agent=request.agent, model=request.model, offline=request.offline
+    )
+    return SessionPlan(repo=repo, choice=choice, request=request)
+
+
+async def create_planned(db: Database, plan: SessionPlan) -> SessionRecord:
+    """The planned session's row, with its cap when the request set one."""
+    from my_deepagent.budget_caps import configured_caps
+    from my_deepagent.sessions.client import create_session
+    from my_deepagent.settings import get_settings
+
+    budget = None
+    if plan.request.budget_usd is not None:
+        caps = configured_caps(get_settings(), session_usd=plan.request.budget_usd)
+        budget = caps.model_dump(mode="json")
+    return await create_session(
+        db, plan.repo, plan.choice, compact_threshold=plan.request.compact_at, budget=budget
+    )
+
+
 @asynccontextmanager
 async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
-    from my_deepagent.budget_caps import configured_caps
     from my_deepagent.client import client_with_worker
     from my_deepagent.domain.catalog import load_user_catalog
-    from my_deepagent.git import resolve_repo
-    from my_deepagent.sessions.client import (
-        choose_agent,
-        create_session,
-        ensure_running,
-        set_cap,
-        switch_agent,
-    )
+    from my_deepagent.sessions.client import ensure_running, set_cap, switch_agent
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.sessions import find_session
@@ -92,22 +125,13 @@ async def open_session(request: OpenRequest) -> AsyncIterator[OpenSession]:
             if record.state == "ended":
                 raise MdaError(msg("chat.session_ended", session=record.id))
         else:
-            repo = resolve_repo(request.repo).root
-            choice = choose_agent(
-                catalog, agent=request.agent, model=request.model, offline=request.offline
-            )
+            plan = plan_session(catalog, request)
         client, polled = await client_with_worker()
         created = record is None
         note = None if polled else msg("chat.no_worker")
         if record is None:
-            budget = None
-            if request.budget_usd is not None:
-                caps = configured_caps(get_settings(), session_usd=request.budget_usd)
-                budget = caps.model_dump(mode="json")
-            record = await create_session(
-                db, repo, choice, compact_threshold=request.compact_at, budget=budget
-            )
-            note = choice.note or note
+            record = await create_planned(db, plan)
+            note = plan.choice.note or note
         handle = await ensure_running(client, db, record)
         opened = OpenSession(client, db, catalog, record, handle, created, note)
         if not created and (request.agent or request.model):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.catalogue import english, msg
-from my_deepagent.errors import MdaError
+from my_deepagent.errors import MdaError, NotFoundError
 from my_deepagent.store.database import Database
 from my_deepagent.store.prefix import MIN_PREFIX, prefix_matches
 from my_deepagent.store.records import ACTIVE_RUN_STATES, RunRecord, RunState
@@ -129,9 +129,9 @@ async def find_run(db: Database, ref: str) -> RunRecord:
         raise MdaError(msg("runs.id_too_short", ref=repr(ref), min=MIN_PREFIX))
     records = found.rows
     if not records and not found.hexadecimal:
-        raise MdaError(msg("runs.no_run_hexadecimal", ref=repr(ref)))
+        raise NotFoundError(msg("runs.no_run_hexadecimal", ref=repr(ref)))
     if not records:
-        raise MdaError(msg("runs.no_run", ref=repr(ref)))
+        raise NotFoundError(msg("runs.no_run", ref=repr(ref)))
     if len(records) > 1:
         shown = ", ".join(r.id[:12] for r in records[:5])
         if len(records) > 5:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from my_deepagent.catalogue import english, msg
-from my_deepagent.errors import MdaError
+from my_deepagent.errors import MdaError, NotFoundError
 from my_deepagent.store.database import Database
 from my_deepagent.store.prefix import MIN_PREFIX, prefix_matches
 from my_deepagent.store.records import SessionRecord, SessionState
@@ -88,7 +88,7 @@ async def find_session(db: Database, text: str) -> SessionRecord:
     if found.too_short:
         raise MdaError(msg("chat.session_id_too_short", text=given, least=MIN_PREFIX))
     if not found.rows:
-        raise MdaError(msg("chat.no_session_matches", text=given))
+        raise NotFoundError(msg("chat.no_session_matches", text=given))
     if len(found.rows) > 1:
         shown = ", ".join(r.id for r in found.rows[:_AMBIGUOUS_SHOWN])
         if len(found.rows) > _AMBIGUOUS_SHOWN:
