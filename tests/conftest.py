@@ -27,6 +27,7 @@ pytest_plugins = [
     "store_fixtures",  # `db`, `store_url`, `postgres_server`
     "run_harness",  # `run_env`
     "korean_helpers",  # `korean`, `repo`
+    "api_harness",  # `api`
 ]
 
 _MDA_ENV_PREFIXES = ("MDA_", "TEMPORAL_")

@@ -21,13 +21,13 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from my_deepagent.store.database import Database
-    from my_deepagent.store.records import RunRecord
+    from my_deepagent.store.records import RunHeader, RunRecord
     from my_deepagent.workflows.run_types import RunStatus
 
 Decision = Literal["approve", "reject", "request_changes", "abort"]
 
 
-def run_json(record: RunRecord) -> dict[str, Any]:
+def run_json(record: RunHeader) -> dict[str, Any]:
     """The run's row as people and programs read it (`pending` shows as running)."""
     state = "running" if record.state.value == "pending" else record.state.value
     return {

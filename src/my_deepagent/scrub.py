@@ -149,7 +149,7 @@ def _known_secrets() -> list[str]:
     except Exception:  # an unreadable config must not hide the text being scrubbed
         settings = None
     if settings is not None:
-        for field in PROVIDER_SETTINGS.values():
+        for field in (*PROVIDER_SETTINGS.values(), "api_token", "payload_key"):
             secret = getattr(settings, field)
             if secret is not None and secret.get_secret_value().strip():
                 values.add(secret.get_secret_value().strip())

@@ -155,6 +155,10 @@ class Settings(BaseSettings):
     payload_key: SecretStr | None = None
     payload_old_keys: SecretStr | None = None
 
+    # `mda serve`: the bearer token every API request must carry (required to listen
+    # on anything but loopback).
+    api_token: SecretStr | None = None
+
     # The Temporal task queue runs and sessions use (tests give each worker its own).
     task_queue: str = Field(default="mda", min_length=1)
 

@@ -271,6 +271,26 @@ MESSAGES: dict[str, Text] = {
         "could not read the key from the OS keyring ({reason}): " + _KEYRING_FIX_EN,
         "OS 키링에서 키를 읽지 못했습니다 ({reason}): " + _KEYRING_FIX_KO,
     ),
+    "operations.api_token_short": Text(
+        "MDA_API_TOKEN is shorter than {least} characters: make a long random one, e.g. "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+        "MDA_API_TOKEN 이 {least}자보다 짧습니다: 길고 무작위한 값을 만드세요. 예: "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    ),
+    "operations.api_needs_token": Text(
+        "listening on {host} lets other machines reach the API: set MDA_API_TOKEN first, "
+        "or listen on 127.0.0.1",
+        "{host} 에서 들으면 다른 컴퓨터가 API에 닿을 수 있습니다: 먼저 MDA_API_TOKEN 을 "
+        "설정하거나, 127.0.0.1 에서 들으세요",
+    ),
+    "operations.api_cannot_listen": Text(
+        "cannot listen on {host}:{port} ({reason}): choose another --port or --host",
+        "{host}:{port} 에서 들을 수 없습니다 ({reason}): 다른 --port 나 --host 를 고르세요",
+    ),
+    "operations.serving": Text(
+        "mda serves the API and the web GUI at {url} (Ctrl-C stops it)",
+        "mda가 {url} 에서 API와 웹 GUI를 제공합니다 (Ctrl-C로 멈춥니다)",
+    ),
     "operations.keys_saved": Text(
         "saved the {provider} key in the OS keyring ({fingerprint})",
         "{provider} 키를 OS 키링에 저장했습니다 ({fingerprint})",

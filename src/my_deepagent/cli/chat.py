@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -96,6 +96,7 @@ async def _one_shot(request: OpenRequest, text: str, *, json_output: bool) -> in
             sys.stderr.write(msg("cli.warning", message=warning) + "\n")
         if json_output:
             from my_deepagent.cli.output import print_json
+            from my_deepagent.sessions.views import turn_json
 
             print_json(turn_json(opened.id, result))
         else:
@@ -132,21 +133,6 @@ async def _send_noting_budget(opened: OpenSession, message: ChatMessage) -> Turn
                 sys.stderr.write(msg("cli.note", message=waits) + "\n")
         await asyncio.wait([task], timeout=0.5)
     return await task
-
-
-def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
-    return {
-        "session_id": session_id,
-        "reply": result.reply,
-        "turn": result.turn,
-        "seq": result.assistant_seq,
-        "duplicate": result.duplicate,
-        "cancelled": result.cancelled,
-        "usage": result.usage.model_dump(),
-        "context_tokens": result.context_tokens,
-        "compaction": result.compaction.model_dump() if result.compaction else None,
-        "warnings": list(result.warnings),
-    }
 
 
 def compaction_reason(outcome: CompactionOutcome) -> str | None:

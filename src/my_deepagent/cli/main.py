@@ -29,6 +29,7 @@ from my_deepagent.cli import (
     personas,
     pricing,
     runs,
+    serve,
     server,
     sessions,
     start,
@@ -57,6 +58,7 @@ app.command("abort")(approvals.abort)
 app.add_typer(runs.app, name="runs")
 app.command("report")(runs.report)
 app.add_typer(server.app, name="server")
+app.command("serve")(serve.serve)
 app.add_typer(templates.app, name="templates")
 app.add_typer(personas.app, name="personas")
 app.add_typer(worker.app, name="worker")

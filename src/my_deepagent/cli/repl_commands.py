@@ -203,9 +203,9 @@ async def _raise(repl: Repl, argument: str) -> bool:
 
 
 async def _runs(repl: Repl, _: str | None) -> bool:
-    from my_deepagent.store.runs import list_runs
+    from my_deepagent.store.runs import list_run_headers
 
-    runs = await list_runs(repl.opened.db, repo_path=repl.opened.record.repo_path, limit=10)
+    runs = await list_run_headers(repl.opened.db, repo_path=repl.opened.record.repo_path, limit=10)
     if not runs:
         repl.say(msg("chat.no_runs"))
         return True

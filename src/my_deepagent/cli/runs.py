@@ -42,13 +42,13 @@ async def _list(state: str | None, limit: int, as_json: bool) -> None:
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
     from my_deepagent.store.records import RunState
-    from my_deepagent.store.runs import list_runs as store_list_runs
+    from my_deepagent.store.runs import list_run_headers
 
     states = [RunState(state)] if state is not None else None
     if state == "running":
         states = [RunState.PENDING, RunState.RUNNING]
     async with open_database(get_settings()) as db:
-        runs = await store_list_runs(db, states=states, limit=limit)
+        runs = await list_run_headers(db, states=states, limit=limit)
     if as_json:
         print_json([run_json(r) for r in runs])
         return

@@ -394,7 +394,7 @@ def _session_id(handle: WorkflowHandle[Any, SessionStatus]) -> str:
     return handle.id.removeprefix("session-")
 
 
-async def end_session(db: Database, record: SessionRecord) -> bool:
+async def end_session(db: Database, record: SessionRecord, client: Client | None = None) -> bool:
     """End the session: through its workflow when it runs (after any queued turn),
     in the database otherwise. False if it had ended already."""
     from temporalio.client import WorkflowExecutionStatus
@@ -405,7 +405,7 @@ async def end_session(db: Database, record: SessionRecord) -> bool:
 
     if record.state == "ended":
         return False
-    client = await connect_client()
+    client = client or await connect_client()
     handle = session_handle(client, record.id)
     if await execution_status(handle) != WorkflowExecutionStatus.RUNNING:
         return await mark_ended(db, record.id)

@@ -1,6 +1,7 @@
 """A session and its messages as `mda sessions show --json` prints them and the HTTP
 API returns them: the row, the transcript, and the spending against its caps (live
-from the workflow when it runs and answers, else from the row)."""
+from the workflow when it runs and answers, else from the row); and a turn's answer
+as `mda chat -m --json` prints it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
 
     from my_deepagent.store.database import Database
     from my_deepagent.store.records import MessageRecord, SessionRecord
-    from my_deepagent.workflows.session_types import SessionStatus
+    from my_deepagent.workflows.session_types import SessionStatus, TurnResult
 
 
 def session_json(record: SessionRecord) -> dict[str, Any]:
@@ -83,3 +84,18 @@ async def live_status(client: Client, record: SessionRecord) -> SessionStatus | 
     except Exception:  # no server, no worker: the row says enough
         return None
     return status
+
+
+def turn_json(session_id: str, result: TurnResult) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "reply": result.reply,
+        "turn": result.turn,
+        "seq": result.assistant_seq,
+        "duplicate": result.duplicate,
+        "cancelled": result.cancelled,
+        "usage": result.usage.model_dump(),
+        "context_tokens": result.context_tokens,
+        "compaction": result.compaction.model_dump() if result.compaction else None,
+        "warnings": list(result.warnings),
+    }

@@ -150,6 +150,19 @@ async def session_messages(
     return await _many(db, query)
 
 
+async def messages_after(
+    db: Database, session_id: str, after_seq: int, *, limit: int = 200
+) -> list[MessageRecord]:
+    """Rows with a seq above `after_seq`, by seq: the cursor for following a session."""
+    query = (
+        select(MessageRow)
+        .where(MessageRow.session_id == session_id, MessageRow.seq > after_seq)
+        .order_by(MessageRow.seq)
+        .limit(limit)
+    )
+    return await _many(db, query)
+
+
 async def next_seq(db: Database, session_id: str) -> int:
     """One past the highest seq written (archived rows included); 0 for none."""
     query = select(func.max(MessageRow.seq)).where(MessageRow.session_id == session_id)

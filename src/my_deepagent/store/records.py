@@ -99,14 +99,14 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
-class RunRecord(_Record):
+class RunHeader(_Record):
+    """A run without its requirements and bindings: what lists show."""
+
     id: str
     repo_path: str
     base_branch: str
     template_ref: str
     state: RunState
-    requirements: str
-    bindings: dict[str, Any]
     error: str | None
     created_at: datetime
     updated_at: datetime
@@ -121,6 +121,11 @@ class RunRecord(_Record):
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_RUN_STATES
+
+
+class RunRecord(RunHeader):
+    requirements: str
+    bindings: dict[str, Any]
 
 
 class PhaseRecord(_Record):

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from my_deepagent.catalogue import english, msg
 from my_deepagent.errors import MdaError, NotFoundError
 from my_deepagent.store.database import Database
 from my_deepagent.store.prefix import MIN_PREFIX, prefix_matches
-from my_deepagent.store.records import ACTIVE_RUN_STATES, RunRecord, RunState
+from my_deepagent.store.records import ACTIVE_RUN_STATES, RunHeader, RunRecord, RunState
 from my_deepagent.store.tables import RunRow, utc_now
 
 TERMINAL_RUN_STATES = frozenset(RunState) - frozenset(ACTIVE_RUN_STATES)
@@ -149,13 +149,39 @@ async def list_runs(
     limit: int = 50,
 ) -> list[RunRecord]:
     """Newest first."""
-    query = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id).limit(limit)
+    query = _newest_first(select(RunRow), repo_path, states, limit)
+    async with db.read() as session:
+        return [RunRecord.model_validate(row) for row in (await session.scalars(query)).all()]
+
+
+async def list_run_headers(
+    db: Database,
+    *,
+    repo_path: str | os.PathLike[str] | None = None,
+    states: Sequence[RunState] | None = None,
+    limit: int = 50,
+) -> list[RunHeader]:
+    """`list_runs` without requirements and bindings (never read, never decoded): a
+    list of a thousand runs reads a few columns, not a thousand JSON documents."""
+    columns = [getattr(RunRow, name) for name in RunHeader.model_fields]
+    query = _newest_first(select(*columns), repo_path, states, limit)
+    async with db.read() as session:
+        rows = (await session.execute(query)).mappings().all()
+    return [RunHeader.model_validate(dict(row)) for row in rows]
+
+
+def _newest_first(
+    query: Select[Any],
+    repo_path: str | os.PathLike[str] | None,
+    states: Sequence[RunState] | None,
+    limit: int,
+) -> Select[Any]:
+    query = query.order_by(RunRow.created_at.desc(), RunRow.id).limit(limit)
     if repo_path is not None:
         query = query.where(RunRow.repo_path == normalize_repo_path(repo_path))
     if states is not None:
         query = query.where(RunRow.state.in_([s.value for s in states]))
-    async with db.read() as session:
-        return [RunRecord.model_validate(row) for row in (await session.scalars(query)).all()]
+    return query
 
 
 async def _get_row(session: AsyncSession, run_id: str) -> RunRow:
