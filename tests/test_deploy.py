@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 DEPLOY = ROOT / "deploy"
-MDA_SERVICES = ("mda-migrate", "mda-worker")
+MDA_SERVICES = ("mda-migrate", "mda-worker", "mda-api")
 TEMPORAL_VARIABLES = {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY"}
 """The Temporal SDK's environment configuration mda connects with."""
 NEEDED = {"MDA_DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "MDA_TASK_QUEUE"}
@@ -199,3 +200,37 @@ def test_each_mda_service_command_is_a_real_mda_command(name: str, mda_home: Pat
     command = [interpolated(word) for word in compose()["services"][name]["command"]]
     helped = mda(*command, "--help", env=dict(os.environ))
     assert helped.returncode == 0, helped.stderr
+
+
+def test_the_api_service_needs_its_token_and_its_health_check_follows_it(
+    configured_temporal: object, mda_home: Path, tmp_path: Path
+) -> None:
+    service = compose()["services"]["mda-api"]
+    command = [interpolated(word) for word in service["command"]]
+    assert command[:3] == ["serve", "--host", "0.0.0.0"]
+    assert interpolated(service["environment"]["MDA_API_TOKEN"]) == ""
+    refused = mda(*command, env=dict(os.environ))
+    assert refused.returncode == 2 and "MDA_API_TOKEN" in refused.stderr, refused.stderr
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    command[command.index("--port") + 1] = port
+    health = [word.replace("8765", port) for word in service["healthcheck"]["test"][1:]]
+    health[0] = sys.executable
+    env = {**os.environ, "MDA_API_TOKEN": "d" * 32}
+    with (tmp_path / "serve.log").open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "my_deepagent", *command], env=env, stdout=out,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while subprocess.run(health, capture_output=True, check=False).returncode != 0:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, "the API never became healthy"
+            time.sleep(0.3)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert subprocess.run(health, capture_output=True, check=False).returncode != 0
