@@ -12,7 +12,11 @@ holds them back for 80% of the heartbeat timeout (16 s for a phase), and a heart
 reply is how an activity learns that `abort` cancelled it.
 
 The worker's identity is `<pid>@<host>`, which `client.ensure_worker` reads to tell
-a live local poller from one the server still lists after it stopped.
+a live local poller from one the server still lists after it stopped, and a starting
+worker to tell the activities of a dead worker of this host: before it polls, it fails
+their running attempts so that they are retried at once (`takeover.py`), instead of
+after the heartbeat timeout. That covers a worker `ensure_worker` starts after a
+crash too; for workers on other machines the heartbeat timeout stays the bound.
 """
 
 from __future__ import annotations
@@ -143,6 +147,7 @@ async def run_worker(
     """Run a worker until SIGTERM or SIGINT, then shut it down gracefully; at most
     `max_concurrent_activities` activities at once (default: `default_concurrency`)."""
     from my_deepagent.activities.deps import open_deps
+    from my_deepagent.takeover import LOCK_NAME, take_over
     from my_deepagent.temporal_config import connect_client
 
     configure_logging()
@@ -150,6 +155,7 @@ async def run_worker(
     async with open_deps(settings) as deps:
         task_queue = deps.settings.task_queue
         client = await connect_client()
+        await take_over(client, task_queue, lock_file=deps.settings.paths.run_dir / LOCK_NAME)
         worker = build_worker(
             client,
             deps,

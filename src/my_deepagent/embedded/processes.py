@@ -87,6 +87,22 @@ def process_command_line(pid: int) -> str | None:
     return line if result.returncode == 0 and line and "<defunct>" not in line else None
 
 
+def process_started_at(pid: int) -> float | None:
+    """When a live process started (Unix time, to about a second), or None when it is
+    gone or the system does not say (only Linux's `/proc` is read)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        ticks = float(stat.rpartition(")")[2].split()[19])  # field 22, starttime
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
 def is_dev_server(pid: int, database_file: str) -> bool:
     """True while `pid` is a `temporal server start-dev` on `database_file`."""
     command = process_command_line(pid)
