@@ -6,7 +6,13 @@ nothing half-made: no run row, no worktree, no workflow. The run row is created
 before the workflow starts, which is where the one-active-run rule is enforced;
 if the workflow then cannot start, the row is marked failed.
 
-The CLI (`mda start`, `mda resume`) and, later, the HTTP API call these functions.
+A fork (`plan_fork`, `mda runs fork`) is a new run built on the resume mechanism:
+the phases before the one forked from are its `skip_phases`, their artifacts and the
+commit that holds them come from the parent run's ledger, and its branch starts at
+that commit.
+
+The CLI (`mda start`, `mda resume`, `mda runs fork`) and, later, the HTTP API call
+these functions.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ if TYPE_CHECKING:
     from my_deepagent.domain.catalog import Catalog
     from my_deepagent.domain.template import Template
     from my_deepagent.store.database import Database
-    from my_deepagent.store.records import RunRecord
-    from my_deepagent.workflows.run_types import RunInput
+    from my_deepagent.store.records import ArtifactRecord, EventRecord, RunRecord
+    from my_deepagent.workflows.run_types import PhasePlan, ReusedArtifact, RunInput
 
 MAX_REQUIREMENTS_BYTES = 256 * 1024
 
@@ -228,7 +234,8 @@ async def resume_run(
     previous = RunInput.model_validate(record.bindings)
     check_pinned(previous.bindings, catalog)
     phases = await list_phases(db, record.id)
-    done = {p.phase_key for p in phases if p.state == PhaseState.COMPLETED}
+    # A fork's phases taken from its parent are done too (their rows are `skipped`).
+    done = {p.phase_key for p in phases if p.state in (PhaseState.COMPLETED, PhaseState.SKIPPED)}
     stopped = await _budget_stopped_round(db, record.id)
     run_input = previous.model_copy(
         update={
@@ -278,3 +285,166 @@ def _resumed_caps(previous: RunInput, budget_usd: Decimal | None) -> BudgetCaps:
     if previous.budget.run is not None:
         return caps.model_copy(update={"run": previous.budget.run})
     return caps
+
+
+@dataclass(frozen=True)
+class ForkRequest:
+    """What `mda runs fork` was asked: the phase to start again at, and what changes."""
+
+    from_phase: str
+    requirements: str | None = None
+    """None: the parent's."""
+    personas: tuple[str, ...] = ()
+    budget_usd: Decimal | None = None
+
+
+async def plan_fork(
+    db: Database, catalog: Catalog, parent: RunRecord, request: ForkRequest, run_id: str
+) -> tuple[RunInput, str]:
+    """The input and requirements of a new run that starts `parent` again at
+    `request.from_phase`; nothing is created here.
+
+    The phases before it are skipped, taking the parent's last valid artifact of each
+    (from a completed run or a failed one) and the commit that holds them: the fork's
+    branch starts there. From the first phase there is nothing to take: the branch
+    starts at the base branch's tip, as a new run with the parent's input would. The
+    template, bindings, approvals and offline mode are the parent's; `--persona`
+    rebinds roles (for the phases that run) as `mda start --persona` binds them.
+    """
+    from my_deepagent.domain.binding import Bindings, bind_roles, check_pinned, parse_overrides
+    from my_deepagent.git import resolve_repo
+    from my_deepagent.git.repo import check_commit
+    from my_deepagent.workflows.run_types import ForkOrigin, RunInput
+
+    previous = RunInput.model_validate(parent.bindings)
+    keys = [plan.key for plan in previous.phases]
+    if request.from_phase not in keys:
+        raise MdaError(
+            msg(
+                "runs.fork_unknown_phase",
+                phase=repr(request.from_phase),
+                template=previous.template_ref,
+                phases=", ".join(keys),
+            )
+        )
+    start = keys.index(request.from_phase)
+    earlier, later = previous.phases[:start], previous.phases[start:]
+    template = catalog.template(previous.template_ref)
+    overrides = parse_overrides(request.personas)
+    roles = previous.bindings.roles
+    if overrides:
+        fresh = bind_roles(template, catalog, overrides, offline=previous.offline).roles
+        roles = tuple(
+            next(b for b in fresh if b.role == r.role) if r.role in overrides else r for r in roles
+        )
+    bindings = previous.bindings.model_copy(update={"roles": roles})
+    running = Bindings(
+        template_ref=bindings.template_ref,
+        template_hash=bindings.template_hash,
+        roles=tuple(b for b in roles if b.role in {plan.role for plan in later}),
+    )
+    check_pinned(running, catalog)  # the template, and the personas of the phases that run
+    _check_model_access(running, catalog)
+    reused = await _reused_artifacts(db, parent, earlier)
+    commit = reused[-1].commit if reused else None
+    if commit is not None:
+        check_commit(resolve_repo(parent.repo_path), commit)
+    requirements = request.requirements if request.requirements is not None else parent.requirements
+    run_input = previous.model_copy(
+        update={
+            "run_id": run_id,
+            "bindings": bindings,
+            "phases": (*earlier, *(_rebound(plan, bindings) for plan in later)),
+            "skip_phases": tuple(plan.key for plan in earlier),
+            "resume_count": 0,
+            "first_round": 1,
+            "budget": _resumed_caps(previous, request.budget_usd),
+            "language": language(),
+            "fork": ForkOrigin(
+                parent_run=parent.id,
+                from_phase=request.from_phase,
+                commit=commit,
+                reused=reused,
+            ),
+        }
+    )
+    return RunInput.model_validate(run_input.model_dump()), requirements
+
+
+def _rebound(plan: PhasePlan, bindings: Bindings) -> PhasePlan:
+    binding = next(b for b in bindings.roles if b.role == plan.role)
+    return plan.model_copy(
+        update={"persona_ref": binding.persona_ref, "persona_hash": binding.persona_hash}
+    )
+
+
+async def _reused_artifacts(
+    db: Database, parent: RunRecord, phases: tuple[PhasePlan, ...]
+) -> tuple[ReusedArtifact, ...]:
+    """Each phase's last valid artifact in `parent` (of its last round that completed,
+    or that the parent itself took from its own parent) and the commit holding it."""
+    from my_deepagent.store.artifacts import list_artifacts
+    from my_deepagent.store.events import list_events
+    from my_deepagent.store.phases import list_phases
+    from my_deepagent.store.records import PhaseState
+    from my_deepagent.workflows.run_types import ReusedArtifact
+
+    rows = await list_phases(db, parent.id)
+    artifacts = await list_artifacts(db, parent.id)
+    events = await list_events(db, parent.id)
+    found: list[ReusedArtifact] = []
+    for plan in phases:
+        done = sorted(
+            (
+                row.round
+                for row in rows
+                if row.phase_key == plan.key
+                and row.state in (PhaseState.COMPLETED, PhaseState.SKIPPED)
+            ),
+            reverse=True,
+        )
+        artifact = next(
+            (a for round in done if (a := _final_valid(artifacts, plan.key, round)) is not None),
+            None,
+        )
+        if artifact is None:
+            raise MdaError(msg("runs.fork_no_artifact", run=parent.id[:12], phase=plan.key))
+        commit = _artifact_commit(events, plan.key, artifact.sha256)
+        if commit is None:
+            raise MdaError(msg("runs.fork_no_commit", run=parent.id[:12], phase=plan.key))
+        found.append(
+            ReusedArtifact(
+                phase_key=plan.key,
+                round=artifact.round,
+                revision=artifact.revision,
+                sha256=artifact.sha256,
+                commit=commit,
+            )
+        )
+    return tuple(found)
+
+
+def _final_valid(
+    artifacts: list[ArtifactRecord], phase_key: str, round: int
+) -> ArtifactRecord | None:
+    valid = [a for a in artifacts if (a.phase_key, a.round) == (phase_key, round) and a.valid]
+    return max(valid, key=lambda a: a.revision, default=None)
+
+
+def _artifact_commit(events: list[EventRecord], phase_key: str, sha256: str) -> str | None:
+    """The commit the run recorded for this artifact: its `artifact.validated` event, or
+    the `phase.skipped` one of a fork that took it from its own parent (the latest)."""
+    from my_deepagent.store.records import EventType
+
+    kinds = (EventType.ARTIFACT_VALIDATED, EventType.PHASE_SKIPPED)
+    for event in reversed(events):
+        commit = event.payload.get("commit")
+        if (
+            event.type in kinds
+            and event.phase_key == phase_key
+            and event.payload.get("sha256") == sha256
+            and isinstance(commit, str)
+            and commit
+        ):
+            return commit
+    return None

@@ -9,7 +9,8 @@ rows are upserts and the event is inserted under its deterministic key
 What the workflow does not send is derived from the run row: the phase's position
 and persona come from the run's input snapshot (`runs.bindings` holds the
 `RunInput`), the model from the catalog. Approval events also keep the `approvals`
-rows (the report's and the GUI's record of each gate).
+rows (the report's and the GUI's record of each gate), and a fork's `phase.skipped`
+records the parent's artifact for the fork (the event names the parent run).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from my_deepagent.activities.deps import ActivityDeps
+from my_deepagent.catalogue import english
 from my_deepagent.errors import MdaError
 from my_deepagent.store.approvals import decide_approval, gate_id, request_approval
+from my_deepagent.store.artifacts import get_artifact, record_artifact, set_validation
 from my_deepagent.store.events import event_key, record_event
 from my_deepagent.store.phases import record_phase
 from my_deepagent.store.records import ApprovalState, EventType, PhaseState, RunRecord, RunState
@@ -70,6 +73,8 @@ class LedgerActivities:
                 model=facts.model,
             )
         await self._approvals(update, event)
+        if event is EventType.PHASE_SKIPPED and _text(update, "source_run") is not None:
+            await self._reuse_artifact(update)
         if run_state is not None and (run.state != run_state or run_state in _WITH_ERROR):
             error = _text(update, "reason") if run_state in _WITH_ERROR else None
             await set_run_state(db, run.id, run_state, error=error)
@@ -105,6 +110,45 @@ class LedgerActivities:
                 feedback=_text(update, "text"),
                 source=_text(update, "source") or "signal",
             )
+
+    async def _reuse_artifact(self, update: LedgerUpdate) -> None:
+        """A fork's skipped phase: its parent's artifact, recorded for this run as it is
+        for the parent (same phase, round, revision, path and body, hence sha256) and
+        as valid, so the report and later readers find it where a phase that ran puts it.
+        Writing it again (a retry, a resumed fork) changes nothing."""
+        db, parent = self.deps.db, _text(update, "source_run")
+        revision = update.payload.get("revision")
+        assert parent is not None and update.phase_key is not None
+        round = update.round or 0
+        source = await get_artifact(
+            db,
+            run_id=parent,
+            phase_key=update.phase_key,
+            round=round,
+            revision=revision if isinstance(revision, int) else 0,
+        )
+        if source is None or source.sha256 != _text(update, "sha256") or not source.valid:
+            raise ApplicationError(
+                english("runs.fork_artifact_gone", run=parent[:12], phase=update.phase_key),
+                non_retryable=True,
+            )
+        await record_artifact(
+            db,
+            run_id=update.run_id,
+            phase_key=source.phase_key,
+            round=source.round,
+            revision=source.revision,
+            path=source.path,
+            body=source.body,
+        )
+        await set_validation(
+            db,
+            run_id=update.run_id,
+            phase_key=source.phase_key,
+            round=source.round,
+            revision=source.revision,
+            errors=[],
+        )
 
     def _phase_facts(self, run: RunRecord, phase_key: str) -> _PhaseFacts:
         try:

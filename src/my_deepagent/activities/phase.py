@@ -18,7 +18,8 @@ and notice a dead worker.
 `validate_artifact` reads the file the phase names, validates it against the
 phase's schema, stores it (body, sha256, size, result) and, when it is valid,
 commits the worktree, so the run branch holds each accepted artifact and whatever
-else the agent changed.
+else the agent changed; the commit goes back to the workflow, whose `artifact.validated`
+event records it (a fork of the run starts its branch there).
 
 Both work in this worker's own worktree of the run (`attach_run_worktree`), not in
 a path from the workflow: any worker may run any phase, and the files of a phase in
@@ -67,6 +68,7 @@ from my_deepagent.domain.template import Phase, Template
 from my_deepagent.errors import MdaError
 from my_deepagent.git import commit_all, run_branch_name
 from my_deepagent.git.run_work import clear_run_work
+from my_deepagent.git.worktree import head_commit
 from my_deepagent.prices.lookup import current_price
 from my_deepagent.store.artifacts import record_artifact, set_validation
 from my_deepagent.store.budget import release_thread
@@ -247,15 +249,20 @@ class PhaseActivities:
         record = await set_validation(
             db, run_id=run_id, phase_key=key, errors=list(errors), **where
         )
+        commit = None
         if not errors:
             message = f"mda: {input.phase_key} (round {input.round})"
             with setup_errors():  # e.g. a key-shaped string in the agent's files
-                await asyncio.to_thread(commit_all, worktree, message)
+                made = await asyncio.to_thread(commit_all, worktree, message)
+            # Nothing to commit (an unchanged round, or a retry after the commit): the
+            # branch tip holds the artifact.
+            commit = made or await asyncio.to_thread(head_commit, worktree)
             await asyncio.to_thread(clear_run_work, worktree, run.id)
         return ValidationResult(
             valid=not errors,
             artifact=ArtifactRef(path=path, sha256=record.sha256, size=record.size),
             errors=errors,
+            commit=commit,
         )
 
     async def _run(self, run_id: str) -> RunRecord:

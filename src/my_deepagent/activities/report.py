@@ -7,6 +7,10 @@ the `reports` table; writing it again replaces all three (idempotent for retries
 Token counts come from `llm_calls`, one row per model call actually made: a phase
 attempt resumed after a crash does not count its calls twice.
 
+A forked run's report names its parent and the phase it was forked from, and marks
+the phases it reused from the parent (their artifacts are the parent's, their model
+calls were the parent's and are not counted here).
+
 The markdown is in the language of the person who started the run (`RunInput`
 records it); the JSON document, which programs read, is the same in every language.
 """
@@ -40,7 +44,7 @@ from my_deepagent.store.records import (
 )
 from my_deepagent.store.reports import save_report
 from my_deepagent.store.runs import get_run
-from my_deepagent.workflows.run_types import ReportInput, ReportPaths
+from my_deepagent.workflows.run_types import ForkOrigin, ReportInput, ReportPaths, fork_origin
 
 REPORT_VERSION = 1
 
@@ -71,7 +75,8 @@ async def build_report(db: Database, run_id: str) -> dict[str, Any]:
     approvals = await list_approvals(db, run_id)
     calls = await list_llm_calls(db, run_id)
     events = await list_events(db, run_id)
-    phase_entries = [_phase_entry(run, p, artifacts, approvals, calls) for p in phases]
+    fork = fork_origin(run.bindings)
+    phase_entries = [_phase_entry(run, p, artifacts, approvals, calls, fork) for p in phases]
     unconfined = [e.phase_key for e in events if e.type == EventType.SANDBOX_OFF]
     return {
         "report_version": REPORT_VERSION,
@@ -85,6 +90,8 @@ async def build_report(db: Database, run_id: str) -> dict[str, Any]:
             "created_at": run.created_at.isoformat(),
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
             "unconfined_phases": list(dict.fromkeys(k for k in unconfined if k)),
+            "parent_run": fork.parent_run if fork else None,
+            "forked_from": fork.from_phase if fork else None,
         },
         "phases": phase_entries,
         "totals": {
@@ -108,8 +115,11 @@ def _phase_entry(
     artifacts: list[ArtifactRecord],
     approvals: list[ApprovalRecord],
     calls: list[LlmCallRecord],
+    fork: ForkOrigin | None = None,
 ) -> dict[str, Any]:
     thread_id = f"run:{run.id}:phase:{phase.phase_key}:{phase.round}"
+    reused = fork.reused_artifact(phase.phase_key) if fork else None
+    reused_here = reused is not None and reused.round == phase.round
     mine = [c for c in calls if c.thread_id == thread_id]
     written = [a for a in artifacts if (a.phase_key, a.round) == (phase.phase_key, phase.round)]
     final = written[-1] if written else None
@@ -148,6 +158,7 @@ def _phase_entry(
         **_cost(mine),
         "duration_s": _seconds(phase.started_at, phase.finished_at or phase.updated_at),
         "error": phase.error,
+        "reused_from": fork.parent_run if fork and reused_here else None,
     }
 
 
@@ -169,6 +180,11 @@ def render_markdown(document: dict[str, Any], language: Language = "en") -> str:
         "",
         msg("runs.report_template", template=run["template"]),
         msg("runs.report_repository", repo=run["repo"], base=run["base_branch"]),
+        *(
+            [msg("runs.report_forked", run=run["parent_run"], phase=run["forked_from"])]
+            if run.get("parent_run")
+            else []
+        ),
         msg("runs.report_state", state=run["state"], error=error),
         msg(
             "runs.report_times",
@@ -205,6 +221,8 @@ def render_markdown(document: dict[str, Any], language: Language = "en") -> str:
 
 def _phase_lines(p: dict[str, Any], msg: Say) -> list[str]:
     lines: list[str] = []
+    if p.get("reused_from"):
+        lines.append(msg("runs.report_reused", run=p["reused_from"]))
     artifact, validation = p["artifact"], p["validation"]
     if artifact is None:
         lines.append(msg("runs.report_no_artifact"))

@@ -1,5 +1,6 @@
 """`prepare_run`: the run's git worktree, created once and picked up again on a retry or
-a resumed run (`git.create_run_worktree` is idempotent). Bad input (no repository, no
+a resumed run (`git.create_run_worktree` is idempotent); a fork's new branch starts at
+the parent's commit the workflow names. Bad input (no repository, no
 such branch, a branch mda does not own) cannot get better by retrying, so it fails the
 activity at once with the one-line message the user reads.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from functools import partial
 from pathlib import Path
 
 from temporalio import activity
@@ -63,7 +65,11 @@ class WorkspaceActivities:
         try:
             repo = await asyncio.to_thread(resolve_repo, input.repo_path)
             worktree = await asyncio.to_thread(
-                create_run_worktree, repo, input.base_branch, input.run_id, worktrees_dir
+                partial(create_run_worktree, start=input.start_commit),
+                repo,
+                input.base_branch,
+                input.run_id,
+                worktrees_dir,
             )
         except WorkspaceError as exc:
             raise ApplicationError(exc.message, type="WorkspaceError", non_retryable=True) from None

@@ -132,6 +132,22 @@ HELP_KO: dict[str, str] = {
     "mda runs show:run": "실행 ID 또는 고유한 앞부분 (6자 이상).",
     "mda runs show:follow": "실행이 끝날 때까지 이벤트를 따라갑니다.",
     "mda runs show:as_json": "JSON을 출력합니다.",
+    "mda runs fork": (
+        "이 실행의 한 단계에서 새 브랜치로 새 실행을 시작하고, 앞 단계들은 다시 씁니다.\n\n"
+        "새 브랜치는 PHASE 앞 단계들의 산출물을 담은 실행의 커밋에서 시작합니다. 그 단계들은 "
+        "다시 실행하지 않습니다 (산출물은 원래 실행의 것입니다). 템플릿, 바인딩, 승인은 원래 "
+        "실행의 것을 쓰고, 요구 사항도 따로 주지 않으면 원래 실행의 것을 씁니다."
+    ),
+    "mda runs fork:run": "실행 ID 또는 고유한 앞부분 (6자 이상).",
+    "mda runs fork:from_phase": "다시 시작할 단계. 그 앞 단계들은 다시 씁니다.",
+    "mda runs fork:requirements": "새 요구 사항 (기본값: 원래 실행의 것).",
+    "mda runs fork:requirements_file": "이 파일에서 새 요구 사항을 읽습니다.",
+    "mda runs fork:persona": (
+        "역할에 다른 페르소나를 연결합니다: ROLE=ID[@VERSION]. 여러 번 쓸 수 있습니다."
+    ),
+    "mda runs fork:budget_usd": "새 실행의 지출 한도, 미국 달러 단위 (기본값: 원래 실행의 것).",
+    "mda runs fork:detach": "새 실행이 시작되면 바로 돌아옵니다.",
+    "mda runs fork:json_output": "새 실행을 JSON으로 출력합니다.",
     "mda runs events": "실행의 이벤트를 순서대로 보여 줍니다 (상태 전이의 감사 기록).",
     "mda runs events:run": "실행 ID 또는 고유한 앞부분 (6자 이상).",
     "mda runs events:as_json": "JSON을 출력합니다.",

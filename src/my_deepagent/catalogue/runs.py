@@ -83,6 +83,41 @@ _STARTING: dict[str, Text] = {
     ),
 }
 
+_FORKING: dict[str, Text] = {
+    "runs.forked": Text(
+        "Run {run} forked from run {parent} at phase {phase}: {web_ui}",
+        "실행 {run}을(를) 실행 {parent}의 단계 {phase}에서 포크했습니다: {web_ui}",
+    ),
+    "runs.fork_unknown_phase": Text(
+        "template {template} has no phase {phase}: its phases are {phases}",
+        "템플릿 {template}에는 단계 {phase}이(가) 없습니다: 단계는 {phases}입니다",
+    ),
+    "runs.fork_no_artifact": Text(
+        "phase {phase} of run {run} has no completed artifact to reuse: "
+        "fork from {phase} or an earlier phase",
+        "실행 {run}의 단계 {phase}에는 다시 쓸 완료된 산출물이 없습니다: "
+        "{phase} 단계나 그보다 앞 단계에서 포크하세요",
+    ),
+    "runs.fork_no_commit": Text(
+        "run {run} recorded no commit for the artifact of phase {phase} "
+        "(it ran before mda recorded them): fork from {phase} or an earlier phase",
+        "실행 {run}은(는) 단계 {phase} 산출물의 커밋을 기록하지 않았습니다 "
+        "(mda가 커밋을 기록하기 전에 실행됨): {phase} 단계나 그보다 앞 단계에서 포크하세요",
+    ),
+    "runs.fork_commit_missing": Text(
+        "commit {commit} is no longer in {root} (was the run's branch deleted?): "
+        "fork from an earlier phase, or start a new run",
+        "커밋 {commit}이(가) 더 이상 {root}에 없습니다 (실행의 브랜치를 지웠나요?): "
+        "더 앞 단계에서 포크하거나 새 실행을 시작하세요",
+    ),
+    "runs.fork_artifact_gone": Text(
+        "run {run} no longer has the artifact of phase {phase} that this fork reuses "
+        "(fork it again, or start a new run)",
+        "실행 {run}에 이 포크가 다시 쓰는 단계 {phase}의 산출물이 더 이상 없습니다 "
+        "(다시 포크하거나 새 실행을 시작하세요)",
+    ),
+}
+
 _FINDING: dict[str, Text] = {
     # The part before " (" is reused by `mda budget raise` (see runs.no_run_or_session).
     "runs.id_too_short": Text(
@@ -124,6 +159,9 @@ _LISTING: dict[str, Text] = {
         "repo      {repo} (base {base})", "저장소    {repo} (기준 브랜치 {base})"
     ),
     "runs.view_web_ui": Text("web UI    {web_ui}", "웹 UI     {web_ui}"),
+    "runs.view_forked": Text(
+        "forked    from run {run} at phase {phase}", "포크      실행 {run}의 단계 {phase}에서"
+    ),
     "runs.view_gate": Text(
         "gate      {gate} waiting (mda approve {run})",
         "게이트    {gate} 대기 중 (mda approve {run})",
@@ -355,6 +393,12 @@ _REPORT: dict[str, Text] = {
     "runs.report_repository": Text(
         "- repository: {repo} (base {base})", "- 저장소: {repo} (기준 브랜치 {base})"
     ),
+    "runs.report_forked": Text(
+        "- forked from run {run} at phase {phase}", "- 포크 원본: 실행 {run}의 단계 {phase}"
+    ),
+    "runs.report_reused": Text(
+        "- reused from run {run} (not run again)", "- 실행 {run}에서 가져옴 (다시 실행하지 않음)"
+    ),
     "runs.report_state": Text("- state: **{state}**{error}", "- 상태: **{state}**{error}"),
     "runs.report_times": Text(
         "- started: {started}; finished: {finished}", "- 시작: {started}; 끝: {finished}"
@@ -405,6 +449,7 @@ _REPORT: dict[str, Text] = {
 
 MESSAGES: dict[str, Text] = {
     **_STARTING,
+    **_FORKING,
     **_FINDING,
     **_LISTING,
     **_GATES,

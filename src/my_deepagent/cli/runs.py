@@ -1,17 +1,23 @@
-"""`mda runs list|show|events` and `mda report`: what runs did and are doing.
+"""`mda runs list|show|events|fork` and `mda report`: what runs did and are doing.
 
 `list` and `events` read mda's database only. `show` asks the workflow for its live
 state while it runs (the pending gate lives there) and falls back to the database
-once it has ended; a run whose workflow was terminated shows as failed.
+once it has ended; a run whose workflow was terminated shows as failed. `fork` starts
+a new run from one phase of an earlier one, taking the earlier phases' artifacts, and
+follows it as `mda start` does (same exit codes, `--detach`, `--json`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from my_deepagent.launch import ForkRequest
 
 app = typer.Typer(help="Runs: list them, show one, read its events.", no_args_is_help=True)
 
@@ -95,6 +101,7 @@ async def _show(ref: str, follow: bool, as_json: bool) -> int:
 
             await follow_run(client, db, record.id, ask_at_gates=sys.stdin.isatty())
         view = await run_view(client, db, record)
+    view.update(_origin(record.bindings))
     view["web_ui"] = web_ui_url(record.workflow_id, person=not as_json)
     if as_json:
         from my_deepagent.cli.output import print_json
@@ -117,6 +124,8 @@ def _print_view(view: dict[str, Any]) -> None:
         msg("runs.view_repo", repo=view["repo"], base=view["base"]),
         msg("runs.view_web_ui", web_ui=view["web_ui"]),
     ]
+    if view.get("parent_run"):
+        lines.append(msg("runs.view_forked", run=view["parent_run"], phase=view["forked_from"]))
     gate = view.get("pending_gate")
     if gate:
         lines.append(msg("runs.view_gate", gate=gate["gate_id"], run=short))
@@ -138,6 +147,118 @@ def _print_view(view: dict[str, Any]) -> None:
             msg("runs.view_phase", phase=phase["key"], state=phase["state"], round=phase["round"])
         )
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _origin(bindings: dict[str, Any]) -> dict[str, Any]:
+    """`parent_run` and `forked_from` of a forked run (None for any other)."""
+    from my_deepagent.workflows.run_types import fork_origin
+
+    origin = fork_origin(bindings)
+    return {
+        "parent_run": origin.parent_run if origin else None,
+        "forked_from": origin.from_phase if origin else None,
+    }
+
+
+@app.command("fork")
+def fork(
+    run: str = _RUN,
+    from_phase: str = typer.Option(
+        ..., "--from", help="The phase to start again at; the phases before it are reused."
+    ),
+    requirements: str | None = typer.Option(
+        None, "-r", "--requirements", help="New requirements (default: the run's)."
+    ),
+    requirements_file: Path | None = typer.Option(
+        None, "--requirements-file", help="Read the new requirements from this file."
+    ),
+    persona: list[str] = typer.Option(
+        [], "--persona", help="Bind a role to another persona: ROLE=ID[@VERSION]; repeatable."
+    ),
+    budget_usd: str | None = typer.Option(
+        None, "--budget-usd", help="The new run's spending cap in US dollars (default: the run's)."
+    ),
+    detach: bool = typer.Option(False, "--detach", help="Return once the new run has started."),
+    json_output: bool = typer.Option(False, "--json", help="Print the new run as JSON."),
+) -> None:
+    """Start a new run from a phase of this one, on a new branch, reusing the earlier phases.
+
+    The new branch starts at the run's commit that holds the artifacts of the phases
+    before PHASE; those phases are not run again (their artifacts are the run's). The
+    template, bindings and approvals are the run's; the requirements too, unless given.
+    """
+    from my_deepagent.budget_caps import usd_option
+    from my_deepagent.launch import ForkRequest, read_requirements
+
+    given = requirements is not None or requirements_file is not None
+    request = ForkRequest(
+        from_phase=from_phase,
+        requirements=read_requirements(requirements, requirements_file) if given else None,
+        personas=tuple(persona),
+        budget_usd=usd_option(budget_usd),
+    )
+    raise typer.Exit(asyncio.run(_fork(run, request, detach=detach, json_output=json_output)))
+
+
+async def _fork(ref: str, request: ForkRequest, *, detach: bool, json_output: bool) -> int:
+    from my_deepagent.catalogue import msg
+    from my_deepagent.cli.start import _follow_to_end, client_with_worker
+    from my_deepagent.domain.catalog import load_user_catalog
+    from my_deepagent.launch import plan_fork, start_run
+    from my_deepagent.report_files import local_report
+    from my_deepagent.run_control import web_ui_url
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.runs import find_run, get_run, new_run_id
+
+    settings = get_settings()
+    async with open_database(settings) as db:
+        parent = await find_run(db, ref)
+        run_input, requirements = await plan_fork(
+            db, load_user_catalog(), parent, request, new_run_id()
+        )
+        client, polled = await client_with_worker()
+        record = await start_run(client, db, run_input, requirements)
+        fork = run_input.fork
+        assert fork is not None
+        summary: dict[str, Any] = {
+            "run_id": record.id,
+            "workflow_id": record.workflow_id,
+            "template": run_input.template_ref,
+            "repo": run_input.repo_path,
+            "base": run_input.base_branch,
+            "parent_run": fork.parent_run,
+            "forked_from": fork.from_phase,
+            "start_commit": fork.commit,
+            "reused_phases": [r.phase_key for r in fork.reused],
+            "web_ui": web_ui_url(record.workflow_id),
+        }
+        if not json_output:
+            shown = web_ui_url(record.workflow_id, person=True)
+            line = msg(
+                "runs.forked",
+                run=record.id,
+                parent=parent.id[:12],
+                phase=fork.from_phase,
+                web_ui=shown,
+            )
+            sys.stdout.write(line + "\n")
+        if detach or not polled:
+            if json_output:
+                from my_deepagent.cli.output import print_json
+
+                print_json(summary)
+            return 0
+        code = await _follow_to_end(client, db, record.id, quiet=json_output)
+        if json_output:
+            from my_deepagent.cli.output import print_json
+
+            final = await get_run(db, record.id)
+            summary["state"] = final.state.value if final is not None else None
+            written = await local_report(db, settings.paths.reports_dir, record.id)
+            summary["report"] = str(written[0]) if written is not None else None
+            print_json(summary)
+        return code
 
 
 @app.command("events")

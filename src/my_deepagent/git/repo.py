@@ -84,6 +84,20 @@ def check_base_branch(repo: RepoInfo, base: str) -> str:
     )
 
 
+def check_commit(repo: RepoInfo, commit: str) -> str:
+    """The full sha of `commit` (a sha a run recorded), or a one-line error when the
+    repository no longer has it."""
+    missing = WorkspaceError(msg("runs.fork_commit_missing", commit=commit[:12], root=repo.root))
+    if not commit or commit.startswith("-"):
+        raise missing
+    found = run_git(
+        ["rev-parse", "--verify", "-q", f"{commit}^{{commit}}"], cwd=repo.root, check=False
+    )
+    if found.returncode != 0:
+        raise missing
+    return found.stdout.strip()
+
+
 def local_branches(repo: RepoInfo) -> list[str]:
     listing = run_git(
         ["for-each-ref", "--format=%(refname:short)", "--sort=-committerdate", "refs/heads/"],

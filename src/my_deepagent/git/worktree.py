@@ -2,9 +2,10 @@
 
 The user's checkout is never touched: no checkout, stash or reset runs there. A run
 works in `<worktrees_dir>/<run_id>` on the branch `mda/run-<first 8 of the id>`,
-created from the base branch's tip. The branch records its run in the repository's
-config (`branch.<name>.mdaRunId`; `git branch -D` removes it with the branch), which is
-what makes a branch "created by mda" and therefore safe for mda to reset or delete.
+created from the base branch's tip (a forked run's: from a commit of its parent's
+branch). The branch records its run in the repository's config
+(`branch.<name>.mdaRunId`; `git branch -D` removes it with the branch), which is what
+makes a branch "created by mda" and therefore safe for mda to reset or delete.
 
 Creating is idempotent, for retried activities and resumed runs: a registered worktree
 on the run's branch is reused; if its folder was deleted, the branch is checked out
@@ -26,7 +27,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from my_deepagent.git.repo import RepoInfo, branch_exists, check_base_branch
+from my_deepagent.git.repo import RepoInfo, branch_exists, check_base_branch, check_commit
 from my_deepagent.git.runner import (
     LONG_TIMEOUT_S,
     MDA_IDENTITY,
@@ -107,8 +108,13 @@ def list_worktrees(repo: RepoInfo) -> list[RegisteredWorktree]:
     return entries
 
 
-def create_run_worktree(repo: RepoInfo, base: str, run_id: str, worktrees_dir: Path) -> Worktree:
-    """The run's worktree, created from `base` or picked up again (see module docstring)."""
+def create_run_worktree(
+    repo: RepoInfo, base: str, run_id: str, worktrees_dir: Path, *, start: str | None = None
+) -> Worktree:
+    """The run's worktree, created from `base` or picked up again (see module docstring).
+
+    A new branch starts at `start` when given (a fork's: a commit of its parent run's
+    branch), else at the tip of `base`; an existing branch is checked out as it is."""
     branch = run_branch_name(run_id)
     path = run_worktree_path(worktrees_dir, run_id)
     registered = list_worktrees(repo)
@@ -150,8 +156,8 @@ def create_run_worktree(repo: RepoInfo, base: str, run_id: str, worktrees_dir: P
         add_args = [*force, str(path), branch]
         _add_worktree(repo, path, add_args, created_branch=None, run_id=run_id)
     else:
-        start = check_base_branch(repo, base)
-        add_args = ["--no-track", "-b", branch, str(path), start]
+        tip = check_commit(repo, start) if start else check_base_branch(repo, base)
+        add_args = ["--no-track", "-b", branch, str(path), tip]
         _add_worktree(repo, path, add_args, created_branch=branch, run_id=run_id)
     return _worktree(repo, run_id, path, branch, base, reused=False)
 
@@ -280,8 +286,12 @@ def _worktree(
     )
 
 
-def _head(worktree: Path) -> str:
+def head_commit(worktree: Path) -> str:
+    """The commit checked out in `worktree`."""
     return run_git(["rev-parse", "HEAD"], cwd=worktree).stdout.strip()
+
+
+_head = head_commit
 
 
 def _check_run_id(run_id: str) -> None:

@@ -128,6 +128,7 @@ class RunWorkflow:
                         run_id=input.run_id,
                         repo_path=input.repo_path,
                         base_branch=input.base_branch,
+                        start_commit=input.fork.commit if input.fork else None,
                     ),
                     result_type=PreparedRun,
                     start_to_close_timeout=IO_TIMEOUT,
@@ -135,13 +136,16 @@ class RunWorkflow:
                 )
             )
             started = EventType.RUN_RESUMED if input.resume_count else EventType.RUN_STARTED
-            await self._ledger(started, run_state=RunState.RUNNING, branch=prepared.branch)
+            if input.fork is None:
+                await self._ledger(started, run_state=RunState.RUNNING, branch=prepared.branch)
+            else:
+                await self._ledger(
+                    started, run_state=RunState.RUNNING, branch=prepared.branch,
+                    parent_run=input.fork.parent_run, forked_from=input.fork.from_phase,
+                )  # fmt: skip
             for plan in input.phases:
                 if plan.key in input.skip_phases:
-                    self._set_phase(plan.key, "skipped")
-                    await self._ledger(
-                        EventType.PHASE_SKIPPED, phase=plan.key, phase_state=PhaseState.SKIPPED
-                    )
+                    await self._skip(plan)
                     continue
                 if not await self._run_phase(plan, prepared.worktree):
                     break
@@ -171,6 +175,26 @@ class RunWorkflow:
         await self._finish()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
+
+    async def _skip(self, plan: PhasePlan) -> None:
+        """A phase this execution does not run: completed by an earlier execution of a
+        resumed run, or, in a fork, its parent's (the event names the parent and the
+        artifact, which the ledger records for this run as it is recorded for the parent,
+        at the same round)."""
+        fork = self._input.fork
+        reused = fork.reused_artifact(plan.key) if fork else None
+        if fork is None or reused is None:
+            self._set_phase(plan.key, "skipped")
+            await self._ledger(
+                EventType.PHASE_SKIPPED, phase=plan.key, phase_state=PhaseState.SKIPPED
+            )
+            return
+        self._set_phase(plan.key, "skipped", reused.round)
+        await self._ledger(
+            EventType.PHASE_SKIPPED, phase=plan.key, round=reused.round,
+            phase_state=PhaseState.SKIPPED, source_run=fork.parent_run,
+            revision=reused.revision, sha256=reused.sha256, commit=reused.commit,
+        )  # fmt: skip
 
     async def _run_phase(self, plan: PhasePlan, worktree: str) -> bool:
         """Run the phase's rounds; False when the run ended (rejected) at its gate."""
@@ -327,7 +351,7 @@ class RunWorkflow:
         event = EventType.ARTIFACT_VALIDATED if result.valid else EventType.ARTIFACT_INVALID
         await self._ledger(
             event, phase=plan.key, round=round, part=revision,
-            sha256=result.artifact.sha256 if result.artifact else None,
+            sha256=result.artifact.sha256 if result.artifact else None, commit=result.commit,
         )  # fmt: skip
         return result
 

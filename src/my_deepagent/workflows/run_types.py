@@ -8,9 +8,9 @@ conversations live in mda's database, the worktree and the checkpointer.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from my_deepagent.catalogue import Language
 from my_deepagent.domain.binding import Bindings
@@ -58,6 +58,39 @@ class PhasePlan(_Frozen):
     on_timeout: Literal["reject", "abort"] = "reject"
 
 
+class ReusedArtifact(_Frozen):
+    """A phase a fork takes from its parent run: where the parent's artifact row is
+    (phase, round, revision), its sha256, and the branch commit that holds it."""
+
+    phase_key: str
+    round: int
+    revision: int
+    sha256: str
+    commit: str
+
+
+class ForkOrigin(_Frozen):
+    """Where a forked run (`mda runs fork`) comes from.
+
+    It lives in the run's input, which `runs.bindings` keeps, rather than in columns of
+    its own: the workflow needs it anyway (its branch's start commit, the skipped
+    phases' sources), `mda runs show` and the report read the run's input already, and
+    nothing looks runs up by their parent. So no migration, and one record of it.
+    """
+
+    parent_run: str
+    from_phase: str
+    commit: str | None = None
+    """The parent's commit holding the artifacts of the phases before `from_phase`, where
+    the fork's branch starts; None from the first phase (the base branch's tip, as for
+    a new run)."""
+    reused: tuple[ReusedArtifact, ...] = ()
+    """The phases before `from_phase`, in order: skipped, their artifacts the parent's."""
+
+    def reused_artifact(self, phase_key: str) -> ReusedArtifact | None:
+        return next((r for r in self.reused if r.phase_key == phase_key), None)
+
+
 class RunInput(_Frozen):
     run_id: str
     template_ref: str
@@ -69,7 +102,8 @@ class RunInput(_Frozen):
     auto_approve: bool = False
     offline: bool = False
     skip_phases: tuple[str, ...] = ()
-    """Phases a resumed run takes from the earlier execution (their artifacts exist)."""
+    """Phases a resumed run takes from the earlier execution (their artifacts exist), or a
+    fork from its parent (`fork.reused`)."""
     resume_count: int = 0
     first_round: int = Field(default=1, ge=1)
     """A resumed run numbers its rounds on from the earlier executions', so its threads,
@@ -79,6 +113,19 @@ class RunInput(_Frozen):
     language: Language = "en"
     """The language of the person who started the run: its markdown report's (English
     for runs started before runs recorded one)."""
+    fork: ForkOrigin | None = None
+    """Set on a run forked from another one's phase (its phases before it are skipped)."""
+
+
+def fork_origin(bindings: dict[str, Any]) -> ForkOrigin | None:
+    """The fork origin recorded in a run's input snapshot (`runs.bindings`), if any."""
+    found = bindings.get("fork")
+    if not isinstance(found, dict):
+        return None
+    try:
+        return ForkOrigin.model_validate(found)
+    except ValidationError:
+        return None
 
 
 # --- signals (each one JSON object; `gate_id` omitted means the pending gate) ----
@@ -146,6 +193,8 @@ class PrepareRunInput(_Frozen):
     run_id: str
     repo_path: str
     base_branch: str
+    start_commit: str | None = None
+    """Where a new branch starts instead of the base branch's tip (a fork's)."""
 
 
 class PreparedRun(_Frozen):
@@ -214,6 +263,8 @@ class ValidationResult(_Frozen):
     artifact: ArtifactRef | None = None
     """None when the agent wrote no file at the artifact path."""
     errors: tuple[str, ...] = ()
+    commit: str | None = None
+    """The run branch's commit that holds a valid artifact (what a fork starts from)."""
 
 
 class LedgerUpdate(_Frozen):
