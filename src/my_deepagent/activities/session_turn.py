@@ -19,6 +19,10 @@ A new context (after /clear, compaction, /agent, /model, or a turn that failed) 
 no thread yet: it is seeded with the session's visible messages, summary first, minus
 user messages that got no answer.
 
+The working tree is recorded before the agent runs (`turn-<n>`) and again when it
+stops, however it stops (`after-<n>`): what the session itself changed is the
+difference between the two, which is how a rewind tells changes made outside it.
+
 A resent message (same client id, answered in an earlier execution) is found by the
 user-row insert that did not happen: the earlier answer is returned, no model runs.
 """
@@ -57,7 +61,7 @@ from my_deepagent.domain.model_spec import ModelSpec
 from my_deepagent.domain.persona import Persona
 from my_deepagent.errors import MdaError
 from my_deepagent.git.runner import WorkspaceError
-from my_deepagent.git.snapshot import record_working_tree, turn_ref, vault_dir
+from my_deepagent.git.snapshot import after_ref, record_working_tree, turn_ref, vault_dir
 from my_deepagent.prices.lookup import current_price
 from my_deepagent.scrub import scrub
 from my_deepagent.sessions.compaction import compaction_threshold_tokens
@@ -105,16 +109,19 @@ SESSION_CONVENTIONS = """\
 logger = logging.getLogger(__name__)
 
 
-def _record_working_tree(input: TurnInput, data_dir: Path) -> None:
+def _record_working_tree(input: TurnInput, data_dir: Path, *, after: bool = False) -> None:
     """The repository as it is before the agent's turn, for `mda sessions restore`
-    (a retried turn keeps the record of its first attempt)."""
+    (a retried turn keeps the record of its first attempt); with `after`, as the turn
+    left it, for `mda sessions rewind` to tell the session's changes from the others
+    (the last attempt's record replaces an earlier one)."""
     repo = Path(input.repo_path)
-    message = f"mda: session {input.session_id}, working tree before turn {input.turn}"
-    ref = turn_ref(input.session_id, input.turn)
+    when = "after" if after else "before"
+    message = f"mda: session {input.session_id}, working tree {when} turn {input.turn}"
+    ref = (after_ref if after else turn_ref)(input.session_id, input.turn)
     try:
-        record_working_tree(repo, ref, message, vault_dir(data_dir, ref))
+        record_working_tree(repo, ref, message, vault_dir(data_dir, ref), replace=after)
     except WorkspaceError as exc:
-        logger.warning("no working-tree snapshot before turn %s: %s", input.turn, exc)
+        logger.warning("no working-tree snapshot %s turn %s: %s", when, input.turn, exc)
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,10 @@ class SessionTurnActivities:
             if _asked_to_cancel():
                 await self._record_reply(input, CANCELLED_REPLY, [], title_from=typed_text(text))
             raise
+        finally:
+            await asyncio.to_thread(
+                _record_working_tree, input, settings.paths.data_dir, after=True
+            )
         turn_messages = _after(messages, turn_message_id(input.session_id, input.turn))
         reply = _reply_text(turn_messages)
         session = await self._record_reply(input, reply, turn_messages, title_from=typed_text(text))

@@ -12,6 +12,13 @@ folder of mda's instead (`vault`), outside the agent's reach. `restore_working_t
 writes a snapshot's files back over the working tree (files created since are kept),
 after recording the present state on its own ref so that the restore itself can be
 undone.
+
+After each turn the working tree is recorded again (`after-<n>`, replaced by a later
+attempt of the same turn): the state the session left. `rewind_working_tree` makes the
+working tree exactly a snapshot's: its files written back, and the files created
+since that git does not ignore removed (ignored files are never deleted). Before it,
+`outside_changes` names the files changed outside the session since a turn: between
+one turn's end and the next one's start, and since the latest turn's end.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ SNAPSHOT_NAMESPACE = "refs/mda/sessions"
 MAX_IGNORED_FILE_BYTES = 256 * 1024
 MAX_IGNORED_FILES = 200
 MAX_IGNORED_TOTAL_BYTES = 5 * 1024 * 1024
+_CHECK_IGNORE_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -43,23 +51,45 @@ def turn_ref(session_id: str, turn: int) -> str:
     return f"{SNAPSHOT_NAMESPACE}/{session_id}/turn-{turn}"
 
 
+def after_ref(session_id: str, turn: int) -> str:
+    """The working tree as the session's turn `turn` left it."""
+    return f"{SNAPSHOT_NAMESPACE}/{session_id}/after-{turn}"
+
+
 def vault_dir(data_dir: Path, ref: str) -> Path:
     """Where the secret files of the snapshot on `ref` are kept (in mda's data)."""
     return data_dir / "working-trees" / ref.removeprefix("refs/mda/")
 
 
-def record_working_tree(repo: Path, ref: str, message: str, vault: Path) -> str:
+def record_working_tree(
+    repo: Path, ref: str, message: str, vault: Path, *, replace: bool = False
+) -> str:
     """Record the working tree on `ref`, its untracked secret files in `vault` (kept
-    when the ref exists: retries are idempotent); the snapshot commit's sha."""
+    when the ref exists: retries are idempotent, unless `replace`); the snapshot
+    commit's sha."""
     existing = run_git(["rev-parse", "--verify", "-q", ref], cwd=repo, check=False)
-    if existing.returncode == 0:
+    if existing.returncode == 0 and not replace:
         return existing.stdout.strip()
     head = run_git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], cwd=repo, check=False)
     parent = head.stdout.strip() if head.returncode == 0 else None
+    if replace and vault.exists():
+        shutil.rmtree(vault)
+    tree, secrets = _present_tree(repo)
+    _copy_files(repo, vault, secrets)
+    parents = ["-p", parent] if parent else []
+    commit = run_git(
+        ["commit-tree", tree, *parents, "-m", message], cwd=repo, extra_env=MDA_IDENTITY.env()
+    ).stdout.strip()
+    run_git(["update-ref", ref, commit, *([] if replace else [""])], cwd=repo)
+    return commit
+
+
+def _present_tree(repo: Path) -> tuple[str, list[str]]:
+    """The working tree as a git tree (built in a temporary index), and its untracked
+    secret files, which stay out of it."""
     untracked = _listed(repo, ["--others", "--exclude-standard"])
     ignored = _small_ignored_files(repo)
     secrets = [name for name in (*untracked, *ignored) if secret_path(name)]
-    _copy_files(repo, vault, secrets)
     with tempfile.TemporaryDirectory(prefix="mda-snapshot-") as folder:
         env = {"GIT_INDEX_FILE": str(Path(folder) / "index"), **MDA_IDENTITY.env()}
         seed_index(repo, Path(env["GIT_INDEX_FILE"]))
@@ -71,12 +101,7 @@ def record_working_tree(repo: Path, ref: str, message: str, vault: Path) -> str:
         if kept:
             run_git(["add", "-f", "--", *kept], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
         tree = run_git(["write-tree"], cwd=repo, extra_env=env).stdout.strip()
-    parents = ["-p", parent] if parent else []
-    commit = run_git(
-        ["commit-tree", tree, *parents, "-m", message], cwd=repo, extra_env=MDA_IDENTITY.env()
-    ).stdout.strip()
-    run_git(["update-ref", ref, commit, ""], cwd=repo)
-    return commit
+    return tree, secrets
 
 
 def list_snapshots(repo: Path, session_id: str) -> list[Snapshot]:
@@ -112,6 +137,192 @@ def restore_working_tree(repo: Path, snapshot: Snapshot, undo_ref: str, data_dir
     kept = [p.relative_to(vault).as_posix() for p in vault.rglob("*") if p.is_file()]
     _copy_files(vault, repo, kept)
     return len([name for name in files.split("\0") if name]) + len(kept)
+
+
+def ref_commit(repo: Path, ref: str) -> str | None:
+    """The commit `ref` names, or None when there is no such ref."""
+    found = run_git(["rev-parse", "--verify", "-q", f"{ref}^{{commit}}"], cwd=repo, check=False)
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def changed_files(repo: Path, old: str, new: str) -> list[str]:
+    """The paths that differ between two recorded trees (commits or trees)."""
+    done = run_git(
+        ["diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new],
+        cwd=repo,
+        timeout_s=LONG_TIMEOUT_S,
+    )
+    return sorted(name for name in done.stdout.split("\0") if name)
+
+
+def _vault_files(vault: Path) -> dict[str, bytes]:
+    if not vault.is_dir():
+        return {}
+    return {
+        p.relative_to(vault).as_posix(): p.read_bytes()
+        for p in vault.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def _secret_changes(repo: Path, secrets: list[str], vault: Path) -> list[str]:
+    """The untracked secret files that differ from the ones kept in `vault`."""
+    kept = _vault_files(vault)
+    changed = {name for name in kept if name not in secrets}
+    for name in secrets:
+        path = repo / name
+        with_content = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+        if kept.get(name) != with_content:
+            changed.add(name)
+    return sorted(changed)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What a session recorded of the working tree: the ref of each turn's start, and
+    of the state it left after each turn: the turn's end, or the latest rewind of the
+    files made after it."""
+
+    before: dict[int, str]
+    after: dict[int, str]
+    ends: dict[int, str]
+
+    @property
+    def latest(self) -> int | None:
+        return max(self.before, default=None)
+
+
+def rewound_ref(session_id: str, latest: int, stamp: str) -> str:
+    """The working tree a rewind of the files left, after turn `latest`."""
+    return f"{SNAPSHOT_NAMESPACE}/{session_id}/rewound-{latest}-{stamp}"
+
+
+def session_baseline(repo: Path, session_id: str) -> Baseline:
+    before: dict[int, str] = {}
+    after: dict[int, str] = {}
+    rewound: dict[int, list[str]] = {}
+    listed = run_git(
+        ["for-each-ref", "--format=%(refname)", f"{SNAPSHOT_NAMESPACE}/{session_id}/"], cwd=repo
+    )
+    for ref in listed.stdout.split():
+        name = ref.rsplit("/", 1)[-1]
+        for prefix, into in (("turn-", before), ("after-", after)):
+            number = name.removeprefix(prefix)
+            if name.startswith(prefix) and number.isdigit():
+                into[int(number)] = ref
+        turn, _, stamp = name.removeprefix("rewound-").partition("-")
+        if name.startswith("rewound-") and turn.isdigit() and stamp:
+            rewound.setdefault(int(turn), []).append(ref)
+    ends = dict(after)
+    ends.update({turn: max(refs) for turn, refs in rewound.items()})
+    return Baseline(before=before, after=after, ends=ends)
+
+
+def outside_changes(repo: Path, session_id: str, turn: int, data_dir: Path) -> list[str]:
+    """The files changed outside the session since the start of `turn`: between the
+    state one turn left (its end, or a rewind after it) and the start of the next (both
+    recorded), and from the state the latest turn left to now. Without a record of the
+    latest turn's end (a session recorded before there were any), its start stands in
+    for it."""
+    baseline = session_baseline(repo, session_id)
+    changed: set[str] = set()
+    latest = baseline.latest or turn
+    for number in range(turn + 1, latest + 1):
+        end, start = baseline.ends.get(number - 1), baseline.before.get(number)
+        if end is not None and start is not None:
+            changed.update(changed_files(repo, end, start))
+            changed.update(_vault_changes(data_dir, end, start))
+    last = baseline.ends.get(latest) or baseline.before.get(latest)
+    if last is None:
+        return sorted(changed)
+    tree, secrets = _present_tree(repo)
+    changed.update(changed_files(repo, last, tree))
+    changed.update(_secret_changes(repo, secrets, vault_dir(data_dir, last)))
+    return sorted(changed)
+
+
+def _vault_changes(data_dir: Path, old_ref: str, new_ref: str) -> list[str]:
+    old = _vault_files(vault_dir(data_dir, old_ref))
+    new = _vault_files(vault_dir(data_dir, new_ref))
+    return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+
+
+@dataclass(frozen=True)
+class Rewound:
+    written: int
+    deleted: list[str]
+
+
+def rewind_working_tree(
+    repo: Path, ref: str, undo_ref: str, data_dir: Path, *, done_ref: str | None = None
+) -> Rewound:
+    """Make the working tree exactly the snapshot on `ref`, after recording the present
+    state on `undo_ref` (kept when it exists: a retry does not record the half-rewound
+    tree), and the result on `done_ref` (the state the session now stands on). Its
+    files are written back, its secret files copied back from its vault, and
+    the files it does not have removed, unless git ignores them. The user's index,
+    branch and stash are only read."""
+    commit = ref_commit(repo, ref)
+    if commit is None:
+        raise WorkspaceError(f"no working-tree record {ref}")
+    message = f"mda: working tree before rewinding to {ref}"
+    record_working_tree(repo, undo_ref, message, vault_dir(data_dir, undo_ref))
+    vault = vault_dir(data_dir, ref)
+    kept = sorted(_vault_files(vault))
+    with tempfile.TemporaryDirectory(prefix="mda-rewind-") as folder:
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+        run_git(["read-tree", commit], cwd=repo, extra_env=env)
+        wanted = set(_listed_with(repo, env, []))
+        present = _listed(repo, ["--cached", "--others", "--exclude-standard"])
+        extra = [name for name in present if name not in wanted and name not in kept]
+        deleted = _delete_files(repo, _not_ignored(repo, extra))
+        run_git(["checkout-index", "-a", "-f"], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
+    _copy_files(vault, repo, kept)
+    if done_ref is not None:
+        message = f"mda: working tree rewound to {ref}"
+        record_working_tree(repo, done_ref, message, vault_dir(data_dir, done_ref), replace=True)
+    return Rewound(written=len(wanted) + len(kept), deleted=deleted)
+
+
+def _listed_with(repo: Path, env: dict[str, str], options: list[str]) -> list[str]:
+    done = run_git(["ls-files", "-z", *options], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
+    return [name for name in done.stdout.split("\0") if name]
+
+
+def _not_ignored(repo: Path, names: list[str]) -> list[str]:
+    """`names` without those git's ignore rules match (tracked or not)."""
+    ignored: set[str] = set()
+    for start in range(0, len(names), _CHECK_IGNORE_BATCH):
+        batch = names[start : start + _CHECK_IGNORE_BATCH]
+        done = run_git(["check-ignore", "--no-index", "-z", "--", *batch], cwd=repo, check=False)
+        ignored.update(name for name in done.stdout.split("\0") if name)
+    return [name for name in names if name not in ignored]
+
+
+def _delete_files(repo: Path, names: list[str]) -> list[str]:
+    """Remove files and links (never a folder's contents through a link), then the
+    folders that became empty; the paths removed."""
+    root = repo.resolve()
+    removed: list[str] = []
+    for name in names:
+        path = repo / name
+        try:
+            if path.parent.resolve() != (root / name).parent or not (
+                path.is_symlink() or path.is_file()
+            ):
+                continue
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(name)
+        parent = path.parent
+        while parent != repo and parent.is_relative_to(repo):
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+    return removed
 
 
 def _listed(repo: Path, options: list[str]) -> list[str]:
@@ -166,11 +377,20 @@ def _small_ignored_files(repo: Path) -> list[str]:
 
 __all__ = [
     "SNAPSHOT_NAMESPACE",
+    "Baseline",
+    "Rewound",
     "Snapshot",
     "WorkspaceError",
+    "after_ref",
+    "changed_files",
     "list_snapshots",
+    "outside_changes",
     "record_working_tree",
+    "ref_commit",
     "restore_working_tree",
+    "rewind_working_tree",
+    "rewound_ref",
+    "session_baseline",
     "turn_ref",
     "vault_dir",
 ]
