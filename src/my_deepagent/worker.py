@@ -61,13 +61,14 @@ def default_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     from my_deepagent.activities.report import ReportActivities
     from my_deepagent.activities.session_commands import SessionCommandActivities
     from my_deepagent.activities.session_compaction import SessionCompactionActivities
+    from my_deepagent.activities.session_rewind import SessionRewindActivities
     from my_deepagent.activities.session_turn import SessionTurnActivities
     from my_deepagent.activities.workspace import WorkspaceActivities
 
     ledger, phase = LedgerActivities(deps), PhaseActivities(deps)
     report, workspace = ReportActivities(deps), WorkspaceActivities(deps)
     turn, commands = SessionTurnActivities(deps), SessionCommandActivities(deps)
-    compaction = SessionCompactionActivities(deps)
+    compaction, rewind = SessionCompactionActivities(deps), SessionRewindActivities(deps)
     return [
         turn.session_turn,
         compaction.session_compact,
@@ -76,6 +77,8 @@ def default_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         commands.session_switch,
         commands.session_memory,
         commands.session_end,
+        rewind.session_rewind_files,
+        rewind.session_rewind_conversation,
         ledger.update_ledger,
         phase.run_phase,
         phase.validate_artifact,

@@ -58,7 +58,9 @@ class SessionCommandActivities:
 
     @activity.defn(name="session_clear")
     async def session_clear(self, input: ContextInput) -> None:
-        await archive_live_messages(self.deps.db, input.session_id, context=input.context)
+        await archive_live_messages(
+            self.deps.db, input.session_id, context=input.context, marker_seq=input.marker_seq
+        )
 
     @activity.defn(name="session_context")
     async def session_context(self, input: ContextInput) -> None:

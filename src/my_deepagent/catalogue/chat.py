@@ -307,6 +307,104 @@ MESSAGES: dict[str, Text] = {
         "{repo}의 파일 {count}개를 턴 {turn} 이전 상태로 복원했습니다. 그 뒤에 만든 파일은 "
         "그대로 두었습니다. 복원 직전 상태의 파일은 {undo}에 기록해 두었습니다.",
     ),
+    # Rewinding a session (`/rewind`, `mda sessions rewind`).
+    "chat.help_rewind": Text(
+        "list the recent turns, or go back to before one: its conversation, its files or both",
+        "최근 턴을 보여 주거나, 한 턴 이전으로 돌아갑니다: 대화, 파일, 또는 둘 다",
+    ),
+    "chat.rewind_title": Text(
+        "Turns of session {session} (files: how many the turn changed)",
+        "세션 {session}의 턴 (파일: 그 턴이 바꾼 파일 수)",
+    ),
+    "chat.rewind_nothing_yet": Text(
+        "Session {session} has no turns to rewind yet.",
+        "세션 {session}에는 아직 되돌릴 턴이 없습니다.",
+    ),
+    "chat.rewind_hint": Text(
+        "Rewind with: mda sessions rewind {session} --to N [--files|--conversation|--both]",
+        "되돌리려면: mda sessions rewind {session} --to N [--files|--conversation|--both]",
+    ),
+    "chat.rewind_repl_hint": Text(
+        "Rewind with: /rewind N [--files|--conversation|--both] [--force]",
+        "되돌리려면: /rewind N [--files|--conversation|--both] [--force]",
+    ),
+    "chat.rewind_usage": Text(
+        "usage: /rewind [N [--files|--conversation|--both] [--force]] (N: a turn number)",
+        "사용법: /rewind [N [--files|--conversation|--both] [--force]] (N: 턴 번호)",
+    ),
+    "chat.rewind_one_part": Text(
+        "give at most one of --files, --conversation and --both",
+        "--files, --conversation, --both 중 하나만 주세요",
+    ),
+    "chat.rewind_ask_turn": Text(
+        "Rewind to before which turn? (empty: none) ", "어느 턴 이전으로 되돌릴까요? (비우면 취소) "
+    ),
+    "chat.rewind_ask_part": Text(
+        "The conversation, the files or both? [c/f/B] ", "대화, 파일, 또는 둘 다? [c/f/B] "
+    ),
+    "chat.rewind_not_done": Text("nothing was rewound", "아무것도 되돌리지 않았습니다"),
+    "chat.rewound_conversation": Text(
+        "conversation rewound to before turn {turn}: {archived} messages archived, "
+        "{restored} brought back, {visible} visible; the agent starts a new context "
+        "(`mda sessions show --all` still shows everything)",
+        "대화를 턴 {turn} 이전으로 되돌렸습니다: 메시지 {archived}개 보관, {restored}개 복귀, "
+        "{visible}개 표시. 에이전트는 새 컨텍스트로 시작합니다 "
+        "(`mda sessions show --all`은 모두 보여 줍니다)",
+    ),
+    "chat.rewound_files": Text(
+        "files rewound to before turn {turn}: {written} written, {deleted} removed; the "
+        "files as they were just now are recorded at {undo}",
+        "파일을 턴 {turn} 이전으로 되돌렸습니다: {written}개 씀, {deleted}개 지움. 되돌리기 "
+        "직전 상태의 파일은 {undo}에 기록해 두었습니다",
+    ),
+    "chat.rewind_ended": Text(
+        "session {session} has ended and cannot be rewound; its files can still be "
+        "restored: mda sessions restore {session} --turn N",
+        "세션 {session}은(는) 끝나서 되돌릴 수 없습니다. 파일은 복원할 수 있습니다: "
+        "mda sessions restore {session} --turn N",
+    ),
+    "chat.rewind_busy": Text(
+        "session {session} is busy (a turn or a command runs or waits): rewind once it "
+        "is idle, or cancel the turn first (Ctrl-C)",
+        "세션 {session}이(가) 작업 중입니다 (턴이나 명령이 실행 중이거나 대기 중): 끝난 뒤 "
+        "되돌리거나, 먼저 턴을 취소하세요 (Ctrl-C)",
+    ),
+    "chat.rewind_nothing": Text(
+        "nothing to rewind: ask for the conversation, the files or both",
+        "되돌릴 것이 없습니다: 대화, 파일, 또는 둘 다를 고르세요",
+    ),
+    "chat.rewind_no_turns": Text(
+        "session {session} has no turn {turn}: it has had no turns yet",
+        "세션 {session}에는 턴 {turn}이(가) 없습니다: 아직 턴이 없습니다",
+    ),
+    "chat.rewind_no_turn": Text(
+        "session {session} has no turn {turn}: its turns are 1 to {last} "
+        "(list them with `mda sessions rewind {session}`)",
+        "세션 {session}에는 턴 {turn}이(가) 없습니다: 턴은 1부터 {last}까지입니다 "
+        "(목록은 `mda sessions rewind {session}`으로 보세요)",
+    ),
+    "chat.rewind_turn_has_no_message": Text(
+        "session {session} has no message of turn {turn} (turns with one: {turns})",
+        "세션 {session}에는 턴 {turn}의 메시지가 없습니다 (메시지가 있는 턴: {turns})",
+    ),
+    "chat.rewind_no_files": Text(
+        "session {session} has no record of the files before turn {turn}: rewind the "
+        "conversation only (--conversation)",
+        "세션 {session}에는 턴 {turn} 이전의 파일 기록이 없습니다: 대화만 되돌리세요 "
+        "(--conversation)",
+    ),
+    "chat.rewind_outside_changes": Text(
+        "{count} files changed outside session {session} since turn {turn}: {files}; "
+        "commit or save them first, or rewind with --force (or only the conversation)",
+        "턴 {turn} 이후 세션 {session} 밖에서 파일 {count}개가 바뀌었습니다: {files}. 먼저 "
+        "커밋하거나 보관하거나, --force로 되돌리세요 (또는 대화만)",
+    ),
+    "chat.rewind_git_failed": Text(
+        "the files could not be rewound: {reason} (nothing is lost: `git for-each-ref "
+        "refs/mda` lists the records)",
+        "파일을 되돌리지 못했습니다: {reason} (잃은 것은 없습니다: `git for-each-ref "
+        "refs/mda`가 기록을 보여 줍니다)",
+    ),
     # Looking a session up.
     "chat.session_id_too_short": Text(
         "session id {text} is too short: give at least {least} characters of the session id "

@@ -120,6 +120,19 @@ HELP_KO: dict[str, str] = {
     ),
     "mda sessions restore:session": "세션 ID 또는 고유한 앞부분 (6자 이상).",
     "mda sessions restore:turn": "파일을 이 턴 이전의 상태로 복원합니다.",
+    "mda sessions rewind": (
+        "세션을 한 턴 이전으로 되돌립니다: 대화, 파일, 또는 둘 다; --to 가 없으면 최근 턴을 "
+        "보여 줍니다.\n\n"
+        "그 턴부터의 메시지는 보관되고 (`mda sessions show --all`), 파일은 그 턴 이전의 "
+        "작업 트리와 똑같아집니다 (무시된 파일은 지우지 않습니다)."
+    ),
+    "mda sessions rewind:session": "세션 ID 또는 고유한 앞부분 (6자 이상).",
+    "mda sessions rewind:to": "이 턴 이전으로 되돌립니다.",
+    "mda sessions rewind:files": "파일만 되돌립니다.",
+    "mda sessions rewind:conversation": "대화만 되돌립니다.",
+    "mda sessions rewind:both": "대화와 파일을 함께 되돌립니다 (기본값).",
+    "mda sessions rewind:force": "세션 밖에서 바뀐 파일이 있어도 되돌립니다.",
+    "mda sessions rewind:as_json": "JSON으로 출력합니다.",
     "mda runs": "실행: 목록을 보고, 하나를 보여 주고, 그 이벤트를 읽습니다.",
     "mda runs list": "실행을 최신 것부터 나열합니다.",
     "mda runs list:state": (

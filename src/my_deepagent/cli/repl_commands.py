@@ -1,8 +1,13 @@
 """What each slash command of the REPL does (the table of commands is `cli/slash.py`).
 
 Commands that change the session (/clear, /compact, /agent, /model, /remember,
-/forget) are updates of its workflow, queued behind any running turn. The others
-read mda's database or the project's memory folder.
+/forget, /rewind) are updates of its workflow, queued behind any running turn (a
+rewind is refused instead). The others read mda's database or the project's memory
+folder.
+
+/rewind alone lists the recent turns and, when someone is there to answer, asks which
+one and what to rewind (an empty answer rewinds nothing); `/rewind 3 --files` does it
+at once, for scripts.
 """
 
 from __future__ import annotations
@@ -79,6 +84,39 @@ async def _compact(repl: Repl, _: str | None) -> bool:
         repl.say(msg("chat.nothing_compacted", reason=compaction_reason(outcome)))
     else:
         repl.say(compaction_note(outcome) or "")
+    return True
+
+
+async def _rewind(repl: Repl, argument: str | None) -> bool:
+    from pathlib import Path
+
+    from my_deepagent.sessions import rewind as rewinding
+
+    opened = repl.opened
+    if argument is not None:
+        request = rewinding.parse_rewind_words(argument)
+    else:
+        lines = await rewinding.recent_turns(opened.db, Path(opened.record.repo_path), opened.id)
+        if not lines:
+            repl.say(msg("chat.rewind_nothing_yet", session=opened.id[:8]))
+            return True
+        repl.say(msg("chat.rewind_title", session=opened.id[:8]))
+        for row in rewinding.turn_rows(lines):
+            repl.say("  " + "  ".join(row))
+        if repl.ask is None:
+            repl.say(msg("chat.rewind_repl_hint"))
+            return True
+        answer = ((await repl.ask(msg("chat.rewind_ask_turn"))) or "").strip()
+        if not answer:
+            repl.say(msg("chat.rewind_not_done"))
+            return True
+        part = ((await repl.ask(msg("chat.rewind_ask_part"))) or "").strip().lower()
+        option = {"c": "--conversation", "f": "--files"}.get(part[:1], "--both")
+        request = rewinding.parse_rewind_words(f"{answer} {option}")
+    result = await rewinding.rewind(opened.handle, request)
+    await opened.refresh()
+    for line in rewinding.rewind_lines(result, opened.id[:8]):
+        repl.say(line)
     return True
 
 
@@ -223,6 +261,7 @@ HANDLERS: dict[str, Handler] = {
     "model": _model,
     "clear": _clear,
     "compact": _compact,
+    "rewind": _rewind,
     "remember": _remember,
     "forget": _forget,
     "memory": _memory,

@@ -1,9 +1,11 @@
-"""`mda sessions list|show|resume|end|restore`: the conversations mda keeps.
+"""`mda sessions list|show|resume|end|restore|rewind`: the conversations mda keeps.
 
 `list` and `show` read mda's database (every message is mirrored there); `resume`
 opens the REPL on a session, starting its workflow again from the database if it is
 not running; `end` ends it for good (it then refuses messages); `restore` brings the
-repository's files back as they were before one of its turns.
+repository's files back as they were before one of its turns (files created since
+are kept); `rewind` takes the session back to before a turn, through its workflow:
+the conversation, the files exactly, or both (`sessions/rewind.py`).
 """
 
 from __future__ import annotations
@@ -233,6 +235,79 @@ async def _restore(ref: str, turn: int | None) -> None:
         restore_working_tree, repo, chosen, undo_ref, settings.paths.data_dir
     )
     sys.stdout.write(msg("chat.restored", count=count, repo=repo, turn=turn, undo=undo_ref) + "\n")
+
+
+@app.command("rewind")
+def rewind(
+    session: str = _SESSION,
+    to: int | None = typer.Option(
+        None, "--to", min=1, help="Go back to before this turn; alone, list the recent turns."
+    ),
+    files: bool = typer.Option(False, "--files", help="Rewind the files only."),
+    conversation: bool = typer.Option(
+        False, "--conversation", help="Rewind the conversation only."
+    ),
+    both: bool = typer.Option(False, "--both", help="Rewind both (the default)."),
+    force: bool = typer.Option(
+        False, "--force", help="Rewind the files even over changes made outside the session."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Take a session back to before a turn: its conversation, its files, or both.
+
+    The turns from there on are archived (`mda sessions show --all`) and the agent
+    starts a new context; the files become exactly what they were (ignored files are
+    never deleted), the state just before recorded on a ref of its own."""
+    from my_deepagent.catalogue import msg
+    from my_deepagent.errors import MdaError
+
+    if files + conversation + both > 1:
+        raise MdaError(msg("chat.rewind_one_part"))
+    part = "files" if files else "conversation" if conversation else "both"
+    asyncio.run(_rewind(session, to, part, force, as_json))
+
+
+async def _rewind(ref: str, turn: int | None, part: str, force: bool, as_json: bool) -> None:
+    from pathlib import Path
+
+    from my_deepagent.catalogue import msg
+    from my_deepagent.cli.output import print_json, print_table
+    from my_deepagent.client import ensure_worker
+    from my_deepagent.errors import MdaError
+    from my_deepagent.sessions import rewind as rewinding
+    from my_deepagent.sessions.client import ensure_running
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.sessions import find_session
+    from my_deepagent.temporal_config import connect_client
+
+    async with open_database(get_settings()) as db:
+        record = await find_session(db, ref)
+        short = record.id[:8]
+        if turn is None:
+            lines = await rewinding.recent_turns(db, Path(record.repo_path), record.id)
+            if as_json:
+                print_json([{**vars(line), "at": line.at.isoformat()} for line in lines])
+                return
+            if not lines:
+                sys.stdout.write(msg("chat.rewind_nothing_yet", session=short) + "\n")
+                return
+            title = msg("chat.rewind_title", session=short)
+            print_table(title, ["turn", "at", "message", "files"], rewinding.turn_rows(lines))
+            sys.stdout.write(msg("chat.rewind_hint", session=short) + "\n")
+            return
+        if record.state == "ended":
+            raise MdaError(msg("chat.rewind_ended", session=short))
+        client = await connect_client()
+        handle = await ensure_running(client, db, record)
+        await ensure_worker(client)
+        request = rewinding.rewind_request(turn, part, force=force)
+        result = await rewinding.rewind(handle, request)
+    if as_json:
+        print_json(rewinding.rewind_json(result, record.id))
+        return
+    for line in rewinding.rewind_lines(result, short):
+        sys.stdout.write(line + "\n")
 
 
 def _when(moment: Any) -> str:

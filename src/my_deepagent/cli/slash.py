@@ -63,6 +63,12 @@ COMMANDS: tuple[SlashSpec, ...] = (
     SlashSpec("runs", "/runs", lambda: msg("chat.help_runs")),
     SlashSpec("compact", "/compact", lambda: msg("chat.help_compact")),
     SlashSpec(
+        "rewind",
+        "/rewind [N [--files|--conversation|--both] [--force]]",
+        lambda: msg("chat.help_rewind"),
+        "words",
+    ),
+    SlashSpec(
         "remember",
         "/remember <text>",
         lambda: msg("chat.help_remember"),

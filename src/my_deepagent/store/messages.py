@@ -10,6 +10,11 @@ wrote). Rows are never deleted. /clear archives the live rows; compaction archiv
 it summarised and adds one summary row, in one transaction, so a crash leaves either
 both or neither. The live rows (summary first, then by seq) are what seeds a new
 agent context.
+
+/clear and a rewind also leave a marker: an archived `system` row that is not a summary
+(a rewind's carries the turn it went back to), so the visible conversation at any
+earlier moment can be worked out again from the rows alone (`sessions/rewind.py`).
+A rewind archives and brings back rows in one transaction with its marker.
 """
 
 from __future__ import annotations
@@ -180,10 +185,24 @@ async def last_turn(db: Database, session_id: str) -> int:
     return 0 if highest is None else int(highest)
 
 
+CLEAR_MARKER = "(cleared: the messages before this were archived)"
+
+
+def rewind_marker(turn: int) -> str:
+    return f"(rewound: the conversation went back to before turn {turn})"
+
+
+def is_marker(row: MessageRecord) -> bool:
+    """A /clear or rewind marker (never shown as a message of the conversation)."""
+    return row.role == MessageRole.SYSTEM.value and not row.is_summary
+
+
 async def archive_live_messages(
-    db: Database, session_id: str, *, context: int | None = None
+    db: Database, session_id: str, *, context: int | None = None, marker_seq: int | None = None
 ) -> int:
-    """/clear: archive every live row (the summary too); the count archived.
+    """/clear: archive every live row (the summary too); the count archived. With
+    `marker_seq`, a clear marker is written there first (a retry finds it and archives
+    nothing more than is still live).
 
     The session's totals (`context_tokens` drops to 0) and, when given, its agent
     `context` follow in the same transaction.
@@ -194,9 +213,75 @@ async def archive_live_messages(
         .values(archived=True)
     )
     async with db.write() as session:
+        if marker_seq is not None:
+            await session.execute(_marker(db, session_id, marker_seq, CLEAR_MARKER, None))
         result = await session.execute(statement)
         await refresh_totals_in(session, session_id, context=context)
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def apply_rewind(
+    db: Database,
+    *,
+    session_id: str,
+    turn: int,
+    marker_seq: int,
+    visible_seqs: Sequence[int],
+    context: int,
+) -> tuple[int, int] | None:
+    """Make exactly `visible_seqs` the live rows and write the rewind's marker at
+    `marker_seq`, all or nothing; (archived, brought back). None when the marker exists
+    already (a retried activity: nothing changes). The session's totals and agent
+    `context` follow in the same transaction."""
+    wanted = list(visible_seqs)
+    archive = (
+        update(MessageRow)
+        .where(
+            MessageRow.session_id == session_id,
+            MessageRow.archived.is_(False),
+            MessageRow.seq.not_in(wanted),
+        )
+        .values(archived=True)
+    )
+    bring_back = (
+        update(MessageRow)
+        .where(
+            MessageRow.session_id == session_id,
+            MessageRow.archived.is_(True),
+            MessageRow.seq.in_(wanted),
+        )
+        .values(archived=False)
+    )
+    async with db.write() as session:
+        written = await session.execute(
+            _marker(db, session_id, marker_seq, rewind_marker(turn), turn)
+        )
+        if not written.rowcount:  # type: ignore[attr-defined]
+            return None
+        archived = await session.execute(archive)
+        back = await session.execute(bring_back)
+        await refresh_totals_in(session, session_id, context=context)
+        return int(archived.rowcount), int(back.rowcount)  # type: ignore[attr-defined]
+
+
+def _marker(db: Database, session_id: str, seq: int, content: str, turn: int | None) -> Any:
+    return (
+        db.insert(MessageRow)
+        .values(
+            session_id=session_id,
+            seq=seq,
+            role=MessageRole.SYSTEM.value,
+            content=content,
+            tool_calls=None,
+            token_count=0,
+            is_summary=False,
+            archived=True,
+            client_id=None,
+            turn=turn,
+            created_at=utc_now(),
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 async def apply_compaction(

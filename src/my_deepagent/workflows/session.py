@@ -5,8 +5,13 @@ thread (`session:<id>:<context>`) and the `messages` table. A chat message is an
 update (`chat`) whose validator refuses an ended session, an empty or oversized
 message before it enters history; its id is the client's message id, so a resent
 message is answered once. Every state-changing command (`/clear`, `/compact`,
-`/agent`, `/model`, `/remember`, `/forget`, end) is an update too, and all of them
-take one FIFO lock: turns run strictly one at a time, in arrival order.
+`/agent`, `/model`, `/remember`, `/forget`, `/rewind`, end) is an update too, and all
+of them take one FIFO lock: turns run strictly one at a time, in arrival order.
+
+A rewind is refused, rather than queued, while anything runs or waits: it goes back
+from the state the person saw. Its activities do the work (the files, then the
+messages); the workflow keeps its counters: a new context, the marker's seq, the
+visible count the activity reports. Turn numbers go on from the highest.
 
 After a turn whose context passed the compaction threshold the handler compacts
 before it answers, so the user learns about it with the reply. Continue-as-new happens
@@ -51,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         CANCELLED_REPLY,
         MAX_INLINE_BODY_BYTES,
         MAX_MESSAGE_BYTES,
+        REWIND_UPDATE,
         SESSION_WORKFLOW,
         AgentChange,
         CancelTurn,
@@ -63,6 +69,12 @@ with workflow.unsafe.imports_passed_through():
         MemorySlug,
         MemoryText,
         MemoryWrite,
+        RewindConversationInput,
+        RewindConversationOutput,
+        RewindFilesInput,
+        RewindFilesOutput,
+        RewindRequest,
+        RewindResult,
         Said,
         SessionInput,
         SessionStatus,
@@ -363,12 +375,49 @@ class SessionWorkflow:
     async def clear(self) -> int:
         """Archive the visible messages and start a fresh agent context; the new context."""
         async with self._turn(None):
-            context = self._session.context + 1
+            context, marker = self._session.context + 1, self._session.next_seq
             await self._io(
-                "session_clear", ContextInput(session_id=self._id, context=context), type(None)
+                "session_clear",
+                ContextInput(session_id=self._id, context=context, marker_seq=marker),
+                type(None),
             )
-            self._set(context=context, visible=0)
+            self._set(context=context, visible=0, next_seq=marker + 1)
             return context
+
+    @workflow.update(name=REWIND_UPDATE)
+    async def rewind(self, request: RewindRequest) -> RewindResult:
+        """Back to before a turn: the files first (refused over changes made outside the
+        session unless forced), then the conversation in a new agent context."""
+        async with self._turn(None):
+            s = self._session
+            files = conversation = None
+            if request.files:
+                stamp = workflow.now().strftime("%Y%m%dT%H%M%S%f")
+                files = await self._io(
+                    "session_rewind_files",
+                    RewindFilesInput(
+                        session_id=s.session_id, repo_path=s.repo_path, turn=request.turn,
+                        force=request.force, stamp=stamp,
+                    ),
+                    RewindFilesOutput,
+                )  # fmt: skip
+            if request.conversation:
+                context, marker = s.context + 1, s.next_seq
+                conversation = await self._io(
+                    "session_rewind_conversation",
+                    RewindConversationInput(
+                        session_id=s.session_id, turn=request.turn, context=context,
+                        marker_seq=marker,
+                    ),
+                    RewindConversationOutput,
+                )  # fmt: skip
+                self._set(context=context, next_seq=marker + 1, visible=conversation.visible)
+            return RewindResult(
+                turn=request.turn,
+                context=self._session.context,
+                files=files,
+                conversation=conversation,
+            )
 
     @workflow.update
     async def switch_agent(self, change: AgentChange) -> int:
@@ -427,6 +476,21 @@ class SessionWorkflow:
     @clear.validator
     def _check_clear(self) -> None:
         self._check_open()
+
+    @rewind.validator
+    def _check_rewind(self, request: RewindRequest) -> None:
+        self._check_open()
+        if self._lock.locked() or self._queued:
+            raise _refuse("chat.rewind_busy", session=self._id[:8])
+        if not (request.conversation or request.files):
+            raise _refuse("chat.rewind_nothing")
+        turns = self._session.turns
+        if request.turn > turns:
+            if turns == 0:
+                raise _refuse("chat.rewind_no_turns", session=self._id[:8], turn=request.turn)
+            raise _refuse(
+                "chat.rewind_no_turn", session=self._id[:8], turn=request.turn, last=turns
+            )
 
     @switch_agent.validator
     def _check_switch(self, change: AgentChange) -> None:

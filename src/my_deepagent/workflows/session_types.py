@@ -23,6 +23,9 @@ MAX_MESSAGE_BYTES = 512 * 1024
 TURNS_PER_EXECUTION = 100
 """Continue-as-new after this many turns even if Temporal does not suggest it yet."""
 
+REWIND_UPDATE = "rewind"
+"""The update that takes a session back to before one of its turns."""
+
 CANCELLED_REPLY = "(the turn was cancelled)"
 """The assistant row of a turn the user cancelled."""
 
@@ -91,6 +94,17 @@ class MemorySlug(_Frozen):
     slug: str
 
 
+class RewindRequest(_Frozen):
+    """Back to before turn `turn`: its conversation (the turns from `turn` on archived,
+    a new agent context), its files (the working tree as it was), or both."""
+
+    turn: int = Field(ge=1)
+    conversation: bool = True
+    files: bool = True
+    force: bool = False
+    """Rewind the files even over changes made outside the session."""
+
+
 class CancelTurn(_Frozen):
     client_id: str | None = None
     """The turn to cancel; None cancels whichever turn is running."""
@@ -144,6 +158,27 @@ class TurnResult(_Frozen):
     compaction: CompactionOutcome | None = None
     warnings: tuple[str, ...] = ()
     """Budget thresholds this turn's calls passed, one line each."""
+
+
+class RewindFilesOutput(_Frozen):
+    undo_ref: str
+    """The working tree as it was just before the rewind."""
+    written: int
+    deleted: int
+
+
+class RewindConversationOutput(_Frozen):
+    visible: int
+    archived: int
+    restored: int
+    """Messages visible again (those a later compaction or clear had archived)."""
+
+
+class RewindResult(_Frozen):
+    turn: int
+    context: int
+    files: RewindFilesOutput | None = None
+    conversation: RewindConversationOutput | None = None
 
 
 class MemoryResult(_Frozen):
@@ -211,6 +246,25 @@ class ContextInput(_Frozen):
     session_id: str
     context: int
     """The agent context the next turn uses."""
+    marker_seq: int | None = None
+    """/clear: where its marker row goes."""
+
+
+class RewindFilesInput(_Frozen):
+    session_id: str
+    repo_path: str
+    turn: int
+    force: bool
+    stamp: str
+    """Names the ref of the working tree before the rewind (the workflow's clock)."""
+
+
+class RewindConversationInput(_Frozen):
+    session_id: str
+    turn: int
+    context: int
+    """The new agent context."""
+    marker_seq: int
 
 
 class SwitchInput(_Frozen):
