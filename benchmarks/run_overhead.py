@@ -12,11 +12,12 @@ that the machine's noise falls on all of them alike:
 
 Then what the budget check and the ledger's cost fields add to each model call
 (`budget_check.py`, on a request the durable agent made), and the restart figure: a
-worker is SIGKILLed while a model call is in flight, a new worker process is
-started, and we time how long until the interrupted call is served again (minus the
-scripted latency).
+worker process is SIGKILLed while a model call is in flight, a new worker process is
+started at once, and we time how long until the interrupted call is served again
+(minus the scripted latency), and when the new worker took the dead one's activity
+over (`my_deepagent.takeover`) and polled, from its log (`--restart-rounds` runs).
 
-    .venv/bin/python benchmarks/run_overhead.py [--rounds 15] [--no-restart]
+    .venv/bin/python benchmarks/run_overhead.py [--rounds 15] [--restart-rounds 3] [--no-restart]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 TEMPLATE = """\
@@ -187,74 +189,124 @@ async def phases(rounds: int, root: Path) -> tuple[dict[str, list[float]], dict[
     return times, budget
 
 
-def restart_reissue(root: Path, latency_ms: int) -> float:
-    """Seconds from starting a new worker to the killed worker's call being served again."""
+def spawn_worker(root: Path, name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`mda worker` as a child process, its log in `<root>/<name>.log`."""
+    with (root / f"{name}.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "my_deepagent", "worker"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
+def log_time(log: Path, marker: str) -> float:
+    """The Unix time of the first line of a worker's log that holds `marker`."""
+    from datetime import datetime
+
+    while True:
+        for line in log.read_text().splitlines() if log.exists() else []:
+            if marker in line:
+                return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        time.sleep(0.02)
+
+
+def calls_served(call_log: Path) -> int:
+    return len(call_log.read_text().split()) if call_log.exists() else 0
+
+
+@dataclass(frozen=True)
+class Takeover:
+    """Seconds from a worker's SIGKILL (and a new worker's spawn, at once) until the
+    interrupted call is served again (less its latency), until the new worker took
+    the dead one's activity over, and until it first polled."""
+
+    reissued: float
+    took_over: float
+    polled: float
+
+
+def kill_and_restart(
+    root: Path, name: str, worker: subprocess.Popen[bytes], env: dict[str, str], before: int
+) -> tuple[Takeover, subprocess.Popen[bytes]]:
+    """Once `worker` has served a call more than `before` and the next is half-way
+    (`env`'s call log and latency): SIGKILL it, start a new worker `name` at once, and
+    time the takeover. The new worker is returned."""
+    call_log = Path(env["MDA_SCRIPTED_CALL_LOG"])
+    latency_ms = int(env["MDA_SCRIPTED_LATENCY_MS"])
+    while calls_served(call_log) <= before:
+        time.sleep(0.01)
+    time.sleep(latency_ms / 2000)  # the next call is now in flight
+    served_before = calls_served(call_log)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    killed, killed_at = time.perf_counter(), time.time()
+    replacement = spawn_worker(root, name, env)
+    while calls_served(call_log) <= served_before:
+        time.sleep(0.01)
+    reissued = time.perf_counter() - killed - latency_ms / 1000
+    log = root / f"{name}.log"
+    took_over = log_time(log, "activities of dead workers taken over") - killed_at
+    polled = log_time(log, "polling task queue") - killed_at
+    return Takeover(reissued, took_over, polled), replacement
+
+
+def restart_reissue(root: Path, latency_ms: int, rounds: int) -> list[Takeover]:
+    """A worker process serves a one-phase run and is SIGKILLed mid-call; a new worker
+    is started at once and takes over (`rounds` runs, each on a new worker)."""
     call_log = root / "calls.log"
     env = {
         **os.environ,
         "MDA_SCRIPTED_LATENCY_MS": str(latency_ms),
         "MDA_SCRIPTED_CALL_LOG": str(call_log),
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "my_deepagent", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    repo = root / "restart-repo"
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; from my_deepagent.examples "
-            "import prepare_example_repo; prepare_example_repo(Path(sys.argv[1]))",
-            str(repo),
-        ],
-        check=True,
-        env=env,
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "my_deepagent",
-            "start",
-            "bench-one",
-            "--repo",
-            str(repo),
-            "--offline",
-            "--yes",
-            "--detach",
-            "-r",
-            REQUIREMENTS,
-        ],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    while not call_log.exists() or not call_log.read_text().strip():
-        time.sleep(0.02)
-    time.sleep(latency_ms / 2000)  # the second call is now in flight
-    served_before = len(call_log.read_text().split())
-    worker.send_signal(signal.SIGKILL)
-    worker.wait()
-    restarted = time.perf_counter()
-    replacement = subprocess.Popen(
-        [sys.executable, "-m", "my_deepagent", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = spawn_worker(root, "restart-0", env)
+    log_time(root / "restart-0.log", "polling task queue")
+    found: list[Takeover] = []
     try:
-        while len(call_log.read_text().split()) <= served_before:
-            time.sleep(0.02)
-        return time.perf_counter() - restarted - latency_ms / 1000
+        for index in range(rounds):
+            before = calls_served(call_log)
+            repo = root / f"restart-repo-{index}"
+            subprocess.run(
+                [
+                    sys.executable, "-c",
+                    "import sys; from pathlib import Path; from my_deepagent.examples "
+                    "import prepare_example_repo; prepare_example_repo(Path(sys.argv[1]))",
+                    str(repo),
+                ],
+                check=True, env=env,
+            )  # fmt: skip
+            subprocess.run(
+                [
+                    sys.executable, "-m", "my_deepagent", "start", "bench-one", "--repo",
+                    str(repo), "--offline", "--yes", "--detach", "-r", REQUIREMENTS,
+                ],
+                check=True, env=env, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            name = f"restart-{index + 1}"
+            taken, worker = kill_and_restart(root, name, worker, env, before)
+            found.append(taken)
+            log_time(root / f"{name}.log", "polling task queue")
     finally:
-        replacement.send_signal(signal.SIGTERM)
-        replacement.wait()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait()
+    return found
 
 
-def report(times: dict[str, list[float]], budget: dict[str, float], reissue: float | None) -> None:
+def report_takeover(what: str, found: list[Takeover]) -> None:
+    def median(values: list[float]) -> str:
+        listed = ", ".join(f"{value:.2f}" for value in values)
+        return f"{statistics.median(values):.2f} s ({listed})"
+
+    print(f"{what} SIGKILLed mid-call, a new worker started at once (medians of {len(found)}):")
+    print(f"  re-issued after {median([t.reissued for t in found])} from the kill")
+    print(f"  the new worker took over at {median([t.took_over for t in found])}, "
+          f"polled at {median([t.polled for t in found])} (its start-up)")  # fmt: skip
+    after = [t.reissued - max(t.took_over, t.polled) for t in found]
+    print(f"  re-issued {median(after)} after the new worker was ready")
+
+
+def report(
+    times: dict[str, list[float]], budget: dict[str, float], restarts: list[Takeover]
+) -> None:
     medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
     rounds = len(times["bare"])
     print(f"One offline phase (2 model calls, 1 write), medians of {rounds} interleaved rounds:")
@@ -266,22 +318,24 @@ def report(times: dict[str, list[float]], budget: dict[str, float], reissue: flo
     from budget_check import report_per_call
 
     report_per_call(budget)
-    if reissue is not None:
-        print(f"Worker SIGKILLed mid-call: re-issued {reissue:.2f} s after a new worker started")
+    if restarts:
+        report_takeover("A run's worker", restarts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="What mda's durability costs a run phase.")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--no-restart", action="store_true")
+    parser.add_argument("--restart-rounds", type=int, default=3)
     parser.add_argument("--latency-ms", type=int, default=1500)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mda-bench-")).resolve()
     setup_environment(root)
     with embedded_server():
         times, budget = asyncio.run(phases(args.rounds, root))
-        reissue = None if args.no_restart else restart_reissue(root, args.latency_ms)
-        report(times, budget, reissue)
+        rounds = 0 if args.no_restart else args.restart_rounds
+        restarts = restart_reissue(root, args.latency_ms, rounds) if rounds else []
+        report(times, budget, restarts)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ so the machine's noise falls on all alike, each continuing its own conversation:
 - mda: a chat update to a `SessionWorkflow` on the embedded dev server (worker in
   this process): the turn activity, message mirroring, totals, memory, heartbeats.
 
-Then the history a turn adds to the session workflow's Temporal history, and what
+Then the history a turn adds to the session workflow's Temporal history, what
 the budget check and the ledger's cost fields add to each model call
-(`budget_check.py`, on a request the durable agent made).
+(`budget_check.py`, on a request the durable agent made), and the takeover figure:
+a turn's worker process is SIGKILLed mid model call and a new worker started at
+once, which takes the turn over (`my_deepagent.takeover`); timed as in
+`run_overhead.py` (`--takeover-rounds` turns, 0 for none).
 
-    .venv/bin/python benchmarks/session_turn.py [--turns 30]
+    .venv/bin/python benchmarks/session_turn.py [--turns 30] [--takeover-rounds 3]
 """
 
 from __future__ import annotations
@@ -31,7 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from budget_check import CaptureRequest, per_call_costs, report_per_call
-from run_overhead import embedded_server, setup_environment
+from run_overhead import (
+    Takeover,
+    calls_served,
+    embedded_server,
+    kill_and_restart,
+    log_time,
+    report_takeover,
+    setup_environment,
+    spawn_worker,
+)
 
 QUESTION = "Compare @README.md @todo/store.py @tests/test_store.py for me (turn {n})."
 WARMUP = 3
@@ -118,6 +130,53 @@ async def turns(count: int, root: Path) -> tuple[dict[str, list[float]], int, di
     return times, len(history.to_json().encode()) // (count + WARMUP), budget
 
 
+async def session_takeover(root: Path, rounds: int, latency_ms: int) -> list[Takeover]:
+    """A turn's worker process SIGKILLed mid model call, a new worker started at once:
+    the turn completes on it (`rounds` turns of one session, each on a new worker)."""
+    import signal
+
+    from my_deepagent.activities.deps import open_deps
+    from my_deepagent.domain.catalog import load_user_catalog
+    from my_deepagent.examples import prepare_example_repo
+    from my_deepagent.sessions.client import SessionChoice, create_session, ensure_running, send
+    from my_deepagent.temporal_config import connect_client
+    from my_deepagent.workflows.session_types import ChatMessage
+
+    env = {
+        **os.environ,
+        "MDA_SCRIPTED_LATENCY_MS": str(latency_ms),
+        "MDA_SCRIPTED_CALL_LOG": str(root / "takeover-calls.log"),
+    }
+    worker = spawn_worker(root, "takeover-0", env)
+    await asyncio.to_thread(log_time, root / "takeover-0.log", "polling task queue")
+    persona = load_user_catalog().persona("scripted-chat")
+    client = await connect_client()
+    found: list[Takeover] = []
+    try:
+        async with open_deps() as deps:
+            repo = prepare_example_repo(root / "takeover-repo")
+            choice = SessionChoice(persona=persona, model=persona.model)
+            handle = await ensure_running(
+                client, deps.db, await create_session(deps.db, repo, choice)
+            )
+            for index in range(rounds):
+                before = calls_served(root / "takeover-calls.log")
+                text = QUESTION.format(n=index)
+                message = ChatMessage(client_id=uuid.uuid4().hex, text=text, size=len(text))
+                turn = asyncio.create_task(send(handle, deps.db, message))
+                name = f"takeover-{index + 1}"
+                taken, worker = await asyncio.to_thread(
+                    kill_and_restart, root, name, worker, env, before
+                )
+                check((await turn).reply)
+                found.append(taken)
+                await asyncio.to_thread(log_time, root / f"{name}.log", "polling task queue")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(worker.wait)
+    return found
+
+
 def check(reply: Any) -> None:
     assert isinstance(reply, str) and reply.count(" has ") == 3, reply
 
@@ -140,11 +199,18 @@ def report(times: dict[str, list[float]], history_per_turn: int, budget: dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description="What mda adds to a session turn.")
     parser.add_argument("--turns", type=int, default=30)
+    parser.add_argument(
+        "--takeover-rounds", type=int, default=3, help="turns whose worker is killed (0: none)"
+    )
+    parser.add_argument("--latency-ms", type=int, default=1500)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mda-bench-session-")).resolve()
     setup_environment(root, task_queue="bench-session")
     with embedded_server():
         report(*asyncio.run(turns(args.turns, root)))
+        if args.takeover_rounds:
+            found = asyncio.run(session_takeover(root, args.takeover_rounds, args.latency_ms))
+            report_takeover("A session turn's worker", found)
 
 
 if __name__ == "__main__":

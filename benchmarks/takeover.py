@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_overhead import REQUIREMENTS, embedded_server, setup_environment
+from run_overhead import REQUIREMENTS, embedded_server, log_time, setup_environment
 
 
 def spawn(root: Path, name: str, latency_ms: int) -> subprocess.Popen[bytes]:
@@ -106,17 +106,6 @@ def heartbeat_round(
     return wait_served(root, other, before[other]) - killed - latency_ms / 1000
 
 
-def log_seconds(root: Path, name: str, marker: str) -> float:
-    """The Unix time of the first line of `name`'s log that holds `marker`."""
-    from datetime import datetime
-
-    for line in (root / f"{name}.log").read_text().splitlines():
-        if marker in line:
-            stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
-            return stamp.timestamp()
-    raise AssertionError(f"{name} never logged {marker!r}")
-
-
 def takeover_round(
     root: Path, index: int, workers: dict[str, subprocess.Popen[bytes]], latency_ms: int
 ) -> tuple[float, float, float]:
@@ -133,8 +122,8 @@ def takeover_round(
     new = f"t{index}"
     workers[new] = spawn(root, new, latency_ms)
     reissued = wait_served(root, new, 0) - killed - latency_ms / 1000
-    took_over = log_seconds(root, new, "activities of dead workers taken over") - killed_at
-    polled = log_seconds(root, new, "polling task queue") - killed_at
+    took_over = log_time(root / f"{new}.log", "activities of dead workers taken over") - killed_at
+    polled = log_time(root / f"{new}.log", "polling task queue") - killed_at
     return reissued, took_over, polled
 
 
@@ -173,6 +162,9 @@ def main() -> None:
           f"{statistics.median(reissued):.2f} s ({listing(reissued)})")  # fmt: skip
     print(f"    the new worker took over {statistics.median(took_over):.2f} s after the kill "
           f"and polled at {statistics.median(polled):.2f} s (its start-up)")  # fmt: skip
+    ready = [r - max(t, p) for r, t, p in takeover]
+    print(f"    re-issued {statistics.median(ready):.2f} s after the new worker was ready "
+          f"({listing(ready)})")  # fmt: skip
 
 
 def listing(values: list[float]) -> str:
