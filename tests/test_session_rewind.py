@@ -1,0 +1,372 @@
+"""Rewinding a session to before a turn, against a real worker, dev server and git.
+
+The offline scripted model does not run shell commands or write files in a chat, so
+the agent's own changes are made by the test *while its turn runs*: the persona lists
+the repository twice before it answers, each model call slowed down, and the test
+changes the files once the turn's first model call was served (after the turn's
+"before" record, before its "after" record). That is exactly where a shell command of
+the agent would change them. Changes made between turns stand for the person's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowHandle
+
+from my_deepagent.errors import MdaError
+from my_deepagent.sessions.client import send, update
+from my_deepagent.sessions.rewind import rewind, rewind_request
+from my_deepagent.settings import get_settings
+from my_deepagent.store.database import Database, open_database
+from my_deepagent.store.messages import live_messages, session_messages
+from my_deepagent.workflows.session_types import SessionStatus, TurnResult
+from run_harness import RunEnv
+from session_helpers import message, new_session
+from worker_helpers import DEADLINE_S, served, start_worker, wait_until, write_explorer_persona
+
+LATENCY_MS = "400"
+EXPLORE = 2
+
+Handle = WorkflowHandle[Any, SessionStatus]
+
+
+def slow_persona() -> str:
+    return write_explorer_persona(
+        f"scripted-chat-explorer-{EXPLORE}", f"scripted:chat-explore-{EXPLORE}", "[chat]", EXPLORE
+    )
+
+
+async def slow_worker(env: RunEnv, client: Client, call_log: Path) -> None:
+    await start_worker(
+        env, client, MDA_SCRIPTED_LATENCY_MS=LATENCY_MS, MDA_SCRIPTED_CALL_LOG=str(call_log)
+    )
+
+
+async def agent_turn(
+    handle: Handle,
+    db: Database,
+    text: str,
+    client_id: str,
+    call_log: Path,
+    change: Callable[[], None] | None = None,
+) -> TurnResult:
+    """A turn during which `change` runs, as the agent's shell would run it."""
+    before = len(served(call_log))
+    task = asyncio.create_task(send(handle, db, message(text, client_id)))
+    await wait_until(lambda: len(served(call_log)) > before, "the turn's first model call")
+    assert not task.done()
+    if change is not None:
+        change()
+    return await asyncio.wait_for(task, DEADLINE_S)
+
+
+IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *IDENTITY, *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def user_state(repo: Path) -> tuple[str, str, str, bytes]:
+    """The user's branch, HEAD, stash and index: a rewind never changes them."""
+    index = (repo / ".git" / "index").read_bytes()
+    return (
+        git(repo, "symbolic-ref", "HEAD"),
+        git(repo, "rev-parse", "HEAD"),
+        git(repo, "stash", "list"),
+        index,
+    )
+
+
+def mda_rewind(env: RunEnv, session: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return env.mda("sessions", "rewind", session, *args)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mda: error: "), result.stderr
+    return lines[0]
+
+
+async def run_mda(env: RunEnv, *args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(env.mda, *args)
+
+
+async def test_rewinding_the_files_makes_the_tree_exactly_what_it_was(
+    run_env: RunEnv, temporal_client: Client, tmp_path: Path
+) -> None:
+    repo, call_log = run_env.repo, tmp_path / "calls.log"
+    (repo / ".gitignore").write_text("*.log\n")
+    (repo / "kept.log").write_text("the user's ignored file\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-q", "-m", "ignore logs")
+    readme = repo / "README.md"
+    original = readme.read_text()
+    (repo / "notes.txt").write_text("the user's untracked notes\n")
+    persona = slow_persona()
+    await slow_worker(run_env, temporal_client, call_log)
+
+    def first_changes() -> None:  # what the agent's shell did in turn 1
+        readme.write_text("rewritten by a shell command\n")
+        (repo / "src").mkdir(exist_ok=True)
+        (repo / "src" / "generated.py").write_text("print('made by the agent')\n")
+        (repo / "build.log").write_text("an ignored file the agent made\n")
+        (repo / "notes.txt").unlink()
+
+    def second_changes() -> None:
+        (repo / "scratch" / "deep").mkdir(parents=True)
+        (repo / "scratch" / "deep" / "tmp.txt").write_text("scratch\n")
+
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, persona=persona)
+        session = record.id
+        await agent_turn(handle, db, "tidy the README", "t1", call_log, first_changes)
+        await agent_turn(handle, db, "and make a scratch folder", "t2", call_log, second_changes)
+        user_before = user_state(repo)
+
+        listed = await run_mda(run_env, "sessions", "rewind", session[:8])
+        assert listed.returncode == 0, listed.stderr
+        assert "tidy the README" in listed.stdout and "--to N" in listed.stdout
+        turns = json.loads((await run_mda(run_env, "sessions", "rewind", session, "--json")).stdout)
+        # turn 1 changed README.md, src/generated.py, notes.txt (and the ignored
+        # build.log, small enough to be recorded); turn 2 one file
+        assert [(t["turn"], t["files_changed"]) for t in turns] == [(1, 4), (2, 1)]
+        assert turns[0]["words"] == "tidy the README"
+
+        done = await run_mda(
+            run_env, "sessions", "rewind", session, "--to", "1", "--files", "--json"
+        )
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["conversation"] is None and result["files"]["deleted"] == 2
+        undo = result["files"]["undo_ref"]
+        assert undo.startswith(f"refs/mda/sessions/{session}/before-rewind-")
+
+        assert readme.read_text() == original
+        assert (repo / "notes.txt").read_text() == "the user's untracked notes\n"
+        assert not (repo / "src" / "generated.py").exists()
+        assert not (repo / "scratch").exists()  # the emptied folders go too
+        assert (repo / "build.log").exists(), "an ignored file is never deleted"
+        assert (repo / "kept.log").read_text() == "the user's ignored file\n"
+        assert user_state(repo) == user_before
+        # the undo record holds the tree as it was just before
+        assert git(repo, "show", f"{undo}:README.md") == "rewritten by a shell command\n"
+        assert git(repo, "show", f"{undo}:scratch/deep/tmp.txt") == "scratch\n"
+        # the conversation was not touched
+        assert len(await live_messages(db, session)) == 4
+
+        # the session stands on the rewound tree: a second rewind sees no outside change
+        again = await run_mda(run_env, "sessions", "rewind", session, "--to", "2", "--files")
+        assert again.returncode == 0, again.stderr
+        assert "files rewound to before turn 2" in again.stdout
+        assert readme.read_text() == "rewritten by a shell command\n"
+        assert (repo / "src" / "generated.py").exists()
+
+
+async def test_changes_made_outside_the_session_refuse_unless_forced(
+    run_env: RunEnv, temporal_client: Client, tmp_path: Path
+) -> None:
+    repo, call_log = run_env.repo, tmp_path / "calls.log"
+    persona = slow_persona()
+    await slow_worker(run_env, temporal_client, call_log)
+
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, persona=persona)
+        session = record.id
+        await agent_turn(
+            handle, db, "first", "t1", call_log, lambda: (repo / "agent.txt").write_text("a\n")
+        )
+        (repo / "between.txt").write_text("the person wrote this between turns\n")
+        await agent_turn(handle, db, "second", "t2", call_log)
+        (repo / "README.md").write_text("the person edited this after the last turn\n")
+
+        refused = one_line_error(await run_mda(run_env, "sessions", "rewind", session, "--to", "1"))
+        assert "2 files changed outside session" in refused
+        assert "README.md" in refused and "between.txt" in refused
+        assert "agent.txt" not in refused, "the agent's own change is not an outside change"
+        assert "--force" in refused
+        assert (repo / "agent.txt").exists() and len(await live_messages(db, session)) == 4
+
+        # since turn 2 only the README changed outside
+        refused = one_line_error(await run_mda(run_env, "sessions", "rewind", session, "--to", "2"))
+        assert "1 files changed outside" in refused and "between.txt" not in refused
+
+        forced = await run_mda(run_env, "sessions", "rewind", session, "--to", "1", "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert not (repo / "agent.txt").exists() and not (repo / "between.txt").exists()
+        assert "conversation rewound to before turn 1" in forced.stdout
+        assert "files rewound to before turn 1" in forced.stdout
+        assert len(await live_messages(db, session)) == 0
+
+
+def test_a_conversation_rewind_archives_the_turns_and_the_agent_sees_what_came_before(
+    run_env: RunEnv,
+) -> None:
+    run_env.start_worker()
+
+    def chat(*args: str) -> dict[str, Any]:
+        done = run_env.mda("chat", "--repo", str(run_env.repo), "--offline", "--json", *args)
+        assert done.returncode == 0, done.stderr
+        reply: dict[str, Any] = json.loads(done.stdout)
+        return reply
+
+    session = chat("-m", "We use tabs.")["session_id"]
+    for text in ("Second thing.", "Third thing."):
+        chat("-m", text, "--session", session)
+    (run_env.repo / "README.md").write_text("changed outside\n")  # files are not asked for
+
+    done = run_env.mda("sessions", "rewind", session, "--to", "2", "--conversation")
+    assert done.returncode == 0, done.stderr
+    assert "conversation rewound to before turn 2: 4 messages archived" in done.stdout
+    assert "files rewound" not in done.stdout
+    assert (run_env.repo / "README.md").read_text() == "changed outside\n"
+
+    visible = run_env.mda_json("sessions", "show", session)["messages"]
+    assert len(visible) == 2 and visible[0]["content"] == "We use tabs."
+    after = chat("-m", "What now?", "--session", session)
+    assert "message 2 of this conversation" in after["reply"]  # the user's messages
+    assert "We use tabs." in after["reply"]
+    assert "Second thing" not in after["reply"]
+
+    everything = run_env.mda_json("sessions", "show", session, "--all")["messages"]
+    archived = [m["content"] for m in everything if m["archived"] and m["role"] != "system"]
+    assert archived[0] == "Second thing." and "Third thing." in archived
+    assert len(archived) == 4
+    shown = run_env.mda("sessions", "show", session, "--all")
+    line = next(x for x in shown.stdout.splitlines() if x.startswith("#2 user"))
+    assert "archived" in line, shown.stdout
+    assert run_env.mda_json("sessions", "show", session)["turns"] == 4
+
+
+async def test_rewind_after_continue_as_new_keeps_the_counters(
+    run_env: RunEnv, temporal_client: Client
+) -> None:
+    await start_worker(run_env, temporal_client)
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, turns_per_execution=2)
+        for turn in range(1, 5):
+            await send(handle, db, message(f"message of turn {turn}", f"t{turn}"))
+        first_run = (await handle.describe()).run_id
+        result = await rewind(handle, rewind_request(3, "conversation", force=False))
+        assert result.conversation is not None and result.conversation.visible == 4
+        status = await handle.query("status", result_type=SessionStatus)
+        assert status.turns == 4 and status.context == result.context == 1
+        after = await send(handle, db, message("which turn is this?", "t5"))
+        assert after.turn == 5 and "message 3 of this conversation" in after.reply
+        assert "message of turn 1" in after.reply
+        rows = await session_messages(db, record.id, include_archived=True)
+        seqs = [r.seq for r in rows]
+        assert seqs == sorted(set(seqs)) and seqs == list(range(len(seqs)))
+        # another rewind, after another continue-as-new, goes back before the first one
+        await send(handle, db, message("one more", "t6"))
+        again = await rewind(handle, rewind_request(2, "conversation", force=False))
+        assert again.conversation is not None and again.conversation.visible == 2
+        last = await send(handle, db, message("and now?", "t7"))
+        assert last.turn == 7 and "message 2 of this conversation" in last.reply
+        assert (await handle.describe()).run_id != first_run
+
+
+async def test_a_summary_covering_archived_turns_does_not_survive_a_rewind(
+    run_env: RunEnv, temporal_client: Client
+) -> None:
+    """On a 2,000-token window, turns compact automatically: the summary replaces the
+    oldest turns. Rewinding to a turn the summary covers archives the summary and
+    brings back the messages it replaced; rewinding to one after keeps it."""
+    await start_worker(run_env, temporal_client)
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(
+            run_env, temporal_client, db, model="scripted:chat-window-2000"
+        )
+        compacted_at = 0
+        for turn in range(1, 13):
+            text = f"turn {turn}: remember that file src/mod_{turn}.py matters. " * 12
+            result = await send(handle, db, message(text, f"t{turn}"))
+            if result.compaction is not None and result.compaction.compacted:
+                compacted_at = turn
+                break
+        assert compacted_at
+        after_it = compacted_at + 1
+        result = await send(handle, db, message("a short one", f"t{after_it}"))
+        assert result.compaction is None or not result.compaction.compacted
+        live = await live_messages(db, record.id)
+        assert live[0].is_summary
+        summary_seq = live[0].seq
+
+        # before the turn after the compaction the summary was there: it stays
+        kept = await rewind(handle, rewind_request(after_it, "conversation", force=False))
+        live = await live_messages(db, record.id)
+        assert live[0].seq == summary_seq and live[0].is_summary
+        assert all(r.turn is not None and r.turn < after_it for r in live[1:])
+        assert kept.conversation is not None and kept.conversation.restored == 0
+        assert kept.conversation.archived == 2
+
+        # turn 2 is covered by the summary: the summary goes, turn 1 comes back
+        back = await rewind(handle, rewind_request(2, "conversation", force=False))
+        live = await live_messages(db, record.id)
+        assert not any(r.is_summary for r in live)
+        assert [(r.seq, r.role, r.turn) for r in live] == [(0, "user", 1), (1, "assistant", 1)]
+        assert back.conversation is not None and back.conversation.restored == 2
+        summary = next(r for r in await session_messages(db, record.id, include_archived=True)
+                       if r.seq == summary_seq)  # fmt: skip
+        assert summary.archived
+        after = await send(handle, db, message("and so?", "t-after"))
+        assert "message 2 of this conversation" in after.reply
+        assert "turn 1: remember" in after.reply
+        session = await handle.query("status", result_type=SessionStatus)
+        assert session.context >= 3
+
+
+async def test_refusals_are_one_line(
+    run_env: RunEnv, temporal_client: Client, tmp_path: Path
+) -> None:
+    call_log = tmp_path / "calls.log"
+    persona = slow_persona()
+    await slow_worker(run_env, temporal_client, call_log)
+    async with open_database(get_settings()) as db:
+        record, handle = await new_session(run_env, temporal_client, db, persona=persona)
+        session = record.id
+        await agent_turn(handle, db, "first", "t1", call_log)
+
+        # while a turn runs (or waits) a rewind is refused, not queued
+        running = asyncio.create_task(send(handle, db, message("second", "t2")))
+        await wait_until(lambda: len(served(call_log)) > EXPLORE + 1, "turn 2 runs")
+        with pytest.raises(MdaError, match="is busy") as busy:
+            await rewind(handle, rewind_request(1, "both", force=False))
+        assert "cancel the turn" in str(busy.value)
+        await asyncio.wait_for(running, DEADLINE_S)
+
+        unknown = one_line_error(await run_mda(run_env, "sessions", "rewind", session, "--to", "9"))
+        assert "has no turn 9: its turns are 1 to 2" in unknown
+        both = one_line_error(
+            await run_mda(run_env, "sessions", "rewind", session, "--to", "1", "--files", "--both")
+        )
+        assert "at most one of" in both
+        assert len(await live_messages(db, session)) == 4
+
+        await update(handle, "end", None, SessionStatus)
+        ended = one_line_error(await run_mda(run_env, "sessions", "rewind", session, "--to", "1"))
+        assert "has ended and cannot be rewound" in ended and "mda sessions restore" in ended
+
+
+def test_the_korean_help_names_every_rewind_option() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "my_deepagent", "sessions", "rewind", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MDA_LANG": "ko"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "되돌립니다" in done.stdout and "--force" in done.stdout
