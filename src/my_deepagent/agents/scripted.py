@@ -18,7 +18,8 @@ schemas, output the text plus the tool calls' names and JSON arguments.
 A name ending in `-explore-<N>` makes the model call `ls` N times before it writes
 an artifact, `-drafts-<N>` write N draft files first (see `scripted_replies`).
 `latency_ms` (from `MDA_SCRIPTED_LATENCY_MS`) delays every call, for demos and for
-tests that need a call to be in flight when a worker dies.
+tests that need a call to be in flight when a worker dies; `MDA_SCRIPTED_CRASH_FILE`
+makes the worker kill itself at a planned point of a call (`scripted_crash`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
+from my_deepagent.agents.scripted_crash import crash_point
 from my_deepagent.agents.scripted_replies import Reply, decide, draft_calls, explore_calls
 from my_deepagent.tokens import (
     content_text,
@@ -186,10 +188,14 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        crash_point("before", self.call_log)
         if self.latency_ms:
-            time.sleep(self.latency_ms / 1000)
+            time.sleep(self.latency_ms / 2000)
+            crash_point("during", self.call_log)
+            time.sleep(self.latency_ms / 2000)
         message = self.respond(messages, kwargs.get("tools") or (), self._thread_id(run_manager))
         self._log_served(message)
+        crash_point("after", self.call_log)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(
@@ -199,10 +205,14 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        crash_point("before", self.call_log)
         if self.latency_ms:
-            await asyncio.sleep(self.latency_ms / 1000)
+            await asyncio.sleep(self.latency_ms / 2000)
+            crash_point("during", self.call_log)
+            await asyncio.sleep(self.latency_ms / 2000)
         message = self.respond(messages, kwargs.get("tools") or (), self._thread_id(run_manager))
         self._log_served(message)
+        crash_point("after", self.call_log)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _log_served(self, message: AIMessage) -> None:
