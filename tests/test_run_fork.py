@@ -12,12 +12,37 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.worker import Worker
 
+from my_deepagent.domain.binding import Bindings, RoleBinding
 from my_deepagent.settings import get_settings
+from my_deepagent.temporal_converter import data_converter
+from my_deepagent.worker import workflow_runner
+from my_deepagent.workflows.run import RunWorkflow
+from my_deepagent.workflows.run_types import (
+    ArtifactRef,
+    ForkOrigin,
+    LedgerUpdate,
+    PhaseInput,
+    PhasePlan,
+    PhaseResult,
+    PreparedRun,
+    PrepareRunInput,
+    ReportInput,
+    ReportPaths,
+    ReusedArtifact,
+    RunInput,
+    Usage,
+    ValidateInput,
+    ValidationResult,
+)
 from run_harness import RunEnv
 
 REQUIREMENTS = "Add a due date to todo items and list the overdue ones."
@@ -299,3 +324,105 @@ def test_fork_a_failed_run_from_its_failed_phase_with_another_reviewer(
     assert by_phase["review"]["state"] == by_phase["verify"]["state"] == "completed"
     spec_commit = phase_commits(run_env, parent_id)["mda: spec (round 1)"]
     assert run_env.git("rev-parse", f"{branch(fork_id)}~2").strip() == spec_commit
+
+
+# --- the workflow's decisions, with stub activities ---------------------------------
+
+
+class StubActivities:
+    """Stand-ins for the run's activities that record what the workflow asked."""
+
+    def __init__(self) -> None:
+        self.prepared: list[PrepareRunInput] = []
+        self.ledger: list[LedgerUpdate] = []
+        self.phases: list[str] = []
+
+    @activity.defn(name="prepare_run")
+    async def prepare_run(self, input: PrepareRunInput) -> PreparedRun:
+        self.prepared.append(input)
+        return PreparedRun(worktree="/nowhere", branch="mda/run-fork")
+
+    @activity.defn(name="update_ledger")
+    async def update_ledger(self, update: LedgerUpdate) -> bool:
+        self.ledger.append(update)
+        return True
+
+    @activity.defn(name="run_phase")
+    async def run_phase(self, input: PhaseInput) -> PhaseResult:
+        self.phases.append(input.phase_key)
+        return PhaseResult(usage=Usage(model_calls=1))
+
+    @activity.defn(name="validate_artifact")
+    async def validate_artifact(self, input: ValidateInput) -> ValidationResult:
+        ref = ArtifactRef(path=f"{input.phase_key}.json", sha256="0" * 64, size=2)
+        return ValidationResult(valid=True, artifact=ref, commit=f"commit-{input.phase_key}")
+
+    @activity.defn(name="write_report")
+    async def write_report(self, input: ReportInput) -> ReportPaths:
+        return ReportPaths(json_path="r.json", markdown_path="r.md")
+
+    def all(self) -> list[Any]:
+        return [
+            self.prepare_run,
+            self.update_ledger,
+            self.run_phase,
+            self.validate_artifact,
+            self.write_report,
+        ]
+
+
+async def test_the_workflow_skips_the_reused_phases_and_starts_at_the_parent_commit(
+    temporal_client: Client,
+) -> None:
+    roles = ("spec_writer", "reviewer", "verifier")
+    bindings = Bindings(
+        template_ref="spec-and-review@1",
+        template_hash="t",
+        roles=tuple(RoleBinding(role=r, persona_ref=f"{r}@1", persona_hash="p", reason="default")
+                    for r in roles),
+    )  # fmt: skip
+    reused = ReusedArtifact(phase_key="spec", round=2, revision=1, sha256="a" * 64, commit="c1")
+    run_input = RunInput(
+        run_id=uuid.uuid4().hex,
+        template_ref="spec-and-review@1",
+        template_hash="t",
+        bindings=bindings,
+        phases=tuple(
+            PhasePlan(key=key, role=role, persona_ref=f"{role}@1", persona_hash="p")
+            for key, role in zip(PHASES, roles, strict=True)
+        ),
+        repo_path="/repo",
+        base_branch="main",
+        skip_phases=("spec",),
+        fork=ForkOrigin(parent_run="parent", from_phase="review", commit="c1", reused=(reused,)),
+    )
+    config = temporal_client.config()
+    config["data_converter"] = data_converter(encrypted=False)
+    client = Client(**config)
+    stubs, queue = StubActivities(), f"fork-{uuid.uuid4()}"
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[RunWorkflow],
+        activities=stubs.all(),
+        workflow_runner=workflow_runner(),
+    ):
+        status = await client.execute_workflow(
+            RunWorkflow.run, run_input, id=f"run-{run_input.run_id}", task_queue=queue
+        )
+    assert status.state == "completed"
+    assert [(p.key, p.state, p.round) for p in status.phases] == [
+        ("spec", "skipped", 2), ("review", "completed", 1), ("verify", "completed", 1),
+    ]  # fmt: skip
+    assert [p.start_commit for p in stubs.prepared] == ["c1"]
+    assert stubs.phases == ["review", "verify"]
+    by_event = {(u.event, u.phase_key): u for u in stubs.ledger}
+    skipped = by_event[("phase.skipped", "spec")]
+    assert (skipped.round, skipped.phase_state) == (2, "skipped")
+    assert skipped.payload == {
+        "source_run": "parent", "revision": 1, "sha256": "a" * 64, "commit": "c1",
+    }  # fmt: skip
+    started = by_event[("run.started", None)]
+    assert (started.payload["parent_run"], started.payload["forked_from"]) == ("parent", "review")
+    assert by_event[("artifact.validated", "review")].payload["commit"] == "commit-review"
+    assert ("phase.started", "spec") not in by_event

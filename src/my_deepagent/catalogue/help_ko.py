@@ -133,7 +133,7 @@ HELP_KO: dict[str, str] = {
     "mda sessions rewind:both": "대화와 파일을 함께 되돌립니다 (기본값).",
     "mda sessions rewind:force": "세션 밖에서 바뀐 파일이 있어도 되돌립니다.",
     "mda sessions rewind:as_json": "JSON으로 출력합니다.",
-    "mda runs": "실행: 목록을 보고, 하나를 보여 주고, 그 이벤트를 읽습니다.",
+    "mda runs": "실행: 목록을 보고, 하나를 보여 주고, 그 이벤트를 읽고, 하나를 포크합니다.",
     "mda runs list": "실행을 최신 것부터 나열합니다.",
     "mda runs list:state": (
         "이 상태의 실행만: ('running', 'awaiting_approval', 'completed', 'failed', 'rejected', "

@@ -19,7 +19,9 @@ import typer
 if TYPE_CHECKING:
     from my_deepagent.launch import ForkRequest
 
-app = typer.Typer(help="Runs: list them, show one, read its events.", no_args_is_help=True)
+app = typer.Typer(
+    help="Runs: list them, show one, read its events, fork one.", no_args_is_help=True
+)
 
 _RUN = typer.Argument(..., help="Run id or a unique prefix (6+ characters).")
 _JSON = typer.Option(False, "--json", help="Print JSON.")

@@ -7,6 +7,11 @@ then holds at the template's approval gate. Every transition is a ledger row wri
 by a local activity with a deterministic key, so a replayed or retried step never
 writes twice. No conversation, requirement or artifact body passes through here.
 
+A resumed run skips the phases an earlier execution completed; a forked run
+(`RunInput.fork`) skips the phases before the one it was forked from, its branch
+starting at the parent's commit that holds their artifacts, and each `phase.skipped`
+names the parent and the artifact, which the ledger records for the fork.
+
 Approvals are signals carrying one JSON object (`gate_id` omitted means the pending
 gate), so `mda approve`, the Temporal Web UI's Send Signal form and
 `temporal workflow signal --name approve --input '{}'` all work. A decision for a gate
