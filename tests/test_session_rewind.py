@@ -57,7 +57,7 @@ async def agent_turn(
     text: str,
     client_id: str,
     call_log: Path,
-    change: Callable[[], None] | None = None,
+    change: Callable[[], object] | None = None,
 ) -> TurnResult:
     """A turn during which `change` runs, as the agent's shell would run it."""
     before = len(served(call_log))
