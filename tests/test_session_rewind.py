@@ -370,3 +370,53 @@ def test_the_korean_help_names_every_rewind_option() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "되돌립니다" in done.stdout and "--force" in done.stdout
+
+
+def test_the_rewind_words_of_the_repl() -> None:
+    from my_deepagent.sessions.rewind import parse_rewind_words
+
+    files = parse_rewind_words("3 --files")
+    assert (files.turn, files.files, files.conversation, files.force) == (3, True, False, False)
+    both = parse_rewind_words("--force 2")
+    assert (both.turn, both.files, both.conversation, both.force) == (2, True, True, True)
+    for bad, needle in {
+        "": "usage: /rewind",
+        "x": "usage: /rewind",
+        "0": "usage: /rewind",
+        "2 3": "usage: /rewind",
+        "2 --all": "usage: /rewind",
+        "2 --files --both": "at most one of",
+    }.items():
+        with pytest.raises(MdaError, match=needle):
+            parse_rewind_words(bad)
+
+
+def test_the_replay_follows_clears_and_earlier_rewinds() -> None:
+    from datetime import UTC, datetime
+
+    from my_deepagent.sessions.rewind import visible_before
+    from my_deepagent.store.records import MessageRecord
+
+    def row(seq: int, role: str, turn: int | None, archived: bool) -> MessageRecord:
+        return MessageRecord.model_validate(
+            {
+                "id": seq + 1, "session_id": "s", "seq": seq, "role": role, "content": "x",
+                "tool_calls": None, "token_count": 1, "is_summary": False,
+                "archived": archived, "client_id": None, "turn": turn,
+                "created_at": datetime.now(UTC),
+            }
+        )  # fmt: skip
+
+    rows = [
+        row(0, "user", 1, True), row(1, "assistant", 1, True),
+        row(2, "system", None, True),  # a /clear
+        row(3, "user", 2, False), row(4, "assistant", 2, False),
+        row(5, "user", 3, True), row(6, "assistant", 3, True),
+        row(7, "system", 3, True),  # rewound to before turn 3
+        row(8, "user", 4, False), row(9, "assistant", 4, False),
+    ]  # fmt: skip
+    assert visible_before(rows, 4) == visible_before(rows, 3)
+    plan = visible_before(rows, 4)
+    assert plan is not None and plan.exact and plan.seqs == (3, 4)
+    assert visible_before(rows, 2) is not None and visible_before(rows, 2).seqs == ()  # type: ignore[union-attr]
+    assert visible_before(rows, 9) is None
