@@ -98,6 +98,19 @@ def wait_gate(client: httpx.Client, run_id: str, gate: str) -> dict[str, Any]:
     return wait_view(client, run_id, waiting, f"gate {gate}")
 
 
+def wait_report(client: httpx.Client, run_id: str) -> dict[str, Any]:
+    """The report, which the run writes just after its last event (404 until then)."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        answer = client.get(f"/api/runs/{run_id}/report")
+        if answer.status_code != 404 or time.monotonic() > deadline:
+            assert answer.status_code == 200, answer.text
+            found: dict[str, Any] = answer.json()
+            return found
+        assert "no report yet" in answer.json()["error"]
+        time.sleep(0.2)
+
+
 def test_a_run_started_followed_and_approved_over_http(api: ApiServer) -> None:
     client = api.client()
     run_id = start_run(client, str(api.env.repo))
@@ -130,7 +143,7 @@ def test_a_run_started_followed_and_approved_over_http(api: ApiServer) -> None:
     assert every[-1] == {"state": "completed"}  # the stream of an ended run ends
     ids = [d["id"] for d in every[:-1]]
     assert ids == sorted(set(ids)), "each event once, in order"
-    report = client.get(f"/api/runs/{run_id}/report").json()
+    report = wait_report(client, run_id)
     assert report["run"]["state"] == "completed"
     markdown = client.get(f"/api/runs/{run_id}/report", params={"format": "md"})
     assert markdown.text.startswith(f"# Run {run_id}")

@@ -547,6 +547,6 @@ def test_static_files_hold_no_html_strings_or_inline_code() -> None:
         if path.suffix == ".html":
             assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
             scripts = re.findall(r"<script\b[^>]*>", text)
-            assert scripts == ['<script type="module" src="/static/pages.js">'], scripts
+            assert scripts == [f'<script type="module" src="/static/{path.stem}.js">'], scripts
             for link in ("/runs", "/sessions", "/budget"):
                 assert f'href="{link}"' in text, (path.name, link)

@@ -5,7 +5,7 @@ the ones `mda serve` opened before listening, or its own, opened in its lifespan
 Every route calls the helpers the CLI calls; none has its own copy of a check.
 Errors are one JSON line, `{"error": "..."}`, never a traceback: a user's mistake
 (`MdaError`) is 400, an unknown id 404, a body that does not fit its model 422,
-anything unexpected 500 with no detail.
+Temporal or a worker out of reach 503, anything unexpected 500 with no detail.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
 from my_deepagent.api.models import Health, Problem
 from my_deepagent.api.security import BodyTooLarge, Guard
-from my_deepagent.errors import MdaError, NotFoundError
+from my_deepagent.catalogue import msg
+from my_deepagent.errors import MdaError, NotFoundError, ServerError
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -79,7 +81,12 @@ def create_app(settings: Settings, *, token: str | None, state: ApiState | None 
         version=__version__,
         summary="Durable coding agents on Temporal: runs with approval gates, and sessions.",
         lifespan=lifespan,
-        responses={400: {"model": Problem}, 404: {"model": Problem}, 422: {"model": Problem}},
+        responses={
+            400: {"model": Problem},
+            404: {"model": Problem},
+            422: {"model": Problem},
+            503: {"model": Problem},
+        },
     )
 
     @app.get("/api/health", response_model=Health)
@@ -103,6 +110,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
         return problem(404, exc.message)
 
+    @app.exception_handler(ServerError)
+    async def unavailable(_: Request, exc: ServerError) -> JSONResponse:
+        return problem(503, exc.message)
+
+    @app.exception_handler(RPCError)
+    async def temporal_error(_: Request, exc: RPCError) -> JSONResponse:
+        return problem(503, msg("operations.api_temporal_no_answer", reason=exc.message))
+
     @app.exception_handler(MdaError)
     async def refused(_: Request, exc: MdaError) -> JSONResponse:
         return problem(400, exc.message)
@@ -125,7 +140,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error in the API")
-        return problem(500, f"internal error ({type(exc).__name__}); see the server's log")
+        return problem(500, msg("operations.api_internal_error", kind=type(exc).__name__))
 
 
 def _add_pages(app: FastAPI) -> None:

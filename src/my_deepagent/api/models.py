@@ -314,3 +314,13 @@ class Ended(Body):
     session_id: str
     ended: bool
     """False when it had ended before."""
+
+
+class Report(Body):
+    """The run's report document, as `mda report --format json` prints it."""
+
+    report_version: int
+    run: dict[str, Any]
+    phases: list[dict[str, Any]]
+    totals: dict[str, Any]
+    events: list[dict[str, Any]]

@@ -23,6 +23,7 @@ from my_deepagent.api.models import (
     EventList,
     RaiseCap,
     Reject,
+    Report,
     RequestChanges,
     RunDetail,
     RunList,
@@ -161,10 +162,14 @@ async def list_artifacts(st: State, run: str) -> ArtifactList:
     return ArtifactList(artifacts=found)
 
 
-@router.get("/{run}/report", response_model=None)
+@router.get(
+    "/{run}/report",
+    response_model=Report,
+    responses={200: {"content": {"text/markdown": {}}}},
+)
 async def report(
     st: State, run: str, format: Literal["md", "json"] = "json"
-) -> PlainTextResponse | dict[str, Any]:
+) -> PlainTextResponse | Report:
     """The run's final report (`mda report`): its JSON document, or Markdown."""
     from my_deepagent.catalogue import msg
     from my_deepagent.errors import NotFoundError
@@ -180,7 +185,7 @@ async def report(
     document, markdown = found
     if format == "md":
         return PlainTextResponse(markdown, media_type="text/markdown; charset=utf-8")
-    return document
+    return Report.model_validate(document)
 
 
 @router.post("/{run}/approve", response_model=Done)

@@ -25,6 +25,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from my_deepagent.catalogue import msg
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -77,24 +79,24 @@ class Guard:
             return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
-            await _answer(send, 413, f"the request body is larger than {self.max_body} bytes")
+            await _answer(send, 413, msg("operations.api_body_too_large", limit=self.max_body))
             return
         await self.app(scope, _capped(receive, self.max_body, send), _with_headers(send))
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
         path: str = scope["path"]
         if self.token is None and not is_loopback(_host_name(headers.get("host", ""))):
-            return 403, "this server answers loopback host names only (set MDA_API_TOKEN)"
+            return 403, msg("operations.api_loopback_only")
         method: str = scope["method"]
         if method not in SAFE_METHODS and _cross_site(scope, headers):
-            return 403, "a request that changes something must come from this app's own page"
+            return 403, msg("operations.api_cross_site")
         guarded = path.startswith("/api/") and path != "/api/health"
         if (
             self.token is not None
             and guarded
             and not token_matches(self.token, headers.get("authorization"))
         ):
-            return 401, "missing or wrong API token: send 'Authorization: Bearer <token>'"
+            return 401, msg("operations.api_bad_token")
         return None
 
 
@@ -134,7 +136,7 @@ class BodyTooLarge(Exception):
     """Raised while reading a body past the cap; the app answers it with 413."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"the request body is larger than {limit} bytes")
+        super().__init__(msg("operations.api_body_too_large", limit=limit))
 
 
 def _with_headers(send: Send) -> Send:

@@ -287,6 +287,30 @@ MESSAGES: dict[str, Text] = {
         "cannot listen on {host}:{port} ({reason}): choose another --port or --host",
         "{host}:{port} 에서 들을 수 없습니다 ({reason}): 다른 --port 나 --host 를 고르세요",
     ),
+    "operations.api_loopback_only": Text(
+        "this server answers loopback host names only (set MDA_API_TOKEN)",
+        "이 서버는 루프백 호스트 이름에만 답합니다 (MDA_API_TOKEN 을 설정하세요)",
+    ),
+    "operations.api_cross_site": Text(
+        "a request that changes something must come from this app's own page",
+        "무언가를 바꾸는 요청은 이 앱의 페이지에서 와야 합니다",
+    ),
+    "operations.api_bad_token": Text(
+        "missing or wrong API token: send 'Authorization: Bearer <token>'",
+        "API 토큰이 없거나 틀렸습니다: 'Authorization: Bearer <token>' 을 보내세요",
+    ),
+    "operations.api_body_too_large": Text(
+        "the request body is larger than {limit} bytes",
+        "요청 본문이 {limit} 바이트보다 큽니다",
+    ),
+    "operations.api_temporal_no_answer": Text(
+        "the Temporal server did not answer ({reason}); is a worker running?",
+        "Temporal 서버가 답하지 않았습니다 ({reason}); 워커가 실행 중인가요?",
+    ),
+    "operations.api_internal_error": Text(
+        "internal error ({kind}); see the server's log",
+        "내부 오류 ({kind}); 서버 로그를 보세요",
+    ),
     "operations.serving": Text(
         "mda serves the API and the web GUI at {url} (Ctrl-C stops it)",
         "mda가 {url} 에서 API와 웹 GUI를 제공합니다 (Ctrl-C로 멈춥니다)",

@@ -364,3 +364,32 @@ export function confirmTwice(button, question, action) {
     action();
   });
 }
+
+// --- what several pages use ---------------------------------------------------
+
+const LIST_REFRESH_MS = 5000;
+
+export function link(href, text) {
+  return el("a", { href }, text);
+}
+
+export function metaList(node, pairs) {
+  fill(node, pairs.filter(([, value]) => value !== null && value !== undefined && value !== "")
+    .flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
+}
+
+/** Call `load` now and every few seconds while the tab is visible. */
+export function every(load, ms = LIST_REFRESH_MS) {
+  load();
+  setInterval(() => {
+    if (document.visibilityState === "visible") load();
+  }, ms);
+}
+
+export function debounced(fn, ms) {
+  let timer = null;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}
