@@ -12,9 +12,9 @@ NO_ARGUMENT = ("help", "quit", "exit", "clear", "stats", "runs", "compact", "mem
 
 def test_the_table_holds_exactly_the_product_commands() -> None:
     assert set(command_names()) == {
-        *NO_ARGUMENT, "agent", "model", "remember", "forget", "budget",
+        *NO_ARGUMENT, "agent", "model", "remember", "forget", "budget", "rewind",
     }  # fmt: skip
-    assert len(command_names()) == len(COMMANDS) == 13
+    assert len(command_names()) == len(COMMANDS) == 14
     for spec in COMMANDS:
         assert spec.usage.startswith(f"/{spec.name}")
         assert spec.summary

@@ -168,7 +168,7 @@ async def test_the_worker_accepts_mdas_workflows_and_activities(
     assert names == {
         "update_ledger", "run_phase", "validate_artifact", "prepare_run", "write_report",
         "session_turn", "session_compact", "session_clear", "session_context", "session_switch",
-        "session_memory", "session_end",
+        "session_memory", "session_end", "session_rewind_files", "session_rewind_conversation",
     }  # fmt: skip
     workflows = {defn.__name__ for defn in worker.config()["workflows"]}
     assert workflows == {"RunWorkflow", "SessionWorkflow"}

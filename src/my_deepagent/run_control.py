@@ -51,7 +51,7 @@ async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str,
     from my_deepagent.client import query_status, run_execution_status
     from my_deepagent.store.phases import list_phases
 
-    view = run_json(record)
+    view = {**run_json(record), **fork_origin_json(record.bindings)}
     status = await run_execution_status(client, record.id)
     if status == WorkflowExecutionStatus.RUNNING:
         live = await query_status(client, record.id)
@@ -75,6 +75,17 @@ async def run_view(client: Client, db: Database, record: RunRecord) -> dict[str,
         view["state"] = "failed"
         view["error"] = record.error or f"the workflow was {ended}; `mda resume` continues it"
     return view
+
+
+def fork_origin_json(bindings: dict[str, Any]) -> dict[str, Any]:
+    """`parent_run` and `forked_from` of a forked run (None for any other)."""
+    from my_deepagent.workflows.run_types import fork_origin
+
+    origin = fork_origin(bindings)
+    return {
+        "parent_run": origin.parent_run if origin else None,
+        "forked_from": origin.from_phase if origin else None,
+    }
 
 
 def web_ui_url(workflow_id: str, *, person: bool = False) -> str:

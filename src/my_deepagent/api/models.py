@@ -76,6 +76,10 @@ class BudgetView(Body):
 
 
 class RunDetail(RunSummary):
+    parent_run: str | None
+    """The run this one was forked from (`mda runs fork`), else null."""
+    forked_from: str | None
+    """The phase of `parent_run` this run started again at."""
     phases: list[PhaseView]
     pending_gate: GateView | None
     pending_budget: BudgetView | None

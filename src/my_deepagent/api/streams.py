@@ -82,7 +82,7 @@ async def session_events(st: ApiState, session_id: str, after: int) -> AsyncIter
     turn's progress when it changes; `end` once the session has ended."""
     from my_deepagent.sessions.client import session_handle, turn_progress
     from my_deepagent.sessions.views import message_json
-    from my_deepagent.store.messages import messages_after
+    from my_deepagent.store.messages import is_marker, messages_after
     from my_deepagent.store.sessions import get_session
 
     handle = session_handle(st.client, session_id)
@@ -91,7 +91,8 @@ async def session_events(st: ApiState, session_id: str, after: int) -> AsyncIter
     while True:
         rows = await messages_after(st.db, session_id, cursor)
         for row in rows:
-            yield sse(message_json(row), event="message", event_id=row.seq)
+            if not is_marker(row):  # a /clear or rewind leaves one; it is no message
+                yield sse(message_json(row), event="message", event_id=row.seq)
             cursor = row.seq
         if rows:
             quiet_since = time.monotonic()

@@ -103,7 +103,6 @@ async def _show(ref: str, follow: bool, as_json: bool) -> int:
 
             await follow_run(client, db, record.id, ask_at_gates=sys.stdin.isatty())
         view = await run_view(client, db, record)
-    view.update(_origin(record.bindings))
     view["web_ui"] = web_ui_url(record.workflow_id, person=not as_json)
     if as_json:
         from my_deepagent.cli.output import print_json
@@ -149,17 +148,6 @@ def _print_view(view: dict[str, Any]) -> None:
             msg("runs.view_phase", phase=phase["key"], state=phase["state"], round=phase["round"])
         )
     sys.stdout.write("\n".join(lines) + "\n")
-
-
-def _origin(bindings: dict[str, Any]) -> dict[str, Any]:
-    """`parent_run` and `forked_from` of a forked run (None for any other)."""
-    from my_deepagent.workflows.run_types import fork_origin
-
-    origin = fork_origin(bindings)
-    return {
-        "parent_run": origin.parent_run if origin else None,
-        "forked_from": origin.from_phase if origin else None,
-    }
 
 
 @app.command("fork")
