@@ -11,8 +11,8 @@ seed is printed):
   tool runs, after the artifact is written (its tool ran) before the next call, before
   a later phase's first call: the worker kills itself there (the scripted model's
   `MDA_SCRIPTED_CRASH_FILE` knob, `agents/scripted_crash.py`);
-- during an activity other than the agent's (validation, the ledger, the report,
-  the worktree): killed by this script when a describe shows one running;
+- during an activity other than the agent's (validation, the ledger, the report):
+  killed by this script when a describe shows one running;
 - at a gate: the run waits for an approval; the worker is killed, then the gate is
   approved.
 
@@ -49,7 +49,8 @@ LATENCY_MS = 300
 RUN_CALLS = 6
 """spec-and-review with the scripted personas: per phase, the call that writes the
 artifact (even index) and the summary after it (odd index)."""
-IO_ACTIVITIES = {"validate_artifact", "update_ledger", "write_report", "prepare_run"}
+IO_ACTIVITIES = {"validate_artifact", "update_ledger", "write_report"}
+"""Killed in when a describe shows one running (after the run's worktree is ready)."""
 QUESTION = "Compare @README.md @todo/store.py @tests/test_store.py for me (turn {n})."
 
 
