@@ -276,9 +276,34 @@ def test_bad_forks_are_one_line_and_create_nothing(run_env: RunEnv, call_log: Pa
     )
     assert "nobody" in line
 
+    # A recorded commit that does not hold the artifact (here: the base branch's tip)
+    # is refused, not forked from: the later phases would not find the file.
+    point_spec_commit_at(parent_id, run_env.git("rev-parse", "main").strip())
+    line = one_line_error(run_env.mda("runs", "fork", parent_id, "--from", "review"))
+    assert "does not hold the artifact .mda/artifacts/spec.json of phase spec" in line
+
     assert len(run_env.mda_json("runs", "list")) == runs
     assert run_branches(run_env) == branches
     assert run_env.git("worktree", "list", "--porcelain").count("worktree ") == 2
+
+
+def point_spec_commit_at(run_id: str, commit: str) -> None:
+    """Rewrite the commit the run's spec artifact events recorded."""
+    from sqlalchemy import select
+
+    from my_deepagent.store.database import open_database
+    from my_deepagent.store.tables import RunEventRow
+
+    async def rewrite() -> None:
+        async with open_database(get_settings()) as db, db.write() as session:
+            query = select(RunEventRow).where(
+                RunEventRow.run_id == run_id, RunEventRow.phase_key == "spec"
+            )
+            for row in (await session.scalars(query)).all():
+                if "commit" in row.payload:
+                    row.payload = {**row.payload, "commit": commit}
+
+    asyncio.run(rewrite())
 
 
 def test_fork_a_failed_run_from_its_failed_phase_with_another_reviewer(

@@ -348,7 +348,9 @@ async def plan_fork(
     reused = await _reused_artifacts(db, parent, earlier)
     commit = reused[-1].commit if reused else None
     if commit is not None:
-        check_commit(resolve_repo(parent.repo_path), commit)
+        repo = resolve_repo(parent.repo_path)
+        check_commit(repo, commit)
+        await _check_commit_holds(db, repo.root, parent, commit, reused)
     requirements = request.requirements if request.requirements is not None else parent.requirements
     run_input = previous.model_copy(
         update={
@@ -422,6 +424,30 @@ async def _reused_artifacts(
             )
         )
     return tuple(found)
+
+
+async def _check_commit_holds(
+    db: Database, root: Path, parent: RunRecord, commit: str, reused: tuple[ReusedArtifact, ...]
+) -> None:
+    """The fork's start commit holds every reused artifact as the parent validated it
+    (its body at its path): the later phases read them from the files, not the table."""
+    from my_deepagent.git.runner import run_git
+    from my_deepagent.store.artifacts import body_digest, list_artifacts
+
+    rows = {(a.phase_key, a.round, a.revision): a for a in await list_artifacts(db, parent.id)}
+    for item in reused:
+        artifact = rows[(item.phase_key, item.round, item.revision)]
+        shown = run_git(["cat-file", "blob", f"{commit}:{artifact.path}"], cwd=root, check=False)
+        if shown.returncode != 0 or body_digest(shown.stdout)[0] != artifact.sha256:
+            raise MdaError(
+                msg(
+                    "runs.fork_commit_lacks_artifact",
+                    commit=commit[:12],
+                    path=artifact.path,
+                    phase=item.phase_key,
+                    run=parent.id[:12],
+                )
+            )
 
 
 def _final_valid(

@@ -60,6 +60,10 @@ class LedgerActivities:
         run = await get_run(db, update.run_id)
         if run is None:
             raise ApplicationError(f"no run {update.run_id} in mda's database", non_retryable=True)
+        if event is EventType.PHASE_SKIPPED and _text(update, "source_run") is not None:
+            # Before the phase row says skipped: a failed copy leaves no reused phase
+            # without its artifact (the retry copies again; the copy is an upsert).
+            await self._reuse_artifact(update)
         if phase_state is not None and update.phase_key is not None:
             facts = self._phase_facts(run, update.phase_key)
             await record_phase(
@@ -73,8 +77,6 @@ class LedgerActivities:
                 model=facts.model,
             )
         await self._approvals(update, event)
-        if event is EventType.PHASE_SKIPPED and _text(update, "source_run") is not None:
-            await self._reuse_artifact(update)
         if run_state is not None and (run.state != run_state or run_state in _WITH_ERROR):
             error = _text(update, "reason") if run_state in _WITH_ERROR else None
             await set_run_state(db, run.id, run_state, error=error)

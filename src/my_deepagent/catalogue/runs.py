@@ -104,6 +104,14 @@ _FORKING: dict[str, Text] = {
         "실행 {run}은(는) 단계 {phase} 산출물의 커밋을 기록하지 않았습니다 "
         "(mda가 커밋을 기록하기 전에 실행됨): {phase} 단계나 그보다 앞 단계에서 포크하세요",
     ),
+    "runs.fork_commit_lacks_artifact": Text(
+        "commit {commit} of run {run} does not hold the artifact {path} of phase {phase} "
+        "as it was validated (was the file ignored, or the branch rewritten?): fork from "
+        "{phase} or an earlier phase",
+        "실행 {run}의 커밋 {commit}에 단계 {phase}의 산출물 {path}이(가) 검증된 그대로 "
+        "들어 있지 않습니다 (파일이 무시되었거나 브랜치가 다시 쓰였나요?): {phase} 단계나 "
+        "그보다 앞 단계에서 포크하세요",
+    ),
     "runs.fork_commit_missing": Text(
         "commit {commit} is no longer in {root} (was the run's branch deleted?): "
         "fork from an earlier phase, or start a new run",
