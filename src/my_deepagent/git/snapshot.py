@@ -16,26 +16,45 @@ undone.
 After each turn the working tree is recorded again (`after-<n>`, replaced by a later
 attempt of the same turn): the state the session left. `rewind_working_tree` makes the
 working tree exactly a snapshot's: its files written back, and the files created
-since that git does not ignore removed (ignored files are never deleted). Before it,
+since removed unless ignored. Ignored means ignored by the rules the snapshot recorded
+(its `.gitignore` files), not by the ones on disk, which the agent may have rewritten:
+the user's ignored files are never deleted, and a file the agent made stays deleted
+however it ignored it. Secret files are written back only inside the repository: a
+folder on their way that became a link is refused (a warning says so; the copy stays in
+mda's vault). Before it,
 `outside_changes` names the files changed outside the session since a turn: between
 one turn's end and the next one's start, and since the latest turn's end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from my_deepagent.agents.safety_rules import secret_path
-from my_deepagent.git.runner import LONG_TIMEOUT_S, MDA_IDENTITY, WorkspaceError, run_git
+from my_deepagent.git.runner import (
+    LONG_TIMEOUT_S,
+    MDA_IDENTITY,
+    WorkspaceError,
+    git_message,
+    run_git,
+)
 
 SNAPSHOT_NAMESPACE = "refs/mda/sessions"
 MAX_IGNORED_FILE_BYTES = 256 * 1024
 MAX_IGNORED_FILES = 200
 MAX_IGNORED_TOTAL_BYTES = 5 * 1024 * 1024
 _CHECK_IGNORE_BATCH = 200
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,7 +110,8 @@ def _present_tree(repo: Path) -> tuple[str, list[str]]:
     ignored = _small_ignored_files(repo)
     secrets = [name for name in (*untracked, *ignored) if secret_path(name)]
     with tempfile.TemporaryDirectory(prefix="mda-snapshot-") as folder:
-        env = {"GIT_INDEX_FILE": str(Path(folder) / "index"), **MDA_IDENTITY.env()}
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index"), **MDA_IDENTITY.env(),
+               "GIT_LITERAL_PATHSPECS": "1"}  # fmt: skip
         seed_index(repo, Path(env["GIT_INDEX_FILE"]))
         run_git(["add", "-A"], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
         if secrets:
@@ -269,14 +289,18 @@ def rewind_working_tree(
     record_working_tree(repo, undo_ref, message, vault_dir(data_dir, undo_ref))
     vault = vault_dir(data_dir, ref)
     kept = sorted(_vault_files(vault))
+    # Each step can be made again: a retry after a failure anywhere completes the rewind
+    # (the files written back, then the ones created since removed, then the secrets).
     with tempfile.TemporaryDirectory(prefix="mda-rewind-") as folder:
         env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
         run_git(["read-tree", commit], cwd=repo, extra_env=env)
         wanted = set(_listed_with(repo, env, []))
-        present = _listed(repo, ["--cached", "--others", "--exclude-standard"])
-        extra = [name for name in present if name not in wanted and name not in kept]
-        deleted = _delete_files(repo, _not_ignored(repo, extra))
         run_git(["checkout-index", "-a", "-f"], cwd=repo, extra_env=env, timeout_s=LONG_TIMEOUT_S)
+    present = _listed(repo, ["--cached", "--others", "--exclude-standard"], folders=True)
+    present += _listed(repo, ["--others", "--ignored", "--exclude-standard", "--directory"],
+                       folders=True)  # fmt: skip
+    extra = sorted({name for name in present if name not in wanted and name not in kept})
+    deleted = _delete_files(repo, _not_ignored_by(repo, commit, extra))
     _copy_files(vault, repo, kept)
     if done_ref is not None:
         message = f"mda: working tree rewound to {ref}"
@@ -289,14 +313,85 @@ def _listed_with(repo: Path, env: dict[str, str], options: list[str]) -> list[st
     return [name for name in done.stdout.split("\0") if name]
 
 
-def _not_ignored(repo: Path, names: list[str]) -> list[str]:
-    """`names` without those git's ignore rules match (tracked or not)."""
+def _not_ignored_by(repo: Path, commit: str, names: list[str]) -> list[str]:
+    """The files among `names` (a name ending in `/` stands for the files in that
+    folder) that the snapshot `commit`'s ignore rules do not match, tracked or not.
+
+    The rules are the `.gitignore` files the snapshot recorded, not the ones on disk:
+    whatever the agent made of them, the user's ignored files stay, and the agent
+    cannot keep its new files by ignoring them. Those rules are evaluated in an empty
+    folder holding only the snapshot's `.gitignore` files (and the folders of the
+    names), with the repository's `info/exclude` and excludes file as they are now:
+    they are not part of the working tree, so no snapshot holds them."""
+    if not names:
+        return []
+    git_dir = run_git(["rev-parse", "--absolute-git-dir"], cwd=repo).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="mda-rules-") as folder:
+        rules = Path(folder)
+        env = {"GIT_DIR": git_dir, "GIT_WORK_TREE": folder}
+        listed = run_git(["ls-tree", "-r", "-z", "--full-tree", commit], cwd=repo,
+                         timeout_s=LONG_TIMEOUT_S).stdout  # fmt: skip
+        for entry in listed.split("\0"):
+            meta, _, name = entry.partition("\t")
+            if name.rsplit("/", 1)[-1] == ".gitignore" and meta.split(" ")[1:2] == ["blob"]:
+                blob = run_git(["cat-file", "blob", meta.split(" ")[2]], cwd=repo).stdout
+                _write_inside(rules, name, blob.encode())
+        files = [name for name in names if not name.endswith("/")]
+        folders = [name for name in names if name.endswith("/")]
+        chosen = _unmatched(rules, env, files)
+        for inside in _unmatched(rules, env, folders):
+            found = _listed(repo, ["--others", "--", inside])
+            chosen += _unmatched(rules, env, [name for name in found if name not in names])
+    return sorted(chosen)
+
+
+def _unmatched(rules: Path, env: dict[str, str], names: list[str]) -> list[str]:
+    """`names` without those the ignore rules in the folder `rules` match; a name whose
+    folders cannot be laid out there counts as matched (it is kept)."""
+    placed: list[str] = []
+    for name in names:
+        try:
+            (rules / name).parent.mkdir(parents=True, exist_ok=True)
+            if name.endswith("/"):
+                (rules / name).mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        placed.append(name)
     ignored: set[str] = set()
-    for start in range(0, len(names), _CHECK_IGNORE_BATCH):
-        batch = names[start : start + _CHECK_IGNORE_BATCH]
-        done = run_git(["check-ignore", "--no-index", "-z", "--", *batch], cwd=repo, check=False)
-        ignored.update(name for name in done.stdout.split("\0") if name)
-    return [name for name in names if name not in ignored]
+    for start in range(0, len(placed), _CHECK_IGNORE_BATCH):
+        batch = placed[start : start + _CHECK_IGNORE_BATCH]
+        paths = [f"./{name}" if name.startswith(":") else name for name in batch]  # no magic
+        done = run_git(["-c", "core.quotePath=false", "check-ignore", "--no-index", "--",
+                        *paths], cwd=rules, extra_env=env, check=False)  # fmt: skip
+        if done.returncode not in (0, 1):  # 1: none matched; anything else is an error
+            raise WorkspaceError(f"git check-ignore failed: {git_message(done.stderr)}")
+        for line in done.stdout.splitlines():
+            path = _unquoted(line)
+            ignored.add((path[2:] if path.startswith("./:") else path).rstrip("/"))
+    return [name for name in placed if name.rstrip("/") not in ignored]
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _unquoted(line: str) -> str:
+    """A path as git prints it (in double quotes, C escapes, when it has a control
+    character, a quote or a backslash; `-z` works only with `--stdin`)."""
+    if not (len(line) >= 2 and line[0] == line[-1] == '"'):
+        return line
+    body, out, index = line[1:-1], bytearray(), 0
+    while index < len(body):
+        char = body[index]
+        if char != "\\":
+            out += char.encode("utf-8", "surrogateescape")
+            index += 1
+        elif body[index + 1 : index + 2] in _ESCAPES:
+            out.append(_ESCAPES[body[index + 1]])
+            index += 2
+        else:
+            out.append(int(body[index + 1 : index + 4], 8))
+            index += 4
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _delete_files(repo: Path, names: list[str]) -> list[str]:
@@ -325,23 +420,61 @@ def _delete_files(repo: Path, names: list[str]) -> list[str]:
     return removed
 
 
-def _listed(repo: Path, options: list[str]) -> list[str]:
-    done = run_git(["ls-files", "-z", *options], cwd=repo, timeout_s=LONG_TIMEOUT_S)
-    return [name for name in done.stdout.split("\0") if name and not name.endswith("/")]
+def _listed(repo: Path, options: list[str], *, folders: bool = False) -> list[str]:
+    """The paths `git ls-files` prints; a folder (ending in `/`: a whole ignored one, or
+    another repository) only with `folders`."""
+    done = run_git(["ls-files", "-z", *options], cwd=repo, timeout_s=LONG_TIMEOUT_S,
+                   extra_env={"GIT_LITERAL_PATHSPECS": "1"})  # fmt: skip
+    return [name for name in done.stdout.split("\0") if name and (folders or name[-1] != "/")]
 
 
-def _copy_files(source: Path, target: Path, names: list[str]) -> None:
-    """Copy regular files (never through a link) from one folder to another, private."""
+def _copy_files(source: Path, target: Path, names: list[str]) -> list[str]:
+    """Copy regular files (never through a link) from one folder to another, private;
+    the names not written because something in the way is not a plain folder (a link:
+    then nothing is written, and a warning says so)."""
+    refused: list[str] = []
     for name in names:
         origin = source / name
         if origin.is_symlink() or not origin.is_file():
             continue
-        destination = target / name
-        destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if destination.is_symlink():
-            destination.unlink()
-        shutil.copyfile(origin, destination)
-        destination.chmod(0o600)
+        try:
+            _write_inside(target, name, origin.read_bytes())
+        except OSError as exc:
+            logger.warning("not written: %s in %s (%s); it is kept in %s", name, target, exc,
+                           source)  # fmt: skip
+            refused.append(name)
+    return refused
+
+
+def _write_inside(root: Path, name: str, data: bytes) -> None:
+    """Write `data` to the file `name` under `root`, private, never through a link or
+    out of `root`: each folder is opened without following links (a missing one is
+    made), and whatever stands at the file's place is removed (a hard link to another
+    file is not written through), then the file created anew."""
+    parts = PurePosixPath(name).parts
+    if not parts or PurePosixPath(name).is_absolute() or {".", ".."} & set(parts):
+        raise OSError(errno.EINVAL, "not a relative path", name)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part in parts[:-1]:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(part, 0o700, dir_fd=folder)
+            inner = os.open(part, _FOLDER_FLAGS, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(parts[-1], dir_fd=folder)
+        out = os.open(parts[-1], _NEW_FILE_FLAGS, 0o600, dir_fd=folder)
+        try:
+            os.fchmod(out, 0o600)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(out, view) :]
+        finally:
+            os.close(out)
+    finally:
+        os.close(folder)
 
 
 def seed_index(repo: Path, index: Path) -> None:
