@@ -420,3 +420,141 @@ def test_the_replay_follows_clears_and_earlier_rewinds() -> None:
     assert plan is not None and plan.exact and plan.seqs == (3, 4)
     assert visible_before(rows, 2) is not None and visible_before(rows, 2).seqs == ()  # type: ignore[union-attr]
     assert visible_before(rows, 9) is None
+
+
+async def test_the_record_after_a_turn_keeps_heartbeating(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Recording the tree after the turn (a `git add -A` of a large repository) can
+    take longer than the heartbeat timeout: the turn's activity keeps heartbeating
+    through it, so Temporal does not time it out and run the turn again."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from temporalio.testing import ActivityEnvironment
+
+    from my_deepagent.activities import session_turn
+    from my_deepagent.workflows.session_types import ChatMessage, TurnInput
+
+    beats: list[float] = []
+    recording: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def slow_record(input: TurnInput, data_dir: Path, *, after: bool = False) -> None:
+        if after:
+            recording["start"] = time.monotonic()
+            time.sleep(0.6)
+            recording["end"] = time.monotonic()
+
+    async def nothing(*args: Any, **kwargs: Any) -> Any:
+        return True
+
+    monkeypatch.setattr(session_turn, "_record_working_tree", slow_record)
+    monkeypatch.setattr(session_turn, "append_message", nothing)
+    monkeypatch.setattr(session_turn, "mark_unconfined", nothing)
+    monkeypatch.setattr(session_turn, "release_thread", nothing)
+    monkeypatch.setattr(session_turn, "connection", lambda *args: None)
+    settings = SimpleNamespace(
+        paths=SimpleNamespace(data_dir=tmp_path), sandbox="on", compact_threshold=0.8
+    )
+    deps = SimpleNamespace(db=None, settings=settings, catalog=SimpleNamespace(persona=id))
+    activities = session_turn.SessionTurnActivities(deps, heartbeat_interval_s=0.05)  # type: ignore[arg-type]
+    progress = SimpleNamespace(
+        reset=lambda: None,
+        progress=SimpleNamespace(
+            model_calls=1, input_tokens=1, output_tokens=1, model_dump=lambda **kw: {}
+        ),
+    )
+    cached = SimpleNamespace(
+        agent=None, progress=progress, guard=SimpleNamespace(refresh=lambda: None),
+        warnings=[], audit=SimpleNamespace(begin_turn=lambda turn: None),
+    )  # fmt: skip
+
+    async def agent(*args: Any) -> Any:
+        return cached
+
+    async def drive(*args: Any) -> list[Any]:
+        return []
+
+    async def record_reply(*args: Any, **kwargs: Any) -> Any:
+        return SimpleNamespace(compact_threshold=None, context_tokens=0)
+
+    monkeypatch.setattr(activities, "_agent", agent)
+    monkeypatch.setattr(activities, "_drive", drive)
+    monkeypatch.setattr(activities, "_record_reply", record_reply)
+    env = ActivityEnvironment()
+
+    def beat(*details: Any) -> None:
+        with lock:
+            beats.append(time.monotonic())
+
+    env.on_heartbeat = beat
+    turn = TurnInput(
+        session_id="s" * 8, repo_path=str(tmp_path), project_key="p", persona_ref="x",
+        model="scripted:chat", context=0, turn=1, user_seq=0,
+        message=ChatMessage(client_id="c1", text="hello", size=5),
+    )  # fmt: skip
+    await env.run(activities.session_turn, turn)
+    during = [t for t in beats if recording["start"] < t < recording["end"]]
+    assert len(during) >= 5, "heartbeats while the tree was recorded after the turn"
+
+
+def test_a_git_error_during_a_rewind_of_the_files_is_retried(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A timeout or a stale `index.lock` passes: the activity's attempts but the last
+    let Temporal retry (the retry finds the undo record and completes the rewind);
+    the last one says the refusal."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from my_deepagent.activities import session_rewind
+    from my_deepagent.git.runner import WorkspaceError
+    from my_deepagent.git.snapshot import Baseline, Rewound
+    from my_deepagent.workflows.policies import IO_RETRY
+    from my_deepagent.workflows.session_types import RewindFilesInput
+
+    calls: list[str] = []
+
+    def flaky(repo: Path, ref: str, undo: str, data_dir: Path, **kwargs: Any) -> Rewound:
+        calls.append(undo)
+        if len(calls) == 1:
+            raise WorkspaceError("git checkout-index did not finish within 600 s")
+        return Rewound(written=3, deleted=["made.py"])
+
+    monkeypatch.setattr(session_rewind, "ref_commit", lambda repo, ref: "abc")
+    monkeypatch.setattr(session_rewind, "outside_changes", lambda *args: [])
+    monkeypatch.setattr(
+        session_rewind,
+        "session_baseline",
+        lambda *args: Baseline(before={1: "r"}, after={}, ends={}),
+    )
+    monkeypatch.setattr(session_rewind, "rewind_working_tree", flaky)
+    settings = SimpleNamespace(paths=SimpleNamespace(data_dir=tmp_path))
+    activities = session_rewind.SessionRewindActivities(SimpleNamespace(settings=settings))  # type: ignore[arg-type]
+    request = RewindFilesInput(
+        session_id="s" * 8, repo_path=str(tmp_path), turn=1, force=False, stamp="1"
+    )
+
+    def attempt(number: int) -> Any:
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, attempt=number)
+        return asyncio.run(env.run(activities.session_rewind_files, request))
+
+    with pytest.raises(Exception) as first:
+        attempt(1)
+    assert not (isinstance(first.value, ApplicationError) and first.value.non_retryable)
+    done = attempt(2)
+    assert done.written == 3 and done.deleted == 1 and calls[0] == calls[1]
+
+    def locked(*args: Any, **kwargs: Any) -> Rewound:
+        raise WorkspaceError("still locked")
+
+    monkeypatch.setattr(session_rewind, "rewind_working_tree", locked)
+    with pytest.raises(ApplicationError) as last:
+        attempt(IO_RETRY.maximum_attempts or 1)
+    assert last.value.non_retryable and "still locked" in str(last.value)

@@ -3,7 +3,10 @@
 `session_rewind_files` makes the repository's working tree exactly what it was before
 the turn, after checking that nothing outside the session changed it since (unless
 forced) and recording the present state on `before-rewind-<stamp>`. A retry that finds
-that record skips the check (the first attempt made it, then began to restore).
+that record skips the check (the first attempt made it, then began to restore). A git
+error (a timeout, a stale `index.lock`) is retried by the activity's retry policy: every
+step of the rewind can be made again, so a retry completes a rewind that stopped
+midway; only the last attempt's error is final (`chat.rewind_git_failed`).
 
 `session_rewind_conversation` leaves visible the messages before the turn, in one
 transaction with its marker row; a retry finds the marker and changes nothing.
@@ -31,6 +34,7 @@ from my_deepagent.git.snapshot import (
 )
 from my_deepagent.sessions.rewind import visible_before
 from my_deepagent.store.messages import apply_rewind, live_messages, session_messages
+from my_deepagent.workflows.policies import IO_RETRY
 from my_deepagent.workflows.session_types import (
     RewindConversationInput,
     RewindConversationOutput,
@@ -81,6 +85,8 @@ class SessionRewindActivities:
             done_ref = rewound_ref(input.session_id, latest, input.stamp)
             done = rewind_working_tree(repo, ref, undo, data_dir, done_ref=done_ref)
         except WorkspaceError as exc:
+            if activity.info().attempt < (IO_RETRY.maximum_attempts or 1):
+                raise  # a timeout, a stale lock: the retry completes what this one began
             raise _refuse("chat.rewind_git_failed", reason=str(exc)) from None
         return RewindFilesOutput(undo_ref=undo, written=done.written, deleted=len(done.deleted))
 

@@ -21,7 +21,10 @@ user messages that got no answer.
 
 The working tree is recorded before the agent runs (`turn-<n>`) and again when it
 stops, however it stops (`after-<n>`): what the session itself changed is the
-difference between the two, which is how a rewind tells changes made outside it.
+difference between the two, which is how a rewind tells changes made outside it. The
+second record runs inside the heartbeats (a `git add -A` of a large repository can
+outlast the heartbeat timeout, which would run the turn again), and its failure is only
+logged: it never fails the turn.
 
 A resent message (same client id, answered in an earlier execution) is found by the
 user-row insert that did not happen: the earlier answer is returned, no model runs.
@@ -120,7 +123,7 @@ def _record_working_tree(input: TurnInput, data_dir: Path, *, after: bool = Fals
     ref = (after_ref if after else turn_ref)(input.session_id, input.turn)
     try:
         record_working_tree(repo, ref, message, vault_dir(data_dir, ref), replace=after)
-    except WorkspaceError as exc:
+    except (WorkspaceError, OSError) as exc:  # never fails the turn, so never reruns it
         logger.warning("no working-tree snapshot %s turn %s: %s", when, input.turn, exc)
 
 
@@ -196,16 +199,17 @@ class SessionTurnActivities:
 
         try:
             async with heartbeating(self.heartbeat_interval_s, details):
-                with temporal_model_errors(), budget_stops(how_to_raise):
-                    messages = await self._drive(agent, config, input, text)
+                try:
+                    with temporal_model_errors(), budget_stops(how_to_raise):
+                        messages = await self._drive(agent, config, input, text)
+                finally:  # still heartbeating: a slow record must not time the turn out
+                    await asyncio.to_thread(
+                        _record_working_tree, input, settings.paths.data_dir, after=True
+                    )
         except asyncio.CancelledError:
             if _asked_to_cancel():
                 await self._record_reply(input, CANCELLED_REPLY, [], title_from=typed_text(text))
             raise
-        finally:
-            await asyncio.to_thread(
-                _record_working_tree, input, settings.paths.data_dir, after=True
-            )
         turn_messages = _after(messages, turn_message_id(input.session_id, input.turn))
         reply = _reply_text(turn_messages)
         session = await self._record_reply(input, reply, turn_messages, title_from=typed_text(text))
