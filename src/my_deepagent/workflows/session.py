@@ -376,12 +376,17 @@ class SessionWorkflow:
         """Archive the visible messages and start a fresh agent context; the new context."""
         async with self._turn(None):
             context, marker = self._session.context + 1, self._session.next_seq
+            # A /clear of a history recorded before markers wrote none and took no seq:
+            # it replays as it ran.
+            marked = workflow.patched("clear-marker")
             await self._io(
                 "session_clear",
-                ContextInput(session_id=self._id, context=context, marker_seq=marker),
+                ContextInput(
+                    session_id=self._id, context=context, marker_seq=marker if marked else None
+                ),
                 type(None),
             )
-            self._set(context=context, visible=0, next_seq=marker + 1)
+            self._set(context=context, visible=0, next_seq=marker + 1 if marked else marker)
             return context
 
     @workflow.update(name=REWIND_UPDATE)
