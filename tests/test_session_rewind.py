@@ -370,6 +370,10 @@ def test_the_korean_help_names_every_rewind_option() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "되돌립니다" in done.stdout and "--force" in done.stdout
+    # each option's help in Korean (the rows wrap: only words that fit on one line)
+    for words in ("이 턴 이전으로 되돌립니다", "파일만 되돌립니다", "대화만 되돌립니다",
+                  "세션 밖에서 바뀐 파일이 있어도", "JSON으로 출력합니다"):  # fmt: skip
+        assert words in done.stdout, words
 
 
 def test_the_rewind_words_of_the_repl() -> None:
@@ -558,3 +562,91 @@ def test_a_git_error_during_a_rewind_of_the_files_is_retried(
     with pytest.raises(ApplicationError) as last:
         attempt(IO_RETRY.maximum_attempts or 1)
     assert last.value.non_retryable and "still locked" in str(last.value)
+
+
+async def test_a_retried_conversation_rewind_says_the_same_counts(
+    db: Database, tmp_path: Path
+) -> None:
+    """A retry (the first attempt committed, then the worker died) finds its marker and
+    reports what the rewind did, not 0 and 0; a seq taken by another row is an error,
+    never a rewind silently skipped."""
+    from types import SimpleNamespace
+
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from my_deepagent.activities.session_rewind import SessionRewindActivities
+    from my_deepagent.store.messages import append_message
+    from my_deepagent.store.sessions import create_session, new_session_id
+    from my_deepagent.workflows.session_types import RewindConversationInput
+
+    created = await create_session(
+        db, session_id=new_session_id(), repo_path=str(tmp_path), project_key="0" * 16,
+        persona_ref="scripted-chat@1", model="scripted:chat",
+    )  # fmt: skip
+    for seq in range(6):
+        await append_message(
+            db, session_id=created.id, seq=seq, role="assistant" if seq % 2 else "user",
+            content=f"message {seq}", token_count=1, client_id=None if seq % 2 else f"c{seq}",
+            turn=seq // 2 + 1,
+        )  # fmt: skip
+    activities = SessionRewindActivities(SimpleNamespace(db=db))  # type: ignore[arg-type]
+
+    async def rewind_to(turn: int, marker_seq: int) -> Any:
+        request = RewindConversationInput(
+            session_id=created.id, turn=turn, context=1, marker_seq=marker_seq
+        )
+        return await ActivityEnvironment().run(activities.session_rewind_conversation, request)
+
+    first = await rewind_to(2, 6)
+    assert (first.visible, first.archived, first.restored) == (2, 4, 0)
+    again = await rewind_to(2, 6)
+    assert (again.visible, again.archived, again.restored) == (2, 4, 0)
+
+    with pytest.raises(ApplicationError, match="seq 5 is not the marker"):
+        await rewind_to(1, 5)  # seq 5 is turn 3's reply
+    assert len(await live_messages(db, created.id)) == 2
+
+
+def test_the_refusal_over_outside_changes_says_what_works() -> None:
+    """The check compares contents, so committing the changes does not make it pass:
+    the refusal says to commit or copy them, then rewind with --force."""
+    from my_deepagent.catalogue import english
+    from my_deepagent.catalogue.chat import MESSAGES
+
+    said = english(
+        "chat.rewind_outside_changes", session="abcd1234", turn=1, count=1, files="a.txt"
+    )
+    assert "save them first" not in said
+    assert "commit or copy them, then rewind with --force" in said
+    korean = MESSAGES["chat.rewind_outside_changes"].ko
+    assert "복사" in korean and "--force" in korean and "보관하거나, --force" not in korean
+
+
+def test_the_rewind_lines_pass_only_the_fields_their_messages_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import string
+
+    from my_deepagent.catalogue.chat import MESSAGES
+    from my_deepagent.sessions import rewind as rewinding
+    from my_deepagent.workflows.session_types import (
+        RewindConversationOutput,
+        RewindFilesOutput,
+        RewindResult,
+    )
+
+    def checked(key: str, /, **fields: object) -> str:
+        used = {name for _, name, _, _ in string.Formatter().parse(MESSAGES[key].en) if name}
+        assert set(fields) == used, key
+        return key
+
+    monkeypatch.setattr(rewinding, "msg", checked)
+    result = RewindResult(
+        turn=2, context=3,
+        files=RewindFilesOutput(undo_ref="refs/mda/x", written=3, deleted=1),
+        conversation=RewindConversationOutput(visible=2, archived=4, restored=0),
+    )  # fmt: skip
+    assert rewinding.rewind_lines(result, "abcd1234") == [
+        "chat.rewound_conversation", "chat.rewound_files",
+    ]  # fmt: skip

@@ -9,7 +9,8 @@ step of the rewind can be made again, so a retry completes a rewind that stopped
 midway; only the last attempt's error is final (`chat.rewind_git_failed`).
 
 `session_rewind_conversation` leaves visible the messages before the turn, in one
-transaction with its marker row; a retry finds the marker and changes nothing.
+transaction with its marker row; a retry finds the marker, changes nothing and works
+out the counts again from the rows. A marker seq taken by another row is refused.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from my_deepagent.git.snapshot import (
     session_baseline,
     turn_ref,
 )
-from my_deepagent.sessions.rewind import visible_before
+from my_deepagent.sessions.rewind import rewind_counts, visible_before
 from my_deepagent.store.messages import apply_rewind, live_messages, session_messages
 from my_deepagent.workflows.policies import IO_RETRY
 from my_deepagent.workflows.session_types import (
@@ -103,14 +104,22 @@ class SessionRewindActivities:
                 "chat.rewind_turn_has_no_message", session=input.session_id[:8],
                 turn=input.turn, turns=", ".join(map(str, turns)) or "-",
             )  # fmt: skip
-        changed = await apply_rewind(
-            db,
-            session_id=input.session_id,
-            turn=input.turn,
-            marker_seq=input.marker_seq,
-            visible_seqs=plan.seqs,
-            context=input.context,
-        )
-        archived, restored = changed if changed is not None else (0, 0)
+        try:
+            changed = await apply_rewind(
+                db,
+                session_id=input.session_id,
+                turn=input.turn,
+                marker_seq=input.marker_seq,
+                visible_seqs=plan.seqs,
+                context=input.context,
+            )
+        except ValueError:
+            raise _refuse(
+                "chat.rewind_marker_taken", session=input.session_id[:8],
+                seq=input.marker_seq, turn=input.turn,
+            ) from None  # fmt: skip
+        if changed is None:  # a retry: the first attempt did it
+            changed = rewind_counts(rows, input.turn, input.marker_seq, plan.seqs)
+        archived, restored = changed
         visible = len(await live_messages(db, input.session_id))
         return RewindConversationOutput(visible=visible, archived=archived, restored=restored)

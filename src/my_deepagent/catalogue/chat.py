@@ -395,9 +395,17 @@ MESSAGES: dict[str, Text] = {
     ),
     "chat.rewind_outside_changes": Text(
         "{count} files changed outside session {session} since turn {turn}: {files}; "
-        "commit or save them first, or rewind with --force (or only the conversation)",
-        "턴 {turn} 이후 세션 {session} 밖에서 파일 {count}개가 바뀌었습니다: {files}. 먼저 "
-        "커밋하거나 보관하거나, --force로 되돌리세요 (또는 대화만)",
+        "the check compares their contents, so commit or copy them, then rewind with --force "
+        "(or only the conversation)",
+        "턴 {turn} 이후 세션 {session} 밖에서 파일 {count}개가 바뀌었습니다: {files}. 내용을 "
+        "비교하므로 커밋하거나 복사해 둔 뒤 --force로 되돌리세요 (또는 대화만)",
+    ),
+    "chat.rewind_marker_taken": Text(
+        "session {session} was not rewound: seq {seq} is not the marker of this rewind "
+        "to before turn {turn} (another row holds it; nothing was changed)",
+        "세션 {session}을(를) 되돌리지 않았습니다: seq {seq}은(는) 턴 {turn} 이전으로 "
+        "되돌리는 이 작업의 표시가 아닙니다 (다른 행이 차지하고 있어 아무것도 바꾸지 "
+        "않았습니다)",
     ),
     "chat.rewind_git_failed": Text(
         "the files could not be rewound: {reason} (nothing is lost: `git for-each-ref "

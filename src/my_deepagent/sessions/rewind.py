@@ -63,6 +63,26 @@ def visible_before(rows: Sequence[MessageRecord], turn: int) -> VisiblePlan | No
     return VisiblePlan(seqs=_fallback(ordered, start.seq), exact=False)
 
 
+def rewind_counts(
+    rows: Sequence[MessageRecord], turn: int, marker_seq: int, visible: Sequence[int]
+) -> tuple[int, int]:
+    """What the rewind whose marker is at `marker_seq` did (archived, brought back),
+    worked out again from the rows (for a retry, which finds it done): the rows visible
+    just before its marker against `visible`. When the replay does not follow the rows,
+    the archived rows of turn `turn` on before the marker stand for what it archived."""
+    ordered = sorted((r for r in rows if r.seq < marker_seq), key=lambda r: r.seq)
+    wanted = set(visible)
+    replayed = _replay(ordered)
+    if replayed is not None:
+        before = set(replayed[1])
+        return len(before - wanted), len(wanted - before)
+    return sum(
+        1
+        for r in ordered
+        if r.archived and r.role != "system" and (r.turn or 0) >= turn and r.seq not in wanted
+    ), 0
+
+
 def _replay(
     ordered: Sequence[MessageRecord],
 ) -> tuple[dict[int, list[int]], list[int]] | None:
@@ -233,8 +253,9 @@ async def rewind(
     return await update(handle, REWIND_UPDATE, request, RewindResult)
 
 
-def rewind_lines(result: RewindResult, session: str) -> list[str]:
-    """What a rewind did, one line for the conversation and one for the files."""
+def rewind_lines(result: RewindResult, _session: str) -> list[str]:
+    """What a rewind did, one line for the conversation and one for the files (the
+    session's short id is not said: the person just named it)."""
     lines: list[str] = []
     if result.conversation is not None:
         done = result.conversation
@@ -249,7 +270,7 @@ def rewind_lines(result: RewindResult, session: str) -> list[str]:
         lines.append(
             msg(
                 "chat.rewound_files", turn=result.turn, written=files.written,
-                deleted=files.deleted, undo=files.undo_ref, session=session,
+                deleted=files.deleted, undo=files.undo_ref,
             )
         )  # fmt: skip
     return lines

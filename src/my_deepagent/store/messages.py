@@ -230,9 +230,10 @@ async def apply_rewind(
     context: int,
 ) -> tuple[int, int] | None:
     """Make exactly `visible_seqs` the live rows and write the rewind's marker at
-    `marker_seq`, all or nothing; (archived, brought back). None when the marker exists
-    already (a retried activity: nothing changes). The session's totals and agent
-    `context` follow in the same transaction."""
+    `marker_seq`, all or nothing; (archived, brought back). None when this rewind's
+    marker exists already (a retried activity: nothing changes); another row at
+    `marker_seq` is a caller bug (ValueError). The session's totals and agent `context`
+    follow in the same transaction."""
     wanted = list(visible_seqs)
     archive = (
         update(MessageRow)
@@ -257,6 +258,20 @@ async def apply_rewind(
             _marker(db, session_id, marker_seq, rewind_marker(turn), turn)
         )
         if not written.rowcount:  # type: ignore[attr-defined]
+            taken = (
+                await session.execute(
+                    select(MessageRow).where(
+                        MessageRow.session_id == session_id, MessageRow.seq == marker_seq
+                    )
+                )
+            ).scalar_one()
+            if (taken.role, taken.is_summary, taken.turn, taken.content) != (
+                MessageRole.SYSTEM.value, False, turn, rewind_marker(turn),
+            ):  # fmt: skip
+                raise ValueError(
+                    f"seq {marker_seq} of session {session_id} is not the marker of a rewind "
+                    f"to before turn {turn}"
+                )
             return None
         archived = await session.execute(archive)
         back = await session.execute(bring_back)
