@@ -647,6 +647,6 @@ def test_the_rewind_lines_pass_only_the_fields_their_messages_use(
         files=RewindFilesOutput(undo_ref="refs/mda/x", written=3, deleted=1),
         conversation=RewindConversationOutput(visible=2, archived=4, restored=0),
     )  # fmt: skip
-    assert rewinding.rewind_lines(result, "abcd1234") == [
+    assert rewinding.rewind_lines(result) == [
         "chat.rewound_conversation", "chat.rewound_files",
     ]  # fmt: skip

@@ -115,7 +115,7 @@ async def _rewind(repl: Repl, argument: str | None) -> bool:
         request = rewinding.parse_rewind_words(f"{answer} {option}")
     result = await rewinding.rewind(opened.handle, request)
     await opened.refresh()
-    for line in rewinding.rewind_lines(result, opened.id[:8]):
+    for line in rewinding.rewind_lines(result):
         repl.say(line)
     return True
 

@@ -306,7 +306,7 @@ async def _rewind(ref: str, turn: int | None, part: str, force: bool, as_json: b
     if as_json:
         print_json(rewinding.rewind_json(result, record.id))
         return
-    for line in rewinding.rewind_lines(result, short):
+    for line in rewinding.rewind_lines(result):
         sys.stdout.write(line + "\n")
 
 

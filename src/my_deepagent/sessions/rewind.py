@@ -253,7 +253,7 @@ async def rewind(
     return await update(handle, REWIND_UPDATE, request, RewindResult)
 
 
-def rewind_lines(result: RewindResult, _session: str) -> list[str]:
+def rewind_lines(result: RewindResult) -> list[str]:
     """What a rewind did, one line for the conversation and one for the files (the
     session's short id is not said: the person just named it)."""
     lines: list[str] = []
