@@ -298,10 +298,20 @@ def test_new_run_and_new_session_forms_start_them(
     expect(page).to_have_url(re.compile(r"/runs$"))
 
     page.locator("#repo").fill(str(api.env.repo))
+    page.locator("#personas").fill("reviewer=nobody@1")
+    page.locator("#start-run").click()
+    expect(page.locator("#error")).to_contain_text("nobody")  # the override was sent
+
+    page.locator("#personas").fill("reviewer=scripted-reviewer@1")
+    page.locator("#budget-usd").fill("2.50")
     page.locator("#start-run").click()
     expect(page).to_have_url(re.compile(r"/run\?id=[0-9a-f]+$"))
     expect(page.locator("#approve")).to_be_visible()
     expect(page.locator("#error")).to_be_hidden()
+    caps = {
+        line["scope"]: line["cap_usd"] for line in api.client().get("/api/budget").json()["lines"]
+    }
+    assert caps.get("run") == "2.50", caps  # the run's cap came from the form
 
     page.goto(f"{api.url}/sessions")
     expect(page.locator("#sessions-empty")).to_be_visible()

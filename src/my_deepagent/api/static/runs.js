@@ -61,12 +61,16 @@ async function runsPage() {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     act($("start-run"), async () => {
+      const personas = $("personas").value.split(",").map((item) => item.trim()).filter(Boolean);
+      const budget = $("budget-usd").value.trim();
       const started = await api("/api/runs", {
         body: {
           template: select.value,
           repo: $("repo").value.trim(),
           requirements: $("requirements").value,
           offline: $("offline").checked,
+          personas,
+          budget_usd: budget || null,
         },
       });
       window.location.assign(`/run?id=${encodeURIComponent(started.run_id)}`);
