@@ -188,3 +188,23 @@ def test_a_detached_process_that_ends_at_once_says_how(
     assert not processes.is_running(spawned.process.pid, lambda pid: True)
     assert processes.exit_status(spawned.process.pid) == said
     assert processes.exit_status(1) == "exit status unknown"
+
+
+def test_a_starting_child_counts_as_running_whatever_its_command_line_says(
+    tmp_path: Path,
+) -> None:
+    """Between fork and exec a child's command line is still its parent's: a detached
+    worker checked then must not look as if it had exited at start."""
+    from my_deepagent.embedded import processes
+
+    spawned = processes.spawn_detached(["sleep", "30"], tmp_path / "log", 1024)
+    try:
+        # A recogniser that never recognises it stands for that window.
+        assert processes.is_running(spawned.process.pid, lambda pid: False)
+        spawned.process.kill()
+        spawned.process.wait(timeout=30)
+        assert not processes.is_running(spawned.process.pid, lambda pid: True)
+        assert processes.exit_status(spawned.process.pid) == "signal SIGKILL"
+    finally:
+        if spawned.process.poll() is None:
+            spawned.process.kill()

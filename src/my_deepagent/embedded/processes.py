@@ -133,9 +133,16 @@ def remember_child(process: subprocess.Popen[bytes]) -> None:
 
 
 def is_running(pid: int, still_ours: Callable[[int], bool]) -> bool:
-    """True while `pid` runs and `still_ours(pid)` recognises it (pids get reused)."""
+    """True while `pid` runs and `still_ours(pid)` recognises it (pids get reused).
+
+    A child this process spawned and has not reaped is ours whatever its command line
+    says: between fork and exec (longer on a loaded machine) `/proc/<pid>/cmdline` is
+    still this process's own, and reading it there once made a starting worker look
+    as if it had exited at start."""
     child = _children.get(pid)
-    if child is not None and child.poll() is not None:
+    if child is not None:
+        if child.poll() is None:
+            return True
         exit_statuses[pid] = child.returncode
         del _children[pid]
         return False
