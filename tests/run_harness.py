@@ -154,3 +154,12 @@ def checkout_snapshot(repo: Path) -> dict[str, bytes]:
     for name in ("HEAD", "index", "refs/heads/main"):
         snapshot[f".git/{name}"] = (repo / ".git" / name).read_bytes()
     return snapshot
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single `mda: error:` line of a command that failed with exit code 2."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("mda: error: "), lines[0]
+    return lines[0]

@@ -22,7 +22,7 @@ import pytest
 
 from my_deepagent.domain.catalog import load_catalog, shipped_assets_dir
 from my_deepagent.embedded.processes import find_temporal_binary
-from run_harness import DEADLINE_S, RunEnv, checkout_snapshot
+from run_harness import DEADLINE_S, RunEnv, checkout_snapshot, one_line_error
 
 REQUIREMENTS = "Add a due date to todo items and list the overdue ones."
 ARTIFACTS = {
@@ -100,15 +100,6 @@ def report(env: RunEnv, run_id: str) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    """The single `mda: error:` line of a command that failed with exit code 2."""
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("mda: error: "), lines[0]
-    return lines[0]
 
 
 def run_branches(env: RunEnv) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from my_deepagent.workflows.run_types import (
     ValidateInput,
     ValidationResult,
 )
-from run_harness import RunEnv
+from run_harness import RunEnv, one_line_error
 
 REQUIREMENTS = "Add a due date to todo items and list the overdue ones."
 NEW_REQUIREMENTS = "Add a due date to todo items; overdue ones first, then by date."
@@ -80,14 +79,6 @@ def fork(env: RunEnv, run_id: str, *args: str) -> dict[str, Any]:
     assert result.returncode == 0, result.stdout + result.stderr
     summary: dict[str, Any] = json.loads(result.stdout)
     return summary
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("mda: error: "), lines[0]
-    return lines[0]
 
 
 def wait_gate(env: RunEnv, run_id: str, gate_id: str) -> dict[str, Any]:

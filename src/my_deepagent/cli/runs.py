@@ -192,14 +192,13 @@ def fork(
 
 async def _fork(ref: str, request: ForkRequest, *, detach: bool, json_output: bool) -> int:
     from my_deepagent.catalogue import msg
-    from my_deepagent.cli.start import _follow_to_end, client_with_worker
+    from my_deepagent.cli.start import client_with_worker, follow_started
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import plan_fork, start_run
-    from my_deepagent.report_files import local_report
     from my_deepagent.run_control import web_ui_url
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
-    from my_deepagent.store.runs import find_run, get_run, new_run_id
+    from my_deepagent.store.runs import find_run, new_run_id
 
     settings = get_settings()
     async with open_database(settings) as db:
@@ -233,22 +232,8 @@ async def _fork(ref: str, request: ForkRequest, *, detach: bool, json_output: bo
                 web_ui=shown,
             )
             sys.stdout.write(line + "\n")
-        if detach or not polled:
-            if json_output:
-                from my_deepagent.cli.output import print_json
-
-                print_json(summary)
-            return 0
-        code = await _follow_to_end(client, db, record.id, quiet=json_output)
-        if json_output:
-            from my_deepagent.cli.output import print_json
-
-            final = await get_run(db, record.id)
-            summary["state"] = final.state.value if final is not None else None
-            written = await local_report(db, settings.paths.reports_dir, record.id)
-            summary["report"] = str(written[0]) if written is not None else None
-            print_json(summary)
-        return code
+        follow = not detach and polled
+        return await follow_started(client, db, summary, follow=follow, json_output=json_output)
 
 
 @app.command("events")

@@ -84,11 +84,10 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool, previe
     from my_deepagent.cli.cost_preview import cost_preview, print_preview
     from my_deepagent.domain.catalog import load_user_catalog
     from my_deepagent.launch import plan_run, start_run
-    from my_deepagent.report_files import local_report
     from my_deepagent.run_control import web_ui_url
     from my_deepagent.settings import get_settings
     from my_deepagent.store.database import open_database
-    from my_deepagent.store.runs import get_run, new_run_id
+    from my_deepagent.store.runs import new_run_id
 
     settings = get_settings()
     run_input = plan_run(request, load_user_catalog(), new_run_id())
@@ -107,19 +106,34 @@ async def _start(request: RunRequest, *, detach: bool, json_output: bool, previe
             "web_ui": web_ui_url(record.workflow_id),
             "preview": estimate.to_json(),
         }
-        if detach or not polled:
-            _print_summary(summary, json_output)
-            return 0
         if not json_output:
             _print_started(record.id, record.workflow_id)
-        code = await _follow_to_end(client, db, record.id, quiet=json_output)
+        follow = not detach and polled
+        return await follow_started(client, db, summary, follow=follow, json_output=json_output)
+
+
+async def follow_started(
+    client: Any, db: Any, summary: dict[str, Any], *, follow: bool, json_output: bool
+) -> int:
+    """After `mda start` or `mda runs fork` started a run: follow it to its end unless
+    told not to; with --json, print its summary (and, followed, its state and report)."""
+    from my_deepagent.cli.output import print_json
+    from my_deepagent.report_files import local_report
+    from my_deepagent.settings import get_settings
+    from my_deepagent.store.runs import get_run
+
+    code = 0
+    if follow:
+        run_id = summary["run_id"]
+        code = await _follow_to_end(client, db, run_id, quiet=json_output)
         if json_output:
-            final = await get_run(db, record.id)
+            final = await get_run(db, run_id)
             summary["state"] = final.state.value if final is not None else None
-            written = await local_report(db, settings.paths.reports_dir, record.id)
+            written = await local_report(db, get_settings().paths.reports_dir, run_id)
             summary["report"] = str(written[0]) if written is not None else None
-            _print_summary(summary, json_output)
-        return code
+    if json_output:
+        print_json(summary)
+    return code
 
 
 def resume(
@@ -191,15 +205,6 @@ async def _follow_to_end(client: Any, db: Any, run_id: str, *, quiet: bool) -> i
             line = msg("runs.ended", run=run_id, state=state, reason=reason)
         sys.stdout.write(line + "\n")
     return EXIT_FOR_STATE.get(state, 1)
-
-
-def _print_summary(summary: dict[str, Any], json_output: bool) -> None:
-    if json_output:
-        from my_deepagent.cli.output import print_json
-
-        print_json(summary)
-    else:
-        _print_started(summary["run_id"], summary["workflow_id"])
 
 
 def _print_started(run_id: str, workflow_id: str) -> None:
